@@ -1,0 +1,32 @@
+# The two commands of the README's quick start:
+#   make run    plan the embedded default policy against this host
+#   make test   the whole test suite (unit, golden, CLI, real-kernel)
+SWIFT ?= swift
+BIN := .build/debug/mkpolicy
+
+.PHONY: run build release test unit e2e format lint clean
+
+run: build
+	$(BIN) plan
+
+build:
+	@scripts/ensure-deps.sh build
+	$(SWIFT) build
+
+release:
+	@scripts/ensure-deps.sh build
+	$(SWIFT) build -c release
+
+test:
+	@scripts/ensure-deps.sh test
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+format:
+	$(SWIFT) format --in-place --recursive Sources Tests Package.swift
+
+lint:
+	$(SWIFT) format lint --strict --recursive Sources Tests Package.swift
+
+clean:
+	rm -rf .build

@@ -1,0 +1,60 @@
+// swift-tools-version:6.0
+// mkpolicy: a declarative partition policy compiler for multikernel hosts.
+//
+// The layout mirrors the compiler's stages. Each library is pure apart from
+// `MKTopology`'s live discovery (reads only) and `MKApply` (the one place that
+// writes to a host); the `mkpolicy` executable is a thin argument parser.
+import PackageDescription
+
+let strict: [SwiftSetting] = [.enableUpcomingFeature("ExistentialAny")]
+
+let package = Package(
+  name: "mkpolicy",
+  products: [
+    .executable(name: "mkpolicy", targets: ["mkpolicy"])
+  ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
+  ],
+  targets: [
+    // C libraries from Debian's -dev packages, each behind a one-line shim header.
+    .systemLibrary(
+      name: "CYAML", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
+    .systemLibrary(
+      name: "CNUMA", pkgConfig: "numa", providers: [.apt(["libnuma-dev"])]),
+    .systemLibrary(
+      name: "CUDev", pkgConfig: "libudev", providers: [.apt(["libudev-dev"])]),
+    // libfdt-dev ships no pkg-config file: the module map links it by name.
+    .systemLibrary(name: "CFDT", providers: [.apt(["libfdt-dev"])]),
+
+    // Shared vocabulary: source locations, diagnostics, CPU sets, sizes, YAML.
+    .target(name: "MKCore", dependencies: ["CYAML"], swiftSettings: strict),
+    // Front end: the policy model, its strict decoder and semantic checks.
+    .target(name: "MKPolicy", dependencies: ["MKCore"], swiftSettings: strict),
+    // Host model, snapshot codec, live discovery and the synthetic generator.
+    .target(
+      name: "MKTopology", dependencies: ["MKCore", "CNUMA", "CUDev"], swiftSettings: strict),
+    // Placement: policy + topology -> assignment, or an explained conflict.
+    .target(
+      name: "MKSolver", dependencies: ["MKCore", "MKPolicy", "MKTopology"], swiftSettings: strict),
+    // The plan and its emitters, one file per output format.
+    .target(
+      name: "MKPlan",
+      dependencies: ["MKCore", "MKPolicy", "MKTopology", "MKSolver", "CFDT"],
+      swiftSettings: strict),
+    // The only code that writes to a host, behind the HostIO seam.
+    .target(
+      name: "MKApply", dependencies: ["MKCore", "MKPlan", "MKTopology"], swiftSettings: strict),
+    .executableTarget(
+      name: "mkpolicy",
+      dependencies: [
+        "MKCore", "MKPolicy", "MKTopology", "MKSolver", "MKPlan", "MKApply",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ],
+      resources: [.embedInCode("Resources/default.yaml")],
+      swiftSettings: strict),
+
+    .testTarget(name: "MKCoreTests", dependencies: ["MKCore"], swiftSettings: strict),
+  ],
+  swiftLanguageModes: [.v6]
+)

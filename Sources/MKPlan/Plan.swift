@@ -1,0 +1,164 @@
+import MKCore
+import MKSolver
+
+/// Everything a host needs to reach the state a policy describes, in the
+/// order it must happen: the output of `mkpolicy plan` and the input of
+/// `mkpolicy apply`. Its JSON form (`Schemas/plan.v1.schema.json`) is what
+/// reviewers diff and what apply reads back, so it is plain, ordered data.
+public struct Plan: Sendable, Hashable, Codable {
+  public var apiVersion: String = "mkpolicy.io/v1"
+  public var kind: String = "Plan"
+  public var policy: String
+  /// Binds the plan to the host it was made for; apply refuses a stale plan.
+  public var topologyFingerprint: HostFingerprint
+  public var housekeeping: CPUSet
+  public var sharedPool: CPUSet
+  public var assignments: [WorkloadAssignment]
+  public var objective: Objective
+  /// Host kernel command-line parameters, in emission order.
+  public var bootParameters: [String]
+  /// How apply stages `bootParameters` (nil when none are needed).
+  public var bootStaging: BootStaging?
+  /// cgroup operations in a kernel-valid order (top-down grow, bottom-up shrink).
+  public var cgroupWrites: [CgroupOperation]
+  public var irqAffinity: [IRQAffinitySetting]
+  /// Files apply writes besides cgroups and IRQs (irqbalance configuration).
+  public var fileWrites: [FileWrite]
+  /// kerf invocations as argv arrays, in order.
+  public var coordinatorCommands: [CoordinatorCommand]
+  public var diagnostics: [Diagnostic]
+
+  public init(
+    policy: String, topologyFingerprint: HostFingerprint, housekeeping: CPUSet, sharedPool: CPUSet,
+    assignments: [WorkloadAssignment], objective: Objective, bootParameters: [String] = [],
+    bootStaging: BootStaging? = nil, cgroupWrites: [CgroupOperation] = [],
+    irqAffinity: [IRQAffinitySetting] = [], fileWrites: [FileWrite] = [],
+    coordinatorCommands: [CoordinatorCommand] = [], diagnostics: [Diagnostic] = []
+  ) {
+    self.policy = policy
+    self.topologyFingerprint = topologyFingerprint
+    self.housekeeping = housekeeping
+    self.sharedPool = sharedPool
+    self.assignments = assignments
+    self.objective = objective
+    self.bootParameters = bootParameters
+    self.bootStaging = bootStaging
+    self.cgroupWrites = cgroupWrites
+    self.irqAffinity = irqAffinity
+    self.fileWrites = fileWrites
+    self.coordinatorCommands = coordinatorCommands
+    self.diagnostics = diagnostics
+  }
+}
+
+/// What identifies the host state a plan was computed against.
+public struct HostFingerprint: Sendable, Hashable, Codable {
+  public var bootId: String?
+  public var kernelRelease: String
+  public var onlineCPUs: CPUSet
+  /// PCI addresses of every device in the topology, sorted.
+  public var devices: [String]
+  /// A stable digest over the whole topology snapshot.
+  public var digest: String
+
+  public init(
+    bootId: String?, kernelRelease: String, onlineCPUs: CPUSet, devices: [String], digest: String
+  ) {
+    self.bootId = bootId
+    self.kernelRelease = kernelRelease
+    self.onlineCPUs = onlineCPUs
+    self.devices = devices
+    self.digest = digest
+  }
+}
+
+/// Where an emitted item came from, so a reviewer can trace it to the policy.
+public struct Provenance: Sendable, Hashable, Codable {
+  /// The workload that caused it; nil for host-wide items.
+  public var workload: String?
+  /// `file:line:col` of the policy line behind it.
+  public var source: String?
+  public init(workload: String? = nil, source: String? = nil) {
+    self.workload = workload
+    self.source = source
+  }
+}
+
+public struct BootStaging: Sendable, Hashable, Codable {
+  public var bootloader: String
+  /// The file apply writes (`/etc/default/grub.d/90-mkpolicy.cfg`), if any.
+  public var path: String?
+  public var content: String?
+  /// For grubby: the argv to run.
+  public var argv: [String]?
+
+  public init(bootloader: String, path: String? = nil, content: String? = nil, argv: [String]? = nil) {
+    self.bootloader = bootloader
+    self.path = path
+    self.content = content
+    self.argv = argv
+  }
+}
+
+public struct CgroupOperation: Sendable, Hashable, Codable {
+  public enum Kind: String, Sendable, Hashable, Codable {
+    case mkdir, write, rmdir
+  }
+  public var op: Kind
+  /// Absolute path under the cgroup mount (`/sys/fs/cgroup/mkpolicy.slice/db/cpuset.cpus`).
+  public var path: String
+  /// The value written (`write` only).
+  public var value: String?
+  public var provenance: Provenance
+
+  public init(op: Kind, path: String, value: String? = nil, provenance: Provenance = Provenance()) {
+    self.op = op
+    self.path = path
+    self.value = value
+    self.provenance = provenance
+  }
+}
+
+public struct IRQAffinitySetting: Sendable, Hashable, Codable {
+  public var irq: Int
+  public var cpus: CPUSet
+  /// False for managed or per-CPU vectors; listed for review, not written.
+  public var movable: Bool
+  /// For an IRQ that cannot move: the boot parameter that handles it instead.
+  public var handledBy: String?
+  public var provenance: Provenance
+
+  public init(
+    irq: Int, cpus: CPUSet, movable: Bool = true, handledBy: String? = nil,
+    provenance: Provenance = Provenance()
+  ) {
+    self.irq = irq
+    self.cpus = cpus
+    self.movable = movable
+    self.handledBy = handledBy
+    self.provenance = provenance
+  }
+}
+
+public struct FileWrite: Sendable, Hashable, Codable {
+  public var path: String
+  public var content: String
+  public var provenance: Provenance
+  public init(path: String, content: String, provenance: Provenance = Provenance()) {
+    self.path = path
+    self.content = content
+    self.provenance = provenance
+  }
+}
+
+public struct CoordinatorCommand: Sendable, Hashable, Codable {
+  /// Stable id (`create:db`) so the journal can tell a command already ran.
+  public var id: String
+  public var argv: [String]
+  public var provenance: Provenance
+  public init(id: String, argv: [String], provenance: Provenance = Provenance()) {
+    self.id = id
+    self.argv = argv
+    self.provenance = provenance
+  }
+}
