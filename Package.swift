@@ -54,7 +54,11 @@ let package = Package(
       resources: [.embedInCode("Resources/default.yaml")],
       swiftSettings: strict),
 
-    .testTarget(name: "MKCoreTests", dependencies: ["MKCore"], swiftSettings: strict),
+    // Golden files with a diff, subprocess helpers for black-box CLI tests.
+    .target(name: "MKTestSupport", swiftSettings: strict),
+
+    .testTarget(
+      name: "MKCoreTests", dependencies: ["MKCore", "MKTestSupport"], swiftSettings: strict),
   ],
   swiftLanguageModes: [.v6]
 )

@@ -32,7 +32,8 @@ public enum ByteSize {
   public static func parse(_ text: String) throws(ParseError) -> UInt64 {
     let trimmed = text.trimmingASCIIWhitespace()
     guard !trimmed.isEmpty else { throw .empty }
-    let numberEnd = trimmed.firstIndex { !($0.isASCII && ($0.isNumber || $0 == ".")) } ?? trimmed.endIndex
+    let numberEnd =
+      trimmed.firstIndex { !($0.isASCII && ($0.isNumber || $0 == ".")) } ?? trimmed.endIndex
     let number = String(trimmed[..<numberEnd])
     let unit = String(trimmed[numberEnd...]).trimmingASCIIWhitespace()
     guard !number.isEmpty, number.first != ".", number.last != "." else { throw .malformed(text) }
@@ -68,7 +69,9 @@ public enum ByteSize {
   /// The shortest exact binary form (`4GiB`, `1536MiB`, `4097`), used in
   /// reports and snapshots so that values round-trip without loss.
   public static func format(_ bytes: UInt64) -> String {
-    for (suffix, factor) in [("TiB", UInt64(1) << 40), ("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)]
+    for (suffix, factor) in [
+      ("TiB", UInt64(1) << 40), ("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10),
+    ]
     where bytes != 0 && bytes % factor == 0 {
       return "\(bytes / factor)\(suffix)"
     }

@@ -42,7 +42,9 @@ public struct CPUSet: Sendable, Hashable, Codable, Sequence, ExpressibleByArrayL
   public mutating func insert(_ cpu: Int) {
     precondition(cpu >= 0, "CPU numbers are non-negative")
     let (word, bit) = cpu.quotientAndRemainder(dividingBy: 64)
-    if word >= words.count { words.append(contentsOf: repeatElement(0, count: word - words.count + 1)) }
+    if word >= words.count {
+      words.append(contentsOf: repeatElement(0, count: word - words.count + 1))
+    }
     words[word] |= 1 << UInt64(bit)
   }
 
@@ -56,14 +58,18 @@ public struct CPUSet: Sendable, Hashable, Codable, Sequence, ExpressibleByArrayL
 
   public func union(_ other: CPUSet) -> CPUSet {
     var result = CPUSet()
-    result.words = (0..<Swift.max(words.count, other.words.count)).map { word(at: $0) | other.word(at: $0) }
+    result.words = (0..<Swift.max(words.count, other.words.count)).map {
+      word(at: $0) | other.word(at: $0)
+    }
     result.normalize()
     return result
   }
 
   public func intersection(_ other: CPUSet) -> CPUSet {
     var result = CPUSet()
-    result.words = (0..<Swift.min(words.count, other.words.count)).map { words[$0] & other.words[$0] }
+    result.words = (0..<Swift.min(words.count, other.words.count)).map {
+      words[$0] & other.words[$0]
+    }
     result.normalize()
     return result
   }

@@ -84,7 +84,7 @@ public struct DiagnosticCollector: Sendable {
       let la = a.element.location
       let lb = b.element.location
       switch (la, lb) {
-      case let (x?, y?) where x != y: return x < y
+      case (let x?, let y?) where x != y: return x < y
       case (nil, _?): return false
       case (_?, nil): return true
       default: return a.offset < b.offset

@@ -92,7 +92,9 @@ public struct BootStaging: Sendable, Hashable, Codable {
   /// For grubby: the argv to run.
   public var argv: [String]?
 
-  public init(bootloader: String, path: String? = nil, content: String? = nil, argv: [String]? = nil) {
+  public init(
+    bootloader: String, path: String? = nil, content: String? = nil, argv: [String]? = nil
+  ) {
     self.bootloader = bootloader
     self.path = path
     self.content = content

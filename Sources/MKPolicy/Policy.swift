@@ -14,7 +14,8 @@ public struct Policy: Sendable, Hashable {
   public var sourceFiles: [String]
 
   public init(
-    metadata: Metadata, host: HostSpec = HostSpec(), coordinator: CoordinatorSpec = CoordinatorSpec(),
+    metadata: Metadata, host: HostSpec = HostSpec(),
+    coordinator: CoordinatorSpec = CoordinatorSpec(),
     workloads: [Workload] = [], sourceFiles: [String] = []
   ) {
     self.metadata = metadata

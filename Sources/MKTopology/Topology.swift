@@ -84,7 +84,9 @@ public struct NUMANode: Sendable, Hashable {
     self.cacheDomains = cacheDomains
   }
 
-  public var cpus: CPUSet { CPUSet(cacheDomains.flatMap { $0.cores.flatMap { $0.threads.map(\.cpu) } }) }
+  public var cpus: CPUSet {
+    CPUSet(cacheDomains.flatMap { $0.cores.flatMap { $0.threads.map(\.cpu) } })
+  }
 }
 
 public struct HugePagePool: Sendable, Hashable {
@@ -263,7 +265,8 @@ public struct KernelInfo: Sendable, Hashable {
   public init(
     release: String = "", commandLine: String = "", bootId: String? = nil,
     cgroupMode: CgroupMode = .v2, cgroupControllers: [String] = [], cpusetPartitions: Bool = true,
-    cpusetExclusive: Bool = true, multikernel: MultikernelPool? = nil, irqbalanceRunning: Bool = false
+    cpusetExclusive: Bool = true, multikernel: MultikernelPool? = nil,
+    irqbalanceRunning: Bool = false
   ) {
     self.release = release
     self.commandLine = commandLine
