@@ -59,6 +59,9 @@ let package = Package(
 
     .testTarget(
       name: "MKCoreTests", dependencies: ["MKCore", "MKTestSupport"], swiftSettings: strict),
+    .testTarget(
+      name: "MKTopologyTests", dependencies: ["MKCore", "MKTopology", "MKTestSupport"],
+      exclude: ["Golden", "Fixtures"], swiftSettings: strict),
   ],
   swiftLanguageModes: [.v6]
 )

@@ -1,0 +1,190 @@
+/// An ordered document tree that renders to YAML or JSON byte for byte the
+/// same way every time.
+///
+/// Snapshots are reviewed in diffs and hashed into plans, so key order and
+/// layout are fixed by the encoder rather than left to a serializer. `flow`
+/// marks small collections written on one line (`{cpu: 0, physicalId: 0}`),
+/// which keeps a 1,920-thread machine readable.
+indirect enum SnapshotValue: Sendable {
+  case map([(String, SnapshotValue)], flow: Bool)
+  case list([SnapshotValue], flow: Bool)
+  case string(String)
+  /// A token that YAML writes plain and JSON writes as a string (`4GiB`).
+  case token(String)
+  case int(Int)
+  case bool(Bool)
+
+  // MARK: YAML
+
+  func yaml() -> String {
+    var out = ""
+    switch self {
+    case .map(let entries, _):
+      for (key, value) in entries { Self.yamlEntry(key, value, indent: 0, into: &out) }
+    default:
+      out += inlineYAML() + "\n"
+    }
+    return out
+  }
+
+  private var isBlockCollection: Bool {
+    switch self {
+    case .map(let entries, let flow): return !flow && !entries.isEmpty
+    case .list(let items, let flow): return !flow && !items.isEmpty
+    default: return false
+    }
+  }
+
+  private static func yamlEntry(
+    _ key: String, _ value: SnapshotValue, indent: Int, into out: inout String
+  ) {
+    let pad = String(repeating: " ", count: indent)
+    if value.isBlockCollection {
+      out += pad + key + ":\n"
+      value.yamlBlock(indent: indent + 2, into: &out)
+    } else {
+      out += pad + key + ": " + value.inlineYAML() + "\n"
+    }
+  }
+
+  /// Writes a block collection whose lines start at `indent`.
+  private func yamlBlock(indent: Int, into out: inout String) {
+    let pad = String(repeating: " ", count: indent)
+    switch self {
+    case .map(let entries, _):
+      for (key, value) in entries { Self.yamlEntry(key, value, indent: indent, into: &out) }
+    case .list(let items, _):
+      for item in items {
+        if case .map(let entries, let flow) = item, !flow, let first = entries.first {
+          // `- key: value` then the other keys aligned under the first.
+          var itemText = ""
+          Self.yamlEntry(first.0, first.1, indent: indent + 2, into: &itemText)
+          for (key, value) in entries.dropFirst() {
+            Self.yamlEntry(key, value, indent: indent + 2, into: &itemText)
+          }
+          out += pad + "- " + itemText.dropFirst(indent + 2)
+        } else if item.isBlockCollection {
+          out += pad + "-\n"
+          item.yamlBlock(indent: indent + 2, into: &out)
+        } else {
+          out += pad + "- " + item.inlineYAML() + "\n"
+        }
+      }
+    default:
+      out += pad + inlineYAML() + "\n"
+    }
+  }
+
+  private func inlineYAML() -> String {
+    switch self {
+    case .map(let entries, _):
+      if entries.isEmpty { return "{}" }
+      return "{" + entries.map { "\($0.0): \($0.1.inlineYAML())" }.joined(separator: ", ") + "}"
+    case .list(let items, _):
+      return "[" + items.map { $0.inlineYAML() }.joined(separator: ", ") + "]"
+    case .string(let text): return Self.yamlScalar(text)
+    case .token(let text): return text
+    case .int(let value): return String(value)
+    case .bool(let value): return value ? "true" : "false"
+    }
+  }
+
+  /// Plain when a YAML 1.1 or 1.2 reader would read the text back as the
+  /// same string; double-quoted otherwise (numbers, booleans, `null`, `1:30`,
+  /// leading indicators, spaces, anything non-trivial).
+  static func yamlScalar(_ text: String) -> String {
+    plainIsSafe(text) ? text : doubleQuoted(text)
+  }
+
+  private static func plainIsSafe(_ text: String) -> Bool {
+    guard let first = text.unicodeScalars.first else { return false }
+    let allowed: (Unicode.Scalar) -> Bool = {
+      ($0 >= "a" && $0 <= "z") || ($0 >= "A" && $0 <= "Z") || ($0 >= "0" && $0 <= "9")
+        || "-_./@+".unicodeScalars.contains($0) || $0 == ":"
+    }
+    guard text.unicodeScalars.allSatisfy(allowed) else { return false }
+    guard (first >= "a" && first <= "z") || (first >= "A" && first <= "Z") || first == "/"
+    else { return false }  // digits, signs and dots may read as numbers
+    if text.hasSuffix(":") || text.contains("::") { return false }
+    let reserved: Set<String> = [
+      "null", "true", "false", "yes", "no", "on", "off", "y", "n", "nan", "inf",
+    ]
+    return !reserved.contains(text.lowercased())
+  }
+
+  static func doubleQuoted(_ text: String) -> String {
+    var out = "\""
+    for scalar in text.unicodeScalars {
+      switch scalar {
+      case "\"": out += "\\\""
+      case "\\": out += "\\\\"
+      case "\n": out += "\\n"
+      case "\t": out += "\\t"
+      case "\r": out += "\\r"
+      default:
+        if scalar.value < 0x20 || scalar.value == 0x7f {
+          let hex = String(scalar.value, radix: 16)
+          out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+        } else {
+          out.unicodeScalars.append(scalar)
+        }
+      }
+    }
+    return out + "\""
+  }
+
+  // MARK: JSON
+
+  func json() -> String {
+    var out = ""
+    jsonValue(indent: 0, into: &out)
+    return out + "\n"
+  }
+
+  private func jsonValue(indent: Int, into out: inout String) {
+    let pad = String(repeating: " ", count: indent + 2)
+    switch self {
+    case .map(let entries, let flow):
+      if entries.isEmpty {
+        out += "{}"
+      } else if flow {
+        out += "{"
+        for (index, entry) in entries.enumerated() {
+          out += (index == 0 ? "" : ", ") + Self.doubleQuoted(entry.0) + ": "
+          entry.1.jsonValue(indent: indent, into: &out)
+        }
+        out += "}"
+      } else {
+        out += "{\n"
+        for (index, entry) in entries.enumerated() {
+          out += pad + Self.doubleQuoted(entry.0) + ": "
+          entry.1.jsonValue(indent: indent + 2, into: &out)
+          out += index == entries.count - 1 ? "\n" : ",\n"
+        }
+        out += String(repeating: " ", count: indent) + "}"
+      }
+    case .list(let items, let flow):
+      if items.isEmpty {
+        out += "[]"
+      } else if flow {
+        out += "["
+        for (index, item) in items.enumerated() {
+          out += index == 0 ? "" : ", "
+          item.jsonValue(indent: indent, into: &out)
+        }
+        out += "]"
+      } else {
+        out += "[\n"
+        for (index, item) in items.enumerated() {
+          out += pad
+          item.jsonValue(indent: indent + 2, into: &out)
+          out += index == items.count - 1 ? "\n" : ",\n"
+        }
+        out += String(repeating: " ", count: indent) + "]"
+      }
+    case .string(let text), .token(let text): out += Self.doubleQuoted(text)
+    case .int(let value): out += String(value)
+    case .bool(let value): out += value ? "true" : "false"
+    }
+  }
+}
