@@ -1,0 +1,83 @@
+import Foundation
+import MKCore
+import MKTestSupport
+import Testing
+
+@testable import MKTopology
+
+@Suite struct TopologySnapshotTests {
+  @Test func synthesizedSnapshotRoundTripsInYAMLAndJSON() throws {
+    var shape = TopologySynthesizerTests.small
+    shape.offlineCPUs = [3]
+    shape.efficiencyCoresPerLLC = 1
+    shape.kernel.multikernel = .bootParameter
+    shape.kernel.cgroupMode = .hybrid
+    shape.kernel.cgroupControllers = ["memory", "cpuset"]
+    shape.source = "line one\n\n  indented: \"quoted\" # not a comment"
+    shape.devices[0].sriovTotalVFs = 8
+    let topology = try TopologySynthesizer.build(shape)
+    for format in TopologySnapshot.Format.allCases {
+      let text = TopologySnapshot.write(topology, format: format)
+      let result = TopologySnapshot.read(text: text, file: "snap.\(format.rawValue)")
+      #expect(result.diagnostics == [])
+      #expect(result.topology == topology.canonicalized())
+      if let back = result.topology {
+        #expect(TopologySnapshot.write(back, format: format) == text)
+      }
+    }
+  }
+
+  @Test func hostileScalarsSurviveTheRoundTrip() throws {
+    var topology = try TopologySynthesizer.build(TopologyShape(coresPerLLC: 1, threadsPerCore: 1))
+    let awkward = [
+      "", "no", "on", "null", "~", "0755", "1:30", "1e3", "- x", "a: b", "#x", "x #y", "'q'",
+      "tab\there", "new\nline", "ünï", "\u{7f}", "trailing:", "[x]", "{x}", "@x", "*x", "&x", "!x",
+      "%x", "`x`", "|x", ">x", "\"", "\\",
+    ]
+    topology.kernel.commandLine = awkward.joined(separator: " ")
+    topology.devices = awkward.enumerated().map { index, text in
+      Device(
+        pciAddress: "0000:00:\(index < 16 ? "0" : "")\(String(index, radix: 16)).0",
+        deviceClass: .other, classCode: 0xff_0000, vendorId: "1af4", deviceId: "1000",
+        driver: text.isEmpty ? "x" : text, children: [DeviceChild(kind: .other, name: text)])
+    }
+    for format in TopologySnapshot.Format.allCases {
+      let text = TopologySnapshot.write(topology, format: format)
+      let result = TopologySnapshot.read(text: text, file: "awkward")
+      #expect(result.diagnostics == [], "\(format)")
+      #expect(result.topology == topology.canonicalized(), "\(format)")
+    }
+  }
+
+  static let malformed = [
+    "header.yaml", "keys.yaml", "values.yaml", "references.yaml", "syntax.json", "truncated.yaml",
+  ]
+
+  @Test(arguments: malformed) func malformedSnapshotsAreRejectedWithLocations(name: String) {
+    let relative = "Tests/MKTopologyTests/Fixtures/malformed/\(name)"
+    let text = (try? String(contentsOfFile: PackagePaths.path(relative), encoding: .utf8)) ?? ""
+    let result = TopologySnapshot.read(text: text, file: relative)
+    #expect(result.topology == nil)
+    #expect(result.hasErrors)
+    #expect(result.diagnostics.allSatisfy { $0.location?.file == relative })
+    let rendered = DiagnosticRenderer(sources: result.sources).text(result.diagnostics)
+    let mismatch = Golden.mismatch(
+      actual: rendered,
+      goldenPath: PackagePaths.path("Tests/MKTopologyTests/Golden/malformed/\(name).txt"))
+    #expect(mismatch == nil, "\(mismatch ?? "")")
+  }
+
+  @Test func missingFileIsReportedWithItsPath() {
+    let result = TopologySnapshot.read(path: "/nonexistent/snapshot.yaml")
+    #expect(result.topology == nil)
+    #expect(
+      result.diagnostics.map(\.message) == [
+        "cannot read '/nonexistent/snapshot.yaml': No such file or directory"
+      ])
+  }
+
+  @Test func leadingCommentBecomesSource() {
+    #expect(TopologySnapshot.leadingComment("# a\n#\n#  b \napiVersion: x\n# c\n") == "a\n\n b")
+    #expect(TopologySnapshot.leadingComment("apiVersion: x\n") == nil)
+  }
+}
