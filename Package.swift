@@ -30,7 +30,10 @@ let package = Package(
     // Shared vocabulary: source locations, diagnostics, CPU sets, sizes, YAML.
     .target(name: "MKCore", dependencies: ["CYAML"], swiftSettings: strict),
     // Front end: the policy model, its strict decoder and semantic checks.
-    .target(name: "MKPolicy", dependencies: ["MKCore"], swiftSettings: strict),
+    // Embeds Policies/default.yaml (a test keeps the copy identical).
+    .target(
+      name: "MKPolicy", dependencies: ["MKCore"],
+      resources: [.embedInCode("Resources/default.yaml")], swiftSettings: strict),
     // Host model, snapshot codec, live discovery and the synthetic generator.
     .target(
       name: "MKTopology", dependencies: ["MKCore", "CNUMA", "CUDev"], swiftSettings: strict),
@@ -51,7 +54,6 @@ let package = Package(
         "MKCore", "MKPolicy", "MKTopology", "MKSolver", "MKPlan", "MKApply",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
-      resources: [.embedInCode("Resources/default.yaml")],
       swiftSettings: strict),
 
     // Golden files with a diff, subprocess helpers for black-box CLI tests.
@@ -62,6 +64,9 @@ let package = Package(
     .testTarget(
       name: "MKTopologyTests", dependencies: ["MKCore", "MKTopology", "MKTestSupport"],
       exclude: ["Golden", "Fixtures"], swiftSettings: strict),
+    .testTarget(
+      name: "MKPolicyTests", dependencies: ["MKCore", "MKPolicy", "MKTestSupport"],
+      exclude: ["Corpus"], swiftSettings: strict),
   ],
   swiftLanguageModes: [.v6]
 )

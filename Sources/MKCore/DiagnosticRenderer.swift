@@ -68,12 +68,13 @@ public struct DiagnosticRenderer: Sendable {
     }
     out += "\(severity): \(paint(diagnostic.message, "1"))\n"
     var gutter = 1
-    if let location = diagnostic.location, let line = sourceLine(location) {
+    if let location = diagnostic.location, let source = sourceLine(location) {
       let number = String(location.line)
       gutter = number.count + 1
       let pad = String(repeating: " ", count: gutter)
+      let (line, caretColumn) = Self.excerpt(source, column: location.column)
       // Keep tabs so that the caret lines up under tabbed text.
-      let prefix = line.unicodeScalars.prefix(max(0, location.column - 1)).map {
+      let prefix = line.unicodeScalars.prefix(max(0, caretColumn - 1)).map {
         $0 == "\t" ? "\t" : " "
       }
       out += "\(pad)\(paint("|", "1;34"))\n"
@@ -89,6 +90,36 @@ public struct DiagnosticRenderer: Sendable {
       out += "\(indent)= \(paint("help", "1;32")): \(help)\n"
     }
     return out
+  }
+
+  /// The part of a source line worth showing: control characters drawn as
+  /// their Unicode pictures (a NUL byte becomes ␀, one column wide, so the
+  /// caret stays aligned), and a line longer than 120 columns cut to a window
+  /// around the column with `...` on the cut sides. Returns the text and the
+  /// caret's column within it.
+  static func excerpt(_ line: String, column: Int) -> (text: String, column: Int) {
+    var scalars = line.unicodeScalars.map { scalar -> Unicode.Scalar in
+      if scalar.value < 0x20 && scalar != "\t" { return Unicode.Scalar(0x2400 + scalar.value)! }
+      if scalar.value == 0x7F { return "\u{2421}" }
+      return scalar
+    }
+    var caret = column
+    let width = 120
+    if scalars.count > width {
+      let start = max(0, min(column - 1 - width / 2, scalars.count - width))
+      let end = min(scalars.count, start + width)
+      var window = Array(scalars[start..<end])
+      caret = column - start
+      if start > 0 {
+        window = Array("...".unicodeScalars) + window
+        caret += 3
+      }
+      if end < scalars.count { window += Array("...".unicodeScalars) }
+      scalars = window
+    }
+    var text = ""
+    text.unicodeScalars.append(contentsOf: scalars)
+    return (text, caret)
   }
 
   private func paint(_ text: String, _ code: String) -> String {

@@ -147,6 +147,12 @@ public struct YAMLReader: Sendable {
         return .error(
           "E004", "NUL byte in the document", at: at(line, column),
           help: ["a policy is text: remove the NUL byte (was a binary file given?)"])
+      case 0x01...0x08, 0x0B, 0x0C, 0x0E...0x1F, 0x7F:
+        let hex = String(byte, radix: 16, uppercase: true)
+        return .error(
+          "E004", "control character U+00\(hex.count == 1 ? "0" + hex : hex) in the document",
+          at: at(line, column),
+          help: ["remove it; only tabs and line breaks are allowed among control characters"])
       case 0x0A:
         line += 1
         column = 1
@@ -263,7 +269,10 @@ private struct TreeBuilder {
     }
     var help: [String] = []
     let mark = location(parser.problem_mark)
-    if problem.contains("cannot start any token"), Self.character(at: mark, in: buffer) == "\t" {
+    if problem.contains("tab character")
+      || (problem.contains("cannot start any token")
+        && Self.character(at: mark, in: buffer) == "\t")
+    {
       help.append("indent with spaces: YAML does not allow tabs here")
     }
     if problem.contains("mapping values are not allowed") {

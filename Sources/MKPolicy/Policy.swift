@@ -183,6 +183,11 @@ public enum LLCPlacement: String, Sendable, Hashable, CaseIterable, Codable {
 }
 
 /// An elastic quantity: the solver guarantees `min` and grows towards `max`.
+///
+/// A policy may leave `max` out (`cpus: {min: 2}`): the quantity may then
+/// grow to whatever is left. The decoder stores that as `Value`'s largest
+/// value (`Elastic<Int>.unbounded`, `Elastic<UInt64>.unbounded`); stages that
+/// do arithmetic on `max` clamp it to capacity first (`max(clampedTo:)`).
 public struct Elastic<Value: Sendable & Hashable & Comparable>: Sendable, Hashable {
   public var min: Value
   public var max: Value
@@ -192,6 +197,20 @@ public struct Elastic<Value: Sendable & Hashable & Comparable>: Sendable, Hashab
   }
   public init(exactly value: Value) { self.init(min: value, max: value) }
   public var isFixed: Bool { min == max }
+  /// `max`, but never more than `capacity`: safe to add up.
+  public func max(clampedTo capacity: Value) -> Value { Swift.min(max, capacity) }
+}
+
+extension Elastic where Value == Int {
+  /// The `max` of a policy that wrote no `max`.
+  public static var unbounded: Int { Int.max }
+  public var isBounded: Bool { max != Int.max }
+}
+
+extension Elastic where Value == UInt64 {
+  /// The `max` of a policy that wrote no `max`.
+  public static var unbounded: UInt64 { UInt64.max }
+  public var isBounded: Bool { max != UInt64.max }
 }
 
 public struct Workload: Sendable, Hashable {

@@ -98,3 +98,19 @@ import Testing
         "s.yaml:3:1: error[E006]: YAML syntax error: did not find expected node content\n"))
   }
 }
+
+@Suite struct DiagnosticExcerptTests {
+  @Test func controlCharactersArePicturedAndLongLinesWindowed() {
+    let nul = DiagnosticRenderer(sources: ["n": "a: b\u{0}c\n"]).text(
+      .error("E004", "NUL", at: SourceLocation(file: "n", line: 1, column: 5)))
+    #expect(nul == "n:1:5: error[E004]: NUL\n  |\n1 | a: b\u{2400}c\n  |     ^\n")
+    let long = String(repeating: "a", count: 300) + "X" + String(repeating: "b", count: 300)
+    let text = DiagnosticRenderer(sources: ["l": long]).text(
+      .error("E010", "deep", at: SourceLocation(file: "l", line: 1, column: 301)))
+    let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+    #expect(
+      lines[2] == "1 | ..." + String(repeating: "a", count: 60) + "X"
+        + String(repeating: "b", count: 59) + "...")
+    #expect(lines[3] == "  | " + String(repeating: " ", count: 63) + "^")
+  }
+}

@@ -1,0 +1,48 @@
+/// "Did you mean ...?" for unknown keys, enum values and names.
+///
+/// Picks the candidate with the smallest edit distance (case-insensitive, so
+/// `cpulist` finds `cpuList`), and only when it is close enough to be a typo
+/// rather than a different word.
+public enum Suggestion {
+  public static func closest(to word: String, in candidates: [String]) -> String? {
+    let lowered = Array(word.lowercased().unicodeScalars)
+    var best: (candidate: String, distance: Int)?
+    for candidate in candidates {
+      let distance = editDistance(lowered, Array(candidate.lowercased().unicodeScalars))
+      if best == nil || distance < best!.distance { best = (candidate, distance) }
+    }
+    guard let best else { return nil }
+    let limit = max(1, min(3, (max(lowered.count, best.candidate.count) + 2) / 4))
+    return best.distance <= limit ? best.candidate : nil
+  }
+
+  /// `help:` text for an unknown word: a suggestion, or the list of choices.
+  public static func help(for word: String, in candidates: [String], noun: String = "")
+    -> String
+  {
+    if let match = closest(to: word, in: candidates) { return "did you mean '\(match)'?" }
+    return "expected \(noun.isEmpty ? "" : noun + " ")one of: "
+      + candidates.joined(separator: ", ")
+  }
+
+  /// Levenshtein distance with adjacent transpositions counting as one edit.
+  static func editDistance(_ a: [Unicode.Scalar], _ b: [Unicode.Scalar]) -> Int {
+    if a.isEmpty { return b.count }
+    if b.isEmpty { return a.count }
+    var previous2 = [Int](repeating: 0, count: b.count + 1)
+    var previous = Array(0...b.count)
+    var current = [Int](repeating: 0, count: b.count + 1)
+    for i in 1...a.count {
+      current[0] = i
+      for j in 1...b.count {
+        let cost = a[i - 1] == b[j - 1] ? 0 : 1
+        current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+        if i > 1, j > 1, a[i - 1] == b[j - 2], a[i - 2] == b[j - 1] {
+          current[j] = min(current[j], previous2[j - 2] + 1)
+        }
+      }
+      (previous2, previous, current) = (previous, current, previous2)
+    }
+    return previous[b.count]
+  }
+}

@@ -1,0 +1,73 @@
+import ArgumentParser
+import Foundation
+import MKCore
+import MKPolicy
+
+/// `mkpolicy check [--format text|json|github] PATH...`: validates policies
+/// without touching the host. Exit 0 when every policy is valid, 1 when any
+/// has an error, 64 for a usage error.
+///
+/// Text diagnostics go to stderr and a one-line verdict per policy to stdout;
+/// `json` and `github` are results meant for tools, so they go to stdout.
+struct CheckCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "check",
+    abstract: "Check policy files or folders and report every problem with its line and column.",
+    discussion: """
+      A file is one policy. A folder is one policy merged from its .yaml files, \
+      unless every file in it is a complete policy (has metadata): then each is \
+      checked on its own. Exit status: 0 valid, 1 errors found, 64 usage error.
+      """)
+
+  @Option(
+    help: "Output format: text (for people), json (for tools) or github (workflow annotations).")
+  var format: DiagnosticRenderer.Format = .text
+
+  @Option(help: "Colour text output: never (default) or always.")
+  var color: ColorChoice = .never
+
+  @Argument(help: "Policy files or folders.")
+  var paths: [String]
+
+  enum ColorChoice: String, ExpressibleByArgument, CaseIterable {
+    case never, always
+  }
+
+  func validate() throws {
+    guard !paths.isEmpty else { throw ValidationError("give at least one policy file or folder") }
+  }
+
+  func run() throws {
+    let results = PolicyLoader.loadEach(paths: paths)
+    var sources: [String: String] = [:]
+    var diagnostics: [Diagnostic] = []
+    var verdicts: [String] = []
+    for result in results {
+      sources.merge(result.sources) { first, _ in first }
+      diagnostics += result.diagnostics
+      if let policy = result.policy {
+        let count = policy.workloads.count
+        verdicts.append(
+          "ok: \(result.files.joined(separator: ", ")) (policy '\(policy.metadata.name)', \(count) workload\(count == 1 ? "" : "s"))"
+        )
+      }
+    }
+    let renderer = DiagnosticRenderer(sources: sources, color: color == .always)
+    switch format {
+    case .text:
+      if !diagnostics.isEmpty { Self.write(renderer.text(diagnostics), to: .standardError) }
+      if !verdicts.isEmpty {
+        Self.write(verdicts.joined(separator: "\n") + "\n", to: .standardOutput)
+      }
+    case .json, .github:
+      Self.write(renderer.render(diagnostics, format: format), to: .standardOutput)
+    }
+    if results.contains(where: \.hasErrors) { throw ExitCode.failure }
+  }
+
+  static func write(_ text: String, to handle: FileHandle) {
+    handle.write(Data(text.utf8))
+  }
+}
+
+extension DiagnosticRenderer.Format: ExpressibleByArgument {}
