@@ -67,6 +67,10 @@ let package = Package(
     .testTarget(
       name: "MKPolicyTests", dependencies: ["MKCore", "MKPolicy", "MKTestSupport"],
       exclude: ["Corpus"], swiftSettings: strict),
+    .testTarget(
+      name: "MKSolverTests",
+      dependencies: ["MKCore", "MKPolicy", "MKTopology", "MKSolver", "MKTestSupport"],
+      exclude: ["Golden"], swiftSettings: strict),
   ],
   swiftLanguageModes: [.v6]
 )

@@ -1,0 +1,491 @@
+import MKCore
+import MKPolicy
+import MKTopology
+
+/// One clause of a policy that the explainer may drop: a demand or a rule,
+/// with the policy line it came from.
+enum ConstraintGroup: Hashable, Sendable, Comparable {
+  case housekeepingCPUs
+  case housekeepingMemory
+  case cpus(Int)
+  case memory(Int)
+  case hugePages(Int)
+  case device(Int, Int)
+  case numa(Int)
+  case nearDevices(Int)
+  case llcExclusive(Int)
+  case smt(Int)
+  case avoid(Int, Int)
+
+  var workload: Int? {
+    switch self {
+    case .housekeepingCPUs, .housekeepingMemory: nil
+    case .cpus(let w), .memory(let w), .hugePages(let w), .device(let w, _), .numa(let w),
+      .nearDevices(let w), .llcExclusive(let w), .smt(let w), .avoid(let w, _):
+      w
+    }
+  }
+
+  private var rank: (Int, Int, Int) {
+    switch self {
+    case .housekeepingCPUs: (-1, 0, 0)
+    case .housekeepingMemory: (-1, 1, 0)
+    case .cpus(let w): (w, 0, 0)
+    case .memory(let w): (w, 1, 0)
+    case .hugePages(let w): (w, 2, 0)
+    case .device(let w, let r): (w, 3, r)
+    case .numa(let w): (w, 4, 0)
+    case .nearDevices(let w): (w, 5, 0)
+    case .llcExclusive(let w): (w, 6, 0)
+    case .smt(let w): (w, 7, 0)
+    case .avoid(let w, let v): (w, 8, v)
+    }
+  }
+
+  static func < (a: ConstraintGroup, b: ConstraintGroup) -> Bool { a.rank < b.rank }
+}
+
+/// Explains why a policy's minimum demands cannot be placed: a minimal set of
+/// conflicting clauses (QuickXplain over constraint groups with the solver's
+/// feasibility search as oracle), rendered as one E2xx error at the demand that
+/// does not fit, notes at the other clauses' lines, and `help:` lines naming
+/// every single relaxation that makes the whole policy fit.
+struct Explainer {
+  var solver: Solver
+  var policy: Policy
+  var topology: Topology
+
+  /// Every clause of the policy that constrains placement, in a fixed order.
+  func groups() -> [ConstraintGroup] {
+    var out: [ConstraintGroup] = []
+    let hk = policy.host.housekeeping
+    switch hk.cpus {
+    case .count(let n) where n > 0: out.append(.housekeepingCPUs)
+    case .list(let l) where !l.isEmpty: out.append(.housekeepingCPUs)
+    default: break
+    }
+    if hk.memoryBytes > 0 { out.append(.housekeepingMemory) }
+    let names = Set(policy.workloads.map(\.name))
+    for (w, wl) in policy.workloads.enumerated() {
+      if wl.cpus.min > 0 { out.append(.cpus(w)) }
+      if wl.memory.min > 0 { out.append(.memory(w)) }
+      if let h = wl.hugepages, h.count > 0 { out.append(.hugePages(w)) }
+      for (r, d) in wl.devices.enumerated() where d.count > 0 { out.append(.device(w, r)) }
+      if wl.placement.numa != .any { out.append(.numa(w)) }
+      if wl.placement.nearDevices && !wl.devices.isEmpty { out.append(.nearDevices(w)) }
+      if wl.placement.llc == .exclusive { out.append(.llcExclusive(w)) }
+      if wl.smt != .shared { out.append(.smt(w)) }
+      for other in wl.placement.avoid where names.contains(other) && other != wl.name {
+        if let v = policy.workloads.firstIndex(where: { $0.name == other }) {
+          out.append(.avoid(w, v))
+        }
+      }
+    }
+    return out
+  }
+
+  /// The policy with only `active` clauses in force (the others relaxed).
+  func restricted(to active: Set<ConstraintGroup>) -> Policy {
+    var p = policy
+    if !active.contains(.housekeepingCPUs) { p.host.housekeeping.cpus = .count(0) }
+    if !active.contains(.housekeepingMemory) { p.host.housekeeping.memoryBytes = 0 }
+    for w in p.workloads.indices {
+      if !active.contains(.cpus(w)) { p.workloads[w].cpus = .init(exactly: 0) }
+      if !active.contains(.memory(w)) { p.workloads[w].memory = .init(exactly: 0) }
+      if !active.contains(.hugePages(w)) { p.workloads[w].hugepages = nil }
+      for r in p.workloads[w].devices.indices where !active.contains(.device(w, r)) {
+        p.workloads[w].devices[r].count = 0
+      }
+      if !active.contains(.numa(w)) { p.workloads[w].placement.numa = .any }
+      if !active.contains(.nearDevices(w)) { p.workloads[w].placement.nearDevices = false }
+      if !active.contains(.llcExclusive(w)) { p.workloads[w].placement.llc = .shared }
+      if !active.contains(.smt(w)) { p.workloads[w].smt = .shared }
+      p.workloads[w].placement.avoid = p.workloads[w].placement.avoid.filter { name in
+        guard let v = policy.workloads.firstIndex(where: { $0.name == name }) else { return false }
+        return active.contains(.avoid(w, v))
+      }
+      p.workloads[w].cpus.max = max(p.workloads[w].cpus.min, 0)
+      p.workloads[w].memory.max = p.workloads[w].memory.min
+    }
+    return p
+  }
+
+  func feasible(_ active: Set<ConstraintGroup>) -> Bool {
+    solver.minsFeasible(restricted(to: active), on: topology)
+  }
+
+  /// Junker's QuickXplain: a minimal subset of `constraints` that is infeasible
+  /// together with `background`.
+  func quickXplain(_ constraints: [ConstraintGroup]) -> [ConstraintGroup] {
+    func rec(_ background: Set<ConstraintGroup>, _ delta: Bool, _ c: [ConstraintGroup])
+      -> [ConstraintGroup]
+    {
+      if delta && !feasible(background) { return [] }
+      if c.count == 1 { return c }
+      let half = c.count / 2
+      let c1 = Array(c[..<half])
+      let c2 = Array(c[half...])
+      let d2 = rec(background.union(c1), !c1.isEmpty, c2)
+      let d1 = rec(background.union(d2), !d2.isEmpty, c1)
+      return d1 + d2
+    }
+    if feasible([]) == false { return [] }
+    return rec([], false, constraints).sorted()
+  }
+
+  func explain() -> DiagnosticError {
+    let all = groups()
+    guard !feasible(Set(all)) else {
+      return DiagnosticError(
+        .error(
+          "E209",
+          "no placement was found for the policy's minimum demands, although they appear to fit; the search gave up",
+          help: ["report this policy and topology: it is a solver limitation"]))
+    }
+    let conflict = quickXplain(all)
+    return DiagnosticError(render(conflict))
+  }
+
+  /// The conflict as one diagnostic.
+  func render(_ conflict: [ConstraintGroup]) -> Diagnostic {
+    let set = Set(conflict)
+    let workloads = policy.workloads
+    let hk = policy.host.housekeeping
+    // The primary workload: the last one with a demand in the conflict.
+    let demandOwners = conflict.compactMap { g -> Int? in
+      switch g {
+      case .cpus(let w), .memory(let w), .hugePages(let w), .device(let w, _): w
+      default: nil
+      }
+    }
+    let primary = demandOwners.max() ?? conflict.compactMap(\.workload).max()
+    let model = try? HostModel.build(policy: restricted(to: set), topology: topology).get()
+    func short(_ l: SourceLocation) -> String { "\(l.line):\(l.column)" }
+    var others: [String] = []
+    var notes: [Diagnostic.Note] = []
+    if set.contains(.housekeepingCPUs) || set.contains(.housekeepingMemory) {
+      var what: [String] = []
+      if set.contains(.housekeepingCPUs) {
+        switch hk.cpus {
+        case .count(let n):
+          what.append("\(n) CPU\(n == 1 ? "" : "s")\(hk.perNode ? " per NUMA node" : "")")
+        case .list(let l): what.append("CPUs \(l.cpulist)")
+        }
+      }
+      if set.contains(.housekeepingMemory) {
+        what.append("\(ByteSize.format(hk.memoryBytes)) of memory")
+      }
+      let where_ = hk.location.map { " (\(short($0)))" } ?? ""
+      others.append("housekeeping\(where_)")
+      notes.append(.init("housekeeping keeps \(what.joined(separator: " and "))", at: hk.location))
+    }
+    let involved = Array(Set(conflict.compactMap(\.workload))).sorted()
+    for w in involved where w != primary {
+      let wl = workloads[w]
+      let mine = conflict.filter { $0.workload == w }
+      let firstField = mine.first.map { fieldKey($0) } ?? "cpus"
+      others.append("'\(wl.name)' (\(short(wl.location(of: firstField))))")
+      notes.append(.init(describe(w, mine), at: wl.location(of: firstField)))
+    }
+    guard let p = primary else {
+      return .error(
+        "E201", "housekeeping alone does not fit this host", at: hk.location, notes: notes,
+        help: helps(conflict))
+    }
+    let wl = workloads[p]
+    let mine = conflict.filter { $0.workload == p }
+    let hasCPU = mine.contains(.cpus(p))
+    let hasMem = mine.contains(.memory(p))
+    let hasDev = mine.contains { if case .device = $0 { true } else { false } }
+    let hasHuge = mine.contains(.hugePages(p))
+    let code: String
+    let field: String
+    if hasCPU {
+      code = "E201"
+      field = "cpus"
+    } else if hasMem {
+      code = "E202"
+      field = "memory"
+    } else if hasDev {
+      code = "E203"
+      field = "devices"
+    } else if hasHuge {
+      code = "E204"
+      field = "hugepages"
+    } else {
+      code = "E205"
+      field = mine.first.map { fieldKey($0) } ?? "cpus"
+    }
+    var message = "workload '\(wl.name)' needs " + describe(p, mine, leadingName: false)
+    if let model {
+      message += "; " + capacityPhrase(p, mine, model)
+    }
+    if let hkRef = others.first(where: { $0.hasPrefix("housekeeping") }) {
+      message += " after " + hkRef
+    }
+    let rivals = others.filter { !$0.hasPrefix("housekeeping") }
+    if !rivals.isEmpty { message += ", in conflict with " + join(rivals) }
+    return .error(code, message, at: wl.location(of: field), notes: notes, help: helps(conflict))
+  }
+
+  func join(_ items: [String]) -> String {
+    items.count <= 1
+      ? items.joined() : items.dropLast().joined(separator: ", ") + " and " + items.last!
+  }
+
+  func fieldKey(_ g: ConstraintGroup) -> String {
+    switch g {
+    case .housekeepingCPUs, .housekeepingMemory: "host.housekeeping"
+    case .cpus: "cpus"
+    case .memory: "memory"
+    case .hugePages: "hugepages"
+    case .device: "devices"
+    case .numa: "placement.numa"
+    case .nearDevices: "placement.nearDevices"
+    case .llcExclusive: "placement.llc"
+    case .smt: "smt"
+    case .avoid: "placement.avoid"
+    }
+  }
+
+  /// "'db' needs 8 exclusive threads on one NUMA node" (or without the name).
+  func describe(_ w: Int, _ groups: [ConstraintGroup], leadingName: Bool = true) -> String {
+    let wl = policy.workloads[w]
+    var parts: [String] = []
+    if groups.contains(.cpus(w)) {
+      let n = wl.cpus.min
+      let kind = wl.ownsCPUs ? "exclusive " : ""
+      var text = "\(n) \(kind)thread\(n == 1 ? "" : "s")"
+      if groups.contains(.smt(w)) {
+        text += wl.smt == .exclusive ? " as whole cores" : " on separate cores (smt: off)"
+      }
+      parts.append(text)
+    } else if groups.contains(.smt(w)) {
+      parts.append(wl.smt == .exclusive ? "whole cores" : "separate cores")
+    }
+    if groups.contains(.memory(w)) { parts.append("\(ByteSize.format(wl.memory.min)) of memory") }
+    if groups.contains(.hugePages(w)), let h = wl.hugepages {
+      parts.append(
+        "\(h.count) huge page\(h.count == 1 ? "" : "s") of \(ByteSize.format(h.pageSizeBytes))")
+    }
+    for case .device(w, let r) in groups {
+      let d = wl.devices[r]
+      parts.append(
+        "\(d.count) \(d.type.rawValue) device\(d.count == 1 ? "" : "s") matching \(selector(d))")
+    }
+    var text = join(parts)
+    if groups.contains(.numa(w)) {
+      text += wl.placement.numa == .single ? " on one NUMA node" : " spread over NUMA nodes"
+    }
+    if groups.contains(.nearDevices(w)) { text += " near its devices" }
+    if groups.contains(.llcExclusive(w)) { text += " with last-level caches of its own" }
+    let avoided = groups.compactMap { g -> String? in
+      if case .avoid(w, let v) = g { return "'\(policy.workloads[v].name)'" }
+      return nil
+    }
+    if !avoided.isEmpty { text += " away from " + join(avoided) }
+    if text.isEmpty { text = "its placement rules" }
+    return leadingName ? "'\(wl.name)' needs " + text : text
+  }
+
+  func selector(_ d: DeviceRequest) -> String {
+    var s: [String] = []
+    if let v = d.driver { s.append("driver \(v)") }
+    if let v = d.name { s.append("name \(v)") }
+    if let v = d.pci { s.append("pci \(v)") }
+    if let v = d.vendor { s.append("vendor \(v)") }
+    if let v = d.device { s.append("device \(v)") }
+    return s.isEmpty ? "type \(d.type.rawValue)" : s.joined(separator: ", ")
+  }
+
+  /// What the host offers in the scope the conflict confines the workload to.
+  func capacityPhrase(_ w: Int, _ groups: [ConstraintGroup], _ model: HostModel) -> String {
+    let wl = policy.workloads[w]
+    var nodes = Array(model.nodes.indices)
+    var scope = "the host"
+    if groups.contains(.nearDevices(w)) {
+      let devNodes = Set(
+        model.devices.indices.filter { dev in
+          wl.devices.contains { DeviceSelector.matches($0, model.devices[dev]) }
+        }.compactMap { model.deviceNode[$0] })
+      if !devNodes.isEmpty {
+        nodes = devNodes.sorted()
+        scope =
+          nodes.count == 1
+          ? "node \(model.nodes[nodes[0]].id) (its devices' node)"
+          : "nodes \(nodes.map { String(model.nodes[$0].id) }.joined(separator: ", ")) (its devices' nodes)"
+      }
+    }
+    let single = groups.contains(.numa(w)) && wl.placement.numa == .single
+    func threads(_ n: Int) -> Int {
+      model.nodes[n].llcs.reduce(0) { total, l in
+        let info = model.llcs[l]
+        switch wl.smt {
+        case .off where groups.contains(.smt(w)): return total + info.cores.count
+        default: return total + info.cores.count * info.threadsPerCore
+        }
+      }
+    }
+    let unit = groups.contains(.smt(w)) && wl.smt == .off ? "cores" : "threads"
+    let hasMem = groups.contains(.memory(w))
+    let hasCPU = groups.contains(.cpus(w))
+    if single {
+      let best = nodes.max { threads($0) != threads($1) ? threads($0) < threads($1) : $0 > $1 } ?? 0
+      let bestMem =
+        nodes.max {
+          model.nodes[$0].memoryAvailable != model.nodes[$1].memoryAvailable
+            ? model.nodes[$0].memoryAvailable < model.nodes[$1].memoryAvailable : $0 > $1
+        } ?? 0
+      var parts: [String] = []
+      if hasCPU || !hasMem {
+        parts.append(
+          "\(nodes.count == model.nodes.count ? "the largest NUMA node" : scope) has \(threads(best)) \(unit)"
+        )
+      }
+      if hasMem {
+        parts.append(
+          "\(hasCPU ? "and" : "the largest NUMA node has") \(ByteSize.format(model.nodes[bestMem].memoryAvailable)) of memory"
+        )
+      }
+      return parts.joined(separator: " ")
+    }
+    var parts: [String] = []
+    if hasCPU || !hasMem {
+      parts.append("\(scope) has \(nodes.reduce(0) { $0 + threads($1) }) \(unit)")
+    }
+    if hasMem {
+      let mem = nodes.reduce(UInt64(0)) { $0 + model.nodes[$1].memoryAvailable }
+      parts.append("\(hasCPU ? "and" : "\(scope) has") \(ByteSize.format(mem)) of memory")
+    }
+    return parts.joined(separator: " ")
+  }
+
+  /// Single relaxations (one clause changed) that make the whole policy fit.
+  func helps(_ conflict: [ConstraintGroup]) -> [String] {
+    var out: [String] = []
+    func fits(_ p: Policy) -> Bool { solver.minsFeasible(p, on: topology) }
+    func largest(_ lo: Int, _ hi: Int, _ make: (Int) -> Policy) -> Int? {
+      // Largest value in lo..<hi for which the policy fits (fits assumed monotone).
+      guard hi > lo, fits(make(lo)) else { return nil }
+      var a = lo
+      var b = hi - 1
+      while a < b {
+        let mid = (a + b + 1) / 2
+        if fits(make(mid)) { a = mid } else { b = mid - 1 }
+      }
+      return a
+    }
+    let hk = policy.host.housekeeping
+    for g in conflict {
+      var p = policy
+      switch g {
+      case .housekeepingCPUs:
+        if case .count(let n) = hk.cpus,
+          let k = largest(
+            0, n,
+            {
+              var q = policy
+              q.host.housekeeping.cpus = .count($0)
+              return q
+            })
+        {
+          out.append("lower host.housekeeping.cpus to \(k)")
+        }
+      case .housekeepingMemory:
+        let g = max(4096, policy.coordinator.memoryGranuleBytes)
+        if let k = largest(
+          0, Int(hk.memoryBytes / g),
+          {
+            var q = policy
+            q.host.housekeeping.memoryBytes = UInt64($0) * g
+            return q
+          })
+        {
+          out.append("lower host.housekeeping.memory to \(ByteSize.format(UInt64(k) * g))")
+        }
+      case .cpus(let w):
+        let wl = policy.workloads[w]
+        let granule = wl.smt == .exclusive ? maxThreadsPerCore : 1
+        if let k = largest(
+          0, wl.cpus.min / granule,
+          {
+            var q = policy
+            q.workloads[w].cpus.min = $0 * granule
+            q.workloads[w].cpus.max = max(q.workloads[w].cpus.max, $0 * granule)
+            return q
+          }), k > 0
+        {
+          out.append("lower cpus (min) of '\(wl.name)' to \(k * granule)")
+        }
+      case .memory(let w):
+        let wl = policy.workloads[w]
+        let g: UInt64 =
+          wl.isolation == .kernel ? max(4096, policy.coordinator.memoryGranuleBytes) : 1 << 20
+        if let k = largest(
+          0, Int(wl.memory.min / g),
+          {
+            var q = policy
+            q.workloads[w].memory.min = UInt64($0) * g
+            return q
+          }), k > 0
+        {
+          out.append("lower memory (min) of '\(wl.name)' to \(ByteSize.format(UInt64(k) * g))")
+        }
+      case .hugePages(let w):
+        let wl = policy.workloads[w]
+        if let h = wl.hugepages,
+          let k = largest(
+            0, h.count,
+            {
+              var q = policy
+              q.workloads[w].hugepages?.count = $0
+              return q
+            }), k > 0
+        {
+          out.append("lower hugepages.count of '\(wl.name)' to \(k)")
+        }
+      case .device(let w, let r):
+        let wl = policy.workloads[w]
+        if let k = largest(
+          0, wl.devices[r].count,
+          {
+            var q = policy
+            q.workloads[w].devices[r].count = $0
+            return q
+          }), k > 0
+        {
+          out.append("lower devices[\(r)].count of '\(wl.name)' to \(k)")
+        }
+      case .numa(let w):
+        p.workloads[w].placement.numa = .any
+        if fits(p) { out.append("set placement.numa: any for '\(policy.workloads[w].name)'") }
+      case .nearDevices(let w):
+        p.workloads[w].placement.nearDevices = false
+        if fits(p) {
+          out.append("set placement.nearDevices: false for '\(policy.workloads[w].name)'")
+        }
+      case .llcExclusive(let w):
+        p.workloads[w].placement.llc = .shared
+        if fits(p) { out.append("set placement.llc: shared for '\(policy.workloads[w].name)'") }
+      case .smt(let w):
+        p.workloads[w].smt = .shared
+        if fits(p) { out.append("set smt: shared for '\(policy.workloads[w].name)'") }
+      case .avoid(let w, let v):
+        let name = policy.workloads[v].name
+        p.workloads[w].placement.avoid.removeAll { $0 == name }
+        if fits(p) {
+          out.append("remove '\(name)' from placement.avoid of '\(policy.workloads[w].name)'")
+        }
+      }
+    }
+    if out.isEmpty {
+      out.append(
+        "no single change fits; remove one of the workloads named here or use a larger host")
+    }
+    return out
+  }
+
+  var maxThreadsPerCore: Int {
+    topology.cores.map { $0.threads.filter(\.online).count }.max() ?? 1
+  }
+}

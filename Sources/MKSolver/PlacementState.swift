@@ -1,0 +1,304 @@
+import MKCore
+import MKPolicy
+
+/// Threads of one workload in one LLC entry of the host model.
+struct Share: Sendable, Hashable {
+  var llc: Int
+  var threads: Int
+}
+
+/// An amount on one NUMA node (bytes of memory, or huge pages).
+struct NodeAmount: Sendable, Hashable {
+  var node: Int
+  var amount: UInt64
+}
+
+/// The objective's terms for one workload or a whole placement.
+struct Terms: Sendable, Hashable {
+  var remoteMemory = 0.0
+  var remoteDevices = 0.0
+  var cacheDomains = 0.0
+  var nodes = 0.0
+  var sharedSiblings = 0.0
+  var movement = 0.0
+  var total: Double {
+    remoteMemory + remoteDevices + cacheDomains + nodes + sharedSiblings + movement
+  }
+  static func + (a: Terms, b: Terms) -> Terms {
+    Terms(
+      remoteMemory: a.remoteMemory + b.remoteMemory,
+      remoteDevices: a.remoteDevices + b.remoteDevices,
+      cacheDomains: a.cacheDomains + b.cacheDomains, nodes: a.nodes + b.nodes,
+      sharedSiblings: a.sharedSiblings + b.sharedSiblings, movement: a.movement + b.movement)
+  }
+}
+
+/// Where one workload was put, at the level of counts per LLC.
+struct Placed: Sendable {
+  var shares: [Share]
+  var memory: [NodeAmount]
+  var hugePages: [NodeAmount]
+  var devices: [Int]
+  var terms: Terms
+}
+
+/// A pair of workloads whose odd threads share one core.
+struct SiblingPair: Sendable, Hashable {
+  var a: Int
+  var b: Int
+}
+
+struct LLCState: Sendable {
+  var freeCores: Int
+  /// Workloads holding a core of which they use one thread (sibling idle).
+  var open: [Int] = []
+  var pairs: [SiblingPair] = []
+  var occupants: [Int] = []
+  var exclusive = false
+}
+
+/// What a previous plan had, by workload index of the current policy.
+struct PreviousPlacement: Sendable {
+  /// Threads per LLC entry, indexed like HostModel.llcs.
+  var threads: [[Int: Int]]
+  var memory: [[Int: UInt64]]
+  var cpus: [CPUSet?]
+}
+
+/// The mutable state of one search: free capacity per LLC and node, and
+/// every workload placed so far. Adding and removing are exact inverses
+/// (apart from which half core a pair reopens), so moves can be undone.
+struct PlacementState: Sendable {
+  let model: HostModel
+  var demands: [Demand]
+  let weights: ObjectiveWeights
+  let previous: PreviousPlacement?
+  var llc: [LLCState]
+  var memoryFree: [UInt64]
+  var hugeFree: [[UInt64: Int]]
+  var deviceOwner: [Int?]
+  var placed: [Placed?]
+  var pairCost = 0.0
+
+  init(model: HostModel, demands: [Demand], weights: ObjectiveWeights, previous: PreviousPlacement?)
+  {
+    self.model = model
+    self.demands = demands
+    self.weights = weights
+    self.previous = previous
+    llc = model.llcs.map { LLCState(freeCores: $0.cores.count) }
+    memoryFree = model.nodes.map(\.memoryAvailable)
+    hugeFree = model.nodes.map(\.hugePagesFree)
+    deviceOwner = Array(repeating: nil, count: model.devices.count)
+    placed = Array(repeating: nil, count: demands.count)
+  }
+
+  var total: Terms {
+    var sum = Terms(sharedSiblings: pairCost)
+    for p in placed { if let p { sum = sum + p.terms } }
+    return sum
+  }
+
+  // MARK: capacity
+
+  func eligible(_ w: Int, _ l: Int) -> Bool {
+    let s = llc[l]
+    if s.exclusive { return false }
+    let d = demands[w]
+    if d.llcExclusive && !s.occupants.isEmpty { return false }
+    for o in s.occupants where d.avoid.contains(o) { return false }
+    return true
+  }
+
+  /// Threads `w` could still get in LLC `l` without pairing (`pairing` false) or with it.
+  func capacity(_ w: Int, _ l: Int, pairing: Bool) -> Int {
+    guard eligible(w, l) else { return 0 }
+    let tpc = model.llcs[l].threadsPerCore
+    let free = llc[l].freeCores
+    switch demands[w].unit {
+    case .wholeCore: return free * tpc
+    case .threadPerCore: return free
+    case .thread:
+      let extra = pairing && tpc == 2 && !llc[l].open.isEmpty ? 1 : 0
+      return free * tpc + extra
+    }
+  }
+
+  /// Whether placing `threads` of `w` in `l` must pair its odd thread with another workload.
+  func needsPair(_ w: Int, _ l: Int, _ threads: Int) -> Bool {
+    let tpc = model.llcs[l].threadsPerCore
+    guard demands[w].unit == .thread, tpc == 2, threads % 2 == 1 else { return false }
+    return llc[l].freeCores < threads / 2 + 1
+  }
+
+  func pairPenalty(_ w: Int, _ shares: [Share]) -> Double {
+    var p = 0.0
+    for s in shares where needsPair(w, s.llc, s.threads) {
+      if let v = llc[s.llc].open.first { p += demands[w].lambda + demands[v].lambda }
+    }
+    return p
+  }
+
+  // MARK: apply / remove
+
+  mutating func apply(_ w: Int, _ p: Placed) {
+    let d = demands[w]
+    for s in p.shares {
+      let tpc = model.llcs[s.llc].threadsPerCore
+      switch d.unit {
+      case .wholeCore: llc[s.llc].freeCores -= s.threads / tpc
+      case .threadPerCore: llc[s.llc].freeCores -= s.threads
+      case .thread:
+        if tpc == 1 {
+          llc[s.llc].freeCores -= s.threads
+        } else {
+          let full = s.threads / tpc
+          let rem = s.threads % tpc
+          llc[s.llc].freeCores -= full
+          if rem > 0 {
+            if llc[s.llc].freeCores > 0 || llc[s.llc].open.isEmpty {
+              llc[s.llc].freeCores -= 1
+              llc[s.llc].open.append(w)
+            } else {
+              let v = llc[s.llc].open.removeFirst()
+              llc[s.llc].pairs.append(SiblingPair(a: min(v, w), b: max(v, w)))
+              pairCost += d.lambda + demands[v].lambda
+            }
+          }
+        }
+      }
+      llc[s.llc].occupants.append(w)
+      if d.llcExclusive { llc[s.llc].exclusive = true }
+    }
+    for m in p.memory { memoryFree[m.node] -= m.amount }
+    for h in p.hugePages { hugeFree[h.node][d.hugePageSize, default: 0] -= Int(h.amount) }
+    for dev in p.devices { deviceOwner[dev] = w }
+    placed[w] = p
+  }
+
+  mutating func remove(_ w: Int) {
+    guard let p = placed[w] else { return }
+    let d = demands[w]
+    for s in p.shares {
+      let tpc = model.llcs[s.llc].threadsPerCore
+      switch d.unit {
+      case .wholeCore: llc[s.llc].freeCores += s.threads / tpc
+      case .threadPerCore: llc[s.llc].freeCores += s.threads
+      case .thread:
+        if tpc == 1 {
+          llc[s.llc].freeCores += s.threads
+        } else {
+          llc[s.llc].freeCores += s.threads / tpc
+          if s.threads % tpc > 0 {
+            if let i = llc[s.llc].open.firstIndex(of: w) {
+              llc[s.llc].open.remove(at: i)
+              llc[s.llc].freeCores += 1
+            } else if let i = llc[s.llc].pairs.firstIndex(where: { $0.a == w || $0.b == w }) {
+              let pair = llc[s.llc].pairs.remove(at: i)
+              let v = pair.a == w ? pair.b : pair.a
+              llc[s.llc].open.append(v)
+              pairCost -= d.lambda + demands[v].lambda
+            }
+          }
+        }
+      }
+      if let i = llc[s.llc].occupants.firstIndex(of: w) { llc[s.llc].occupants.remove(at: i) }
+      if d.llcExclusive { llc[s.llc].exclusive = false }
+    }
+    for m in p.memory { memoryFree[m.node] += m.amount }
+    for h in p.hugePages { hugeFree[h.node][d.hugePageSize, default: 0] += Int(h.amount) }
+    for dev in p.devices { deviceOwner[dev] = nil }
+    placed[w] = nil
+  }
+
+  // MARK: objective
+
+  /// The workload's own terms (pairs are accounted in `pairCost`).
+  func terms(_ w: Int, shares: [Share], memory: [NodeAmount], devices: [Int]) -> Terms {
+    var t = Terms()
+    let n = shares.reduce(0) { $0 + $1.threads }
+    var cpuNodes: [Int: Int] = [:]
+    var domains = 0
+    var lastDomain = -1
+    for s in shares {
+      cpuNodes[model.llcs[s.llc].node, default: 0] += s.threads
+      let domain = model.llcs[s.llc].domainId
+      if domain != lastDomain { domains += 1 }
+      lastDomain = domain
+    }
+    t.cacheDomains = weights.gamma * Double(domains)
+    var nodeSet = Set(cpuNodes.keys)
+    for m in memory where m.amount > 0 { nodeSet.insert(m.node) }
+    t.nodes = weights.delta * Double(nodeSet.count)
+    if n > 0 {
+      let cpuList = cpuNodes.keys.sorted().map { ($0, Double(cpuNodes[$0]!) / Double(n)) }
+      if !memory.isEmpty {
+        let gib = 1.0 / Double(1 << 30)
+        let totalGiB = Double(memory.reduce(0) { $0 + $1.amount }) * gib
+        let demand = cpuList.map { ($0.0, $0.1 * totalGiB) }
+        let supply = memory.map { ($0.node, Double($0.amount) * gib) }
+        t.remoteMemory =
+          weights.alpha * Transport.cost(demand: demand, supply: supply, x: model.remote)
+      }
+      for dev in devices {
+        guard let dn = model.deviceNode[dev] else { continue }
+        for (a, f) in cpuList { t.remoteDevices += weights.beta * model.remote[a][dn] * f }
+      }
+    }
+    if let prev = previous, w < prev.threads.count, prev.cpus[w] != nil {
+      var moved = 0
+      var seen = Set<Int>()
+      for s in shares {
+        moved += abs(s.threads - (prev.threads[w][s.llc] ?? 0))
+        seen.insert(s.llc)
+      }
+      for (l, c) in prev.threads[w] where !seen.contains(l) { moved += c }  // integer: order-free
+      var gibMoved = 0.0
+      var mseen = Set<Int>()
+      for m in memory {
+        let before = prev.memory[w][m.node] ?? 0
+        gibMoved += Double(m.amount > before ? m.amount - before : before - m.amount)
+        mseen.insert(m.node)
+      }
+      for (node, amount) in prev.memory[w].sorted(by: { $0.key < $1.key })
+      where !mseen.contains(node) {
+        gibMoved += Double(amount)
+      }
+      t.movement = weights.mu / 2 * (Double(moved) + gibMoved / Double(1 << 30))
+    }
+    return t
+  }
+}
+
+/// Remote-access cost of memory serving CPUs: local first, then the cheapest
+/// remaining (CPU node, memory node) pairs, which is optimal when the
+/// distances obey the triangle inequality and at most two nodes remain on a side.
+enum Transport {
+  static func cost(demand: [(Int, Double)], supply: [(Int, Double)], x: [[Double]]) -> Double {
+    var need = demand
+    var have = supply
+    for i in need.indices {
+      for j in have.indices where have[j].0 == need[i].0 {
+        let m = min(need[i].1, have[j].1)
+        need[i].1 -= m
+        have[j].1 -= m
+      }
+    }
+    var cost = 0.0
+    var pairs: [(Double, Int, Int)] = []
+    for i in need.indices where need[i].1 > 1e-12 {
+      for j in have.indices where have[j].1 > 1e-12 {
+        pairs.append((x[need[i].0][have[j].0], i, j))
+      }
+    }
+    pairs.sort { $0.0 != $1.0 ? $0.0 < $1.0 : ($0.1, $0.2) < ($1.1, $1.2) }
+    for (c, i, j) in pairs {
+      let m = min(need[i].1, have[j].1)
+      if m <= 0 { continue }
+      cost += c * m
+      need[i].1 -= m
+      have[j].1 -= m
+    }
+    return cost
+  }
+}

@@ -1,0 +1,111 @@
+import MKCore
+import MKPolicy
+
+/// Orderings, construction and improvement: the search loop.
+///
+/// Work is bounded by counts (orderings, passes), never by a clock, so the
+/// same inputs give the same placement on any machine and at any load.
+struct SearchDriver: Sendable {
+  var model: HostModel
+  var weights: ObjectiveWeights
+  var previous: PreviousPlacement?
+  var orderings: Int
+  var improvementPasses: Int
+
+  /// Deterministic pseudo-random numbers (SplitMix64) for the shuffled orderings.
+  struct SplitMix: RandomNumberGenerator {
+    var state: UInt64
+    mutating func next() -> UInt64 {
+      state &+= 0x9E37_79B9_7F4A_7C15
+      var z = state
+      z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+      z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+      return z ^ (z >> 31)
+    }
+  }
+
+  func orders(_ demands: [Demand]) -> [[Int]] {
+    let slots = Double(max(1, model.totalSlots))
+    let memory = Double(max(1, model.totalMemory))
+    let tpc = model.maxThreadsPerCore
+    func dominant(_ d: Demand) -> Double {
+      max(Double(d.threads * d.slotCost(tpc)) / slots, Double(d.memory) / memory)
+    }
+    let idx = Array(demands.indices)
+    func sorted(_ key: (Demand) -> [Double]) -> [Int] {
+      idx.sorted { a, b in
+        let ka = key(demands[a])
+        let kb = key(demands[b])
+        return ka != kb ? ka.lexicographicallyPrecedes(kb) : a < b
+      }
+    }
+    let constrained = sorted { d in
+      [
+        d.near ? 0 : 1, d.numa == .single || d.llcExclusive || d.unit != .thread ? 0 : 1,
+        d.avoid.isEmpty ? 1 : 0, -dominant(d),
+      ]
+    }
+    var result: [[Int]] = []
+    if let previous {
+      let kept = constrained.filter { previous.cpus[$0] != nil }
+      result.append(kept + constrained.filter { previous.cpus[$0] == nil })
+    }
+    result += [
+      constrained,
+      sorted { [-dominant($0)] },
+      sorted { [-Double($0.threads * $0.slotCost(tpc))] },
+      sorted { [-Double($0.memory)] },
+      idx,
+    ]
+    var rng = SplitMix(state: 0x6D6B_706F_6C69_6379)
+    while result.count < orderings {
+      var shuffled = constrained
+      shuffled.shuffle(using: &rng)
+      result.append(shuffled)
+    }
+    var seen = Set<[Int]>()
+    return result.filter { seen.insert($0).inserted }.prefix(max(1, orderings)).map { $0 }
+  }
+
+  /// The best placement found, or nil when no ordering places everyone.
+  /// With `firstFeasible` it stops at the first complete placement.
+  func run(_ demands: [Demand], firstFeasible: Bool = false) -> PlacementState? {
+    var best: PlacementState?
+    let fresh = PlacementState(
+      model: model, demands: demands, weights: weights, previous: previous)
+    for order in orders(demands) {
+      var state = fresh
+      var ok = true
+      for w in order where !state.insertBest(w) {
+        ok = false
+        break
+      }
+      guard ok else { continue }
+      if firstFeasible { return state }
+      if best == nil || state.total.total < best!.total.total - 1e-9 { best = state }
+    }
+    guard var state = best else { return nil }
+    improve(&state)
+    return state
+  }
+
+  /// Re-inserts each workload at its best place while the objective drops.
+  func improve(_ state: inout PlacementState) {
+    for _ in 0..<improvementPasses {
+      var improved = false
+      for w in state.demands.indices {
+        guard let old = state.placed[w] else { continue }
+        let before = state.total.total
+        let saved = state
+        state.remove(w)
+        if state.insertBest(w) && state.total.total < before - 1e-9 {
+          improved = true
+        } else {
+          state = saved
+          _ = old
+        }
+      }
+      if !improved { break }
+    }
+  }
+}

@@ -1,0 +1,459 @@
+import MKCore
+import MKPolicy
+
+/// One way to place a workload, with its cost.
+struct Candidate: Sendable {
+  var placed: Placed
+  var penalty: Double
+  var cost: Double { placed.terms.total + penalty }
+}
+
+extension PlacementState {
+  // MARK: CPUs
+
+  /// Threads `w` can still get inside `llcs`.
+  func room(_ w: Int, _ llcs: [Int]) -> Int {
+    llcs.reduce(0) { $0 + capacity(w, $1, pairing: true) }
+  }
+
+  /// Puts `n` threads of `w` on as few LLCs of `llcs` as possible: a single
+  /// best-fitting LLC when one holds them all, else the largest first and a
+  /// best fit for the rest. Pairing odd threads is the last resort.
+  func fill(_ w: Int, _ n: Int, over llcs: [Int]) -> [Share]? {
+    guard n > 0 else { return [] }
+    for pairing in [false, true] {
+      var caps: [(l: Int, cap: Int, tpc: Int)] = []
+      var sum = 0
+      for l in llcs {
+        var c = capacity(w, l, pairing: pairing)
+        let tpc = model.llcs[l].threadsPerCore
+        if demands[w].unit == .wholeCore { c -= c % tpc }
+        if c > 0 {
+          caps.append((l, c, tpc))
+          sum += c
+        }
+      }
+      if sum < n { continue }
+      var remaining = n
+      var shares: [Share] = []
+      var used = Array(repeating: false, count: caps.count)
+      while remaining > 0 {
+        var fit = -1
+        for i in caps.indices where !used[i] && caps[i].cap >= remaining {
+          if demands[w].unit == .wholeCore && remaining % caps[i].tpc != 0 { continue }
+          if fit < 0 || caps[i].cap < caps[fit].cap { fit = i }
+        }
+        if fit >= 0 {
+          shares.append(Share(llc: caps[fit].l, threads: remaining))
+          remaining = 0
+          break
+        }
+        var big = -1
+        for i in caps.indices where !used[i] {
+          if big < 0 || caps[i].cap > caps[big].cap { big = i }
+        }
+        guard big >= 0 else { break }
+        used[big] = true
+        var take = min(caps[big].cap, remaining)
+        if demands[w].unit == .thread && !pairing && caps[big].tpc == 2 { take -= take % 2 }
+        if take <= 0 { continue }
+        shares.append(Share(llc: caps[big].l, threads: take))
+        remaining -= take
+      }
+      if remaining == 0 { return shares.sorted { $0.llc < $1.llc } }
+    }
+    return nil
+  }
+
+  func cpuNodes(_ shares: [Share]) -> [(node: Int, threads: Int)] {
+    var byNode: [Int: Int] = [:]
+    for s in shares { byNode[model.llcs[s.llc].node, default: 0] += s.threads }
+    return byNode.keys.sorted().map { ($0, byNode[$0]!) }
+  }
+
+  /// CPU candidates for `w` inside the allowed nodes (nil: anywhere).
+  func cpuCandidates(_ w: Int, allowed: [Int]?) -> [[Share]] {
+    let d = demands[w]
+    let n = d.threads
+    if n == 0 { return [[]] }
+    let nodes = allowed ?? Array(model.nodes.indices)
+    var out: [[Share]] = []
+    var seen = Set<[Share]>()
+    func add(_ s: [Share]?) {
+      guard let s, !s.isEmpty, seen.insert(s).inserted else { return }
+      out.append(s)
+    }
+    if let prev = previous, prev.cpus[w] != nil { add(previousCandidate(w, prev, nodes)) }
+    if d.numa == .spread {
+      add(spreadCandidate(w, nodes))
+      return out
+    }
+    for node in nodes { add(fill(w, n, over: model.nodes[node].llcs)) }
+    if d.numa == .single { return out }
+    let nodeSet = Set(nodes)
+    for package in model.packages {
+      let inPackage = package.filter { nodeSet.contains($0) }
+      guard inPackage.count > 1 else { continue }
+      add(fill(w, n, over: inPackage.flatMap { model.nodes[$0].llcs }))
+    }
+    if model.packages.count > 1 || out.isEmpty {
+      add(fill(w, n, over: nodes.flatMap { model.nodes[$0].llcs }))
+    }
+    if d.memory > 0 {
+      for anchor in nodes { add(memoryLedCandidate(w, anchor, nodeSet)) }
+    }
+    return out
+  }
+
+  /// Keeps the previous plan's counts where they still fit and fills the rest nearby.
+  func previousCandidate(_ w: Int, _ prev: PreviousPlacement, _ nodes: [Int]) -> [Share]? {
+    let d = demands[w]
+    var shares: [Share] = []
+    var remaining = d.threads
+    let nodeSet = Set(nodes)
+    for l in prev.threads[w].keys.sorted() where remaining > 0 {
+      guard nodeSet.contains(model.llcs[l].node) else { continue }
+      var take = min(prev.threads[w][l] ?? 0, capacity(w, l, pairing: false), remaining)
+      if d.unit == .wholeCore { take -= take % model.llcs[l].threadsPerCore }
+      if take > 0 {
+        shares.append(Share(llc: l, threads: take))
+        remaining -= take
+      }
+    }
+    if d.numa == .single && Set(shares.map { model.llcs[$0.llc].node }).count > 1 { return nil }
+    if remaining > 0 {
+      let prevNodes = Array(Set(shares.map { model.llcs[$0.llc].node })).sorted()
+      let used = Set(shares.map(\.llc))
+      var scopes: [[Int]] = [
+        prevNodes.flatMap { model.nodes[$0].llcs }.filter { !used.contains($0) }
+      ]
+      if d.numa != .single {
+        scopes.append(nodes.flatMap { model.nodes[$0].llcs }.filter { !used.contains($0) })
+      }
+      var extra: [Share]?
+      for scope in scopes {
+        extra = fill(w, remaining, over: scope)
+        if extra != nil { break }
+      }
+      guard let extra else { return nil }
+      shares += extra
+    }
+    return shares.sorted { $0.llc < $1.llc }
+  }
+
+  /// `numa: spread`: equal shares (within one granule) on as many nodes as it has granules.
+  func spreadCandidate(_ w: Int, _ nodes: [Int]) -> [Share]? {
+    let d = demands[w]
+    let g = d.unit == .wholeCore ? model.maxThreadsPerCore : 1
+    let units = d.threads / g
+    let rooms = nodes.map { (node: $0, room: room(w, model.nodes[$0].llcs)) }.filter { $0.room > 0 }
+    let kMax = min(rooms.count, units)
+    guard kMax > 0 else { return nil }
+    let kMin = min(2, kMax)
+    let ranked = rooms.sorted { $0.room != $1.room ? $0.room > $1.room : $0.node < $1.node }
+    var k = kMax
+    while k >= kMin {
+      let chosen = ranked.prefix(k).map(\.node).sorted()
+      let split = Apportion.largestRemainder(
+        total: units, weights: Array(repeating: 1.0, count: k))
+      var shares: [Share] = []
+      var ok = true
+      for (i, node) in chosen.enumerated() {
+        guard let part = fill(w, split[i] * g, over: model.nodes[node].llcs) else {
+          ok = false
+          break
+        }
+        shares += part
+      }
+      if ok { return shares.sorted { $0.llc < $1.llc } }
+      k -= 1
+    }
+    return nil
+  }
+
+  /// CPUs follow memory: nodes nearest `anchor` until the memory fits, CPUs in proportion.
+  func memoryLedCandidate(_ w: Int, _ anchor: Int, _ allowed: Set<Int>) -> [Share]? {
+    let d = demands[w]
+    guard memoryFree[anchor] < d.memory else { return nil }
+    var chosen: [(node: Int, mem: UInt64)] = []
+    var left = d.memory
+    for b in [anchor] + nearest[anchor] where allowed.contains(b) && left > 0 {
+      let take = min(left, memoryFree[b] / d.memoryGranule * d.memoryGranule)
+      if take > 0 {
+        chosen.append((b, take))
+        left -= take
+      }
+    }
+    guard left == 0, chosen.count > 1 else { return nil }
+    let g = d.unit == .wholeCore ? model.maxThreadsPerCore : 1
+    let split = Apportion.largestRemainder(
+      total: d.threads / g, weights: chosen.map { Double($0.mem) })
+    var shares: [Share] = []
+    var carry = 0
+    for (i, c) in chosen.enumerated() {
+      let want = split[i] * g + carry
+      guard want > 0 else { continue }
+      let r = room(w, model.nodes[c.node].llcs)
+      let take = min(want, r - r % g)
+      carry = want - take
+      if take > 0 {
+        guard let part = fill(w, take, over: model.nodes[c.node].llcs) else { return nil }
+        shares += part
+      }
+    }
+    guard carry == 0 else { return nil }
+    return shares.sorted { $0.llc < $1.llc }
+  }
+
+  var nearest: [[Int]] { model.nearest }
+
+  // MARK: memory and huge pages
+
+  /// Memory on the CPUs' nodes in proportion, spilling to the nearest allowed nodes.
+  func placeMemory(_ w: Int, _ cpu: [(node: Int, threads: Int)], allowed: Set<Int>?)
+    -> [NodeAmount]?
+  {
+    let d = demands[w]
+    guard d.memory > 0 else { return [] }
+    let g = d.memoryGranule
+    if let prev = previous, let before = prev.cpus[w].map({ _ in prev.memory[w] }),
+      before.values.reduce(0, +) == d.memory, !before.isEmpty,
+      before.allSatisfy({ node, amount in
+        cpu.contains { $0.node == node } && memoryFree[node] >= amount
+          && (allowed?.contains(node) ?? true)
+      })
+    {
+      return before.keys.sorted().map { NodeAmount(node: $0, amount: before[$0]!) }
+    }
+    var targets = cpu
+    if targets.isEmpty {
+      let pool = (allowed.map { Array($0) } ?? Array(model.nodes.indices)).sorted()
+      guard
+        let best = pool.max(by: {
+          memoryFree[$0] != memoryFree[$1] ? memoryFree[$0] < memoryFree[$1] : $0 > $1
+        })
+      else { return nil }
+      targets = [(best, 1)]
+    }
+    let split = Apportion.largestRemainder(
+      total: Int(d.memory / g), weights: targets.map { Double($0.threads) })
+    var free = memoryFree
+    var out = Array(repeating: UInt64(0), count: model.nodes.count)
+    var rest: [(Int, UInt64)] = []
+    for (i, t) in targets.enumerated() {
+      let want = UInt64(split[i])
+      let local = (allowed?.contains(t.node) ?? true) ? min(want, free[t.node] / g) : 0
+      out[t.node] += local * g
+      free[t.node] -= local * g
+      if want > local { rest.append((t.node, want - local)) }
+    }
+    for (a, r) in rest {
+      var r = r
+      for b in nearest[a] where r > 0 && (allowed?.contains(b) ?? true) {
+        let take = min(r, free[b] / g)
+        out[b] += take * g
+        free[b] -= take * g
+        r -= take
+      }
+      if r > 0 { return nil }
+    }
+    return out.indices.filter { out[$0] > 0 }.map { NodeAmount(node: $0, amount: out[$0]) }
+  }
+
+  func placeHugePages(_ w: Int, _ cpu: [(node: Int, threads: Int)], allowed: Set<Int>?)
+    -> [NodeAmount]?
+  {
+    let d = demands[w]
+    guard d.hugePageCount > 0 else { return [] }
+    let size = d.hugePageSize
+    var targets = cpu
+    if targets.isEmpty { targets = [(allowed?.min() ?? 0, 1)] }
+    let split = Apportion.largestRemainder(
+      total: d.hugePageCount, weights: targets.map { Double($0.threads) })
+    var free = hugeFree.map { $0[size] ?? 0 }
+    var out = Array(repeating: 0, count: model.nodes.count)
+    var rest: [(Int, Int)] = []
+    for (i, t) in targets.enumerated() {
+      let local = (allowed?.contains(t.node) ?? true) ? min(split[i], free[t.node]) : 0
+      out[t.node] += local
+      free[t.node] -= local
+      if split[i] > local { rest.append((t.node, split[i] - local)) }
+    }
+    for (a, r) in rest {
+      var r = r
+      for b in nearest[a] where r > 0 && (allowed?.contains(b) ?? true) {
+        let take = min(r, free[b])
+        out[b] += take
+        free[b] -= take
+        r -= take
+      }
+      if r > 0 { return nil }
+    }
+    return out.indices.filter { out[$0] > 0 }.map { NodeAmount(node: $0, amount: UInt64(out[$0])) }
+  }
+
+  // MARK: devices
+
+  /// Matches `w`'s requested devices (in `preference` order per slot) together
+  /// with every unplaced workload's, so taking them never strands another.
+  func matchDevices(_ w: Int, restrict: ((Int) -> Bool)?, rank: (Int) -> Double) -> [Int]? {
+    let d = demands[w]
+    guard !d.slots.isEmpty else { return [] }
+    var slots: [[Int]] = d.slots.map { cands in
+      cands.filter { deviceOwner[$0] == nil && (restrict?($0) ?? true) }
+        .sorted { rank($0) != rank($1) ? rank($0) < rank($1) : $0 < $1 }
+    }
+    for v in demands.indices where v != w && placed[v] == nil && !demands[v].slots.isEmpty {
+      for cands in demands[v].slots { slots.append(cands.filter { deviceOwner[$0] == nil }) }
+    }
+    guard let match = Matching.bipartite(slots: slots, deviceCount: model.devices.count) else {
+      return nil
+    }
+    return Array(match.prefix(d.slots.count)).sorted()
+  }
+
+  /// Device choices for a `nearDevices` workload: all on one node, or (when
+  /// the workload may span nodes) wherever they match.
+  func deviceOptions(_ w: Int) -> [(devices: [Int], nodes: [Int]?)] {
+    let d = demands[w]
+    var options: [(devices: [Int], nodes: [Int]?)] = []
+    var seenNodes = Set<Int>()
+    for cands in d.slots {
+      for dev in cands where deviceOwner[dev] == nil {
+        if let node = model.deviceNode[dev] { seenNodes.insert(node) }
+      }
+    }
+    for node in seenNodes.sorted() {
+      if let devs = matchDevices(
+        w, restrict: { model.deviceNode[$0] == node }, rank: { Double($0) })
+      {
+        options.append((devs, [node]))
+      }
+    }
+    if d.numa != .single || options.isEmpty {
+      let roomByNode = model.nodes.indices.map { room(w, model.nodes[$0].llcs) }
+      if let devs = matchDevices(
+        w, restrict: nil,
+        rank: { dev in model.deviceNode[dev].map { -Double(roomByNode[$0]) } ?? 0 })
+      {
+        let nodes = Array(Set(devs.compactMap { model.deviceNode[$0] })).sorted()
+        if !options.contains(where: { $0.devices == devs }) {
+          options.append((devs, nodes.isEmpty ? nil : nodes))
+        }
+      }
+    }
+    return options
+  }
+
+  // MARK: insertion
+
+  func evaluate(_ w: Int, _ shares: [Share], devices: [Int]?, memoryNodes: Set<Int>?)
+    -> Candidate?
+  {
+    let d = demands[w]
+    let cpu = cpuNodes(shares)
+    var allowed = memoryNodes
+    if d.numa == .single, let only = cpu.first?.node { allowed = [only] }
+    guard let memory = placeMemory(w, cpu, allowed: allowed),
+      let huge = placeHugePages(w, cpu, allowed: allowed)
+    else { return nil }
+    let devs = devices ?? []
+    let terms = terms(w, shares: shares, memory: memory, devices: devs)
+    return Candidate(
+      placed: Placed(shares: shares, memory: memory, hugePages: huge, devices: devs, terms: terms),
+      penalty: pairPenalty(w, shares))
+  }
+
+  /// The cheapest placement of `w` against the current state, or nil.
+  func bestCandidate(_ w: Int) -> Candidate? {
+    let d = demands[w]
+    var best: Candidate?
+    func consider(_ c: Candidate?) {
+      guard let c else { return }
+      if best == nil || c.cost < best!.cost - 1e-12 { best = c }
+    }
+    if d.near {
+      for option in deviceOptions(w) {
+        let nodeSet = option.nodes.map { Set($0) }
+        for shares in cpuCandidates(w, allowed: option.nodes) {
+          consider(evaluate(w, shares, devices: option.devices, memoryNodes: nodeSet))
+        }
+      }
+      return best
+    }
+    var ranked: [Candidate] = []
+    for shares in cpuCandidates(w, allowed: nil) {
+      if let c = evaluate(w, shares, devices: nil, memoryNodes: nil) { ranked.append(c) }
+    }
+    guard !ranked.isEmpty else { return nil }
+    if d.slots.isEmpty {
+      for c in ranked { consider(c) }
+      return best
+    }
+    // Devices follow the CPUs: nearest free matching devices, then re-score.
+    ranked.sort { $0.cost < $1.cost }
+    for c in ranked.prefix(3) {
+      let cpu = cpuNodes(c.placed.shares)
+      let total = Double(max(1, d.threads))
+      let devs = matchDevices(
+        w, restrict: nil,
+        rank: { dev in
+          guard let dn = model.deviceNode[dev] else { return 0 }
+          return cpu.reduce(0) { $0 + model.remote[$1.node][dn] * Double($1.threads) / total }
+        })
+      guard let devs else { return nil }
+      var placed = c.placed
+      placed.devices = devs
+      placed.terms = terms(w, shares: placed.shares, memory: placed.memory, devices: devs)
+      consider(Candidate(placed: placed, penalty: c.penalty))
+    }
+    return best
+  }
+
+  mutating func insertBest(_ w: Int) -> Bool {
+    guard let c = bestCandidate(w) else { return false }
+    apply(w, c.placed)
+    return true
+  }
+}
+
+/// Kuhn's augmenting-path matching of requested devices (slots) to devices.
+enum Matching {
+  /// A device per slot, or nil when some slot cannot be served.
+  static func bipartite(slots: [[Int]], deviceCount: Int) -> [Int]? {
+    var owner = Array(repeating: -1, count: deviceCount)
+    var assigned = Array(repeating: -1, count: slots.count)
+    for s in slots.indices {
+      var visited = Array(repeating: false, count: deviceCount)
+      guard augment(s, slots, &owner, &assigned, &visited) else { return nil }
+    }
+    return assigned
+  }
+
+  private static func augment(
+    _ s: Int, _ slots: [[Int]], _ owner: inout [Int], _ assigned: inout [Int],
+    _ visited: inout [Bool]
+  ) -> Bool {
+    for dev in slots[s] where !visited[dev] {
+      visited[dev] = true
+      if owner[dev] < 0 || augment(owner[dev], slots, &owner, &assigned, &visited) {
+        owner[dev] = s
+        assigned[s] = dev
+        return true
+      }
+    }
+    return false
+  }
+
+  /// The size of a maximum matching (for explanations).
+  static func maximum(slots: [[Int]], deviceCount: Int) -> Int {
+    var owner = Array(repeating: -1, count: deviceCount)
+    var assigned = Array(repeating: -1, count: slots.count)
+    var size = 0
+    for s in slots.indices {
+      var visited = Array(repeating: false, count: deviceCount)
+      if augment(s, slots, &owner, &assigned, &visited) { size += 1 }
+    }
+    return size
+  }
+}

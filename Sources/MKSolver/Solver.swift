@@ -1,0 +1,215 @@
+import MKCore
+import MKPolicy
+import MKTopology
+
+/// The solver's result: the assignment and the warnings about placements that
+/// hold but are poor (a workload spread over sockets, a device far away).
+public struct Solution: Sendable {
+  public var assignment: Assignment
+  public var diagnostics: [Diagnostic]
+  public init(assignment: Assignment, diagnostics: [Diagnostic]) {
+    self.assignment = assignment
+    self.diagnostics = diagnostics
+  }
+}
+
+/// Placement: policy + topology (+ the previous assignment) -> assignment, or
+/// an explained conflict (docs/solver.md).
+///
+/// The search decides threads per (workload, LLC domain), memory and huge
+/// pages per node and devices, minimising the objective in docs/objective.md,
+/// then turns counts into concrete CPUs, keeping previous ids where it can.
+/// It is deterministic: work is bounded by iteration counts, not by time.
+public struct Solver: Sendable {
+  public var weights: ObjectiveWeights
+  /// How many construction orderings to try (heuristic ones, then seeded shuffles).
+  public var orderings: Int
+  public var improvementPasses: Int
+
+  public init(
+    weights: ObjectiveWeights = ObjectiveWeights(), orderings: Int = 8, improvementPasses: Int = 3
+  ) {
+    self.weights = weights
+    self.orderings = orderings
+    self.improvementPasses = improvementPasses
+  }
+
+  public func solve(_ policy: Policy, on topology: Topology, previous: Assignment? = nil)
+    -> Result<Solution, DiagnosticError>
+  {
+    let model: HostModel
+    switch HostModel.build(policy: policy, topology: topology) {
+    case .success(let m): model = m
+    case .failure(let e): return .failure(e)
+    }
+    let mins = Demand.build(policy: policy, model: model, weights: weights)
+    let prev = previous.map { Self.previousPlacement($0, policy: policy, model: model) }
+    let driver = SearchDriver(
+      model: model, weights: weights, previous: prev, orderings: budgetedOrderings(model, mins),
+      improvementPasses: improvementPasses)
+
+    // Elastic targets, then back off towards the mins until a placement exists.
+    var state: PlacementState?
+    var sized = mins
+    let target = Self.sized(mins, model: model, fraction: 1)
+    if let s = driver.run(target) {
+      state = s
+      sized = target
+    } else if let s = driver.run(mins) {
+      state = s
+      var lo = 0.0
+      var hi = 1.0
+      for _ in 0..<8 {
+        let mid = (lo + hi) / 2
+        let trial = Self.sized(mins, model: model, fraction: mid)
+        if let s2 = driver.run(trial) {
+          state = s2
+          sized = trial
+          lo = mid
+        } else {
+          hi = mid
+        }
+      }
+    } else {
+      return .failure(
+        Explainer(solver: self, policy: policy, topology: topology).explain())
+    }
+    guard let final = state else {
+      return .failure(
+        Explainer(solver: self, policy: policy, topology: topology).explain())
+    }
+    _ = sized
+    let assignment = Binding.assignment(state: final, policy: policy)
+    let warnings = Self.warnings(state: final, policy: policy)
+    return .success(Solution(assignment: assignment, diagnostics: warnings))
+  }
+
+  /// Whether the policy's mins can be placed at all (the explainer's oracle).
+  func minsFeasible(_ policy: Policy, on topology: Topology) -> Bool {
+    guard case .success(let model) = HostModel.build(policy: policy, topology: topology) else {
+      return false
+    }
+    let mins = Demand.build(policy: policy, model: model, weights: weights)
+    let driver = SearchDriver(
+      model: model, weights: weights, previous: nil,
+      orderings: max(12, budgetedOrderings(model, mins)), improvementPasses: 0)
+    return driver.run(mins, firstFeasible: true) != nil
+  }
+
+  /// Fewer orderings on huge instances, so cost stays near-linear in LLCs x workloads.
+  func budgetedOrderings(_ model: HostModel, _ demands: [Demand]) -> Int {
+    let size = model.llcs.count * max(1, demands.count)
+    if size > 16_000 { return min(orderings, 3) }
+    if size > 4_000 { return min(orderings, 5) }
+    return orderings
+  }
+
+  /// Demands sized by elastic sharing of `fraction` of the capacity above the mins.
+  static func sized(_ mins: [Demand], model: HostModel, fraction: Double) -> [Demand] {
+    let tpc = model.maxThreadsPerCore
+    var nodeSlots = model.nodes.map { node in
+      node.llcs.reduce(0) { $0 + model.llcs[$1].cores.count * model.llcs[$1].threadsPerCore }
+    }
+    if nodeSlots.isEmpty { nodeSlots = [0] }
+    let maxNodeSlots = nodeSlots.max() ?? 0
+    let maxNodeMemory = model.nodes.map(\.memoryAvailable).max() ?? 0
+    let cpuItems = mins.map { d -> ElasticSizing.Item in
+      var cap = d.maxThreads
+      if d.numa == .single { cap = min(cap, maxNodeSlots / d.slotCost(tpc)) }
+      return ElasticSizing.Item(
+        min: d.minThreads, max: max(d.minThreads, cap), weight: d.weight, priority: d.priority,
+        granule: d.unit == .wholeCore ? tpc : 1, cost: d.slotCost(tpc))
+    }
+    let minSlots = cpuItems.reduce(0) { $0 + $1.min * $1.cost }
+    let slotCap = minSlots + Int(Double(max(0, model.totalSlots - minSlots)) * fraction)
+    let cpu = ElasticSizing.sizes(cpuItems, capacity: slotCap)
+    let memItems = mins.map { d -> ElasticSizing.Item in
+      var cap = d.maxMemory
+      if d.numa == .single { cap = min(cap, maxNodeMemory / d.memoryGranule * d.memoryGranule) }
+      return ElasticSizing.Item(
+        min: Int(d.minMemory), max: Int(max(d.minMemory, cap)), weight: d.weight,
+        priority: d.priority, granule: Int(d.memoryGranule))
+    }
+    let minMem = memItems.reduce(0) { $0 + $1.min }
+    let memCap = minMem + Int(Double(max(0, Int(model.totalMemory) - minMem)) * fraction)
+    let mem = ElasticSizing.sizes(memItems, capacity: memCap)
+    return mins.indices.map {
+      var d = mins[$0]
+      d.threads = cpu[$0]
+      d.memory = UInt64(mem[$0])
+      return d
+    }
+  }
+
+  static func previousPlacement(_ previous: Assignment, policy: Policy, model: HostModel)
+    -> PreviousPlacement
+  {
+    var threads = Array(repeating: [Int: Int](), count: policy.workloads.count)
+    var memory = Array(repeating: [Int: UInt64](), count: policy.workloads.count)
+    var cpus = Array(repeating: CPUSet?.none, count: policy.workloads.count)
+    for (i, w) in policy.workloads.enumerated() {
+      guard let old = previous.workload(named: w.name) else { continue }
+      cpus[i] = old.cpus
+      for cpu in old.cpus {
+        if let l = model.cpuLLC[cpu] { threads[i][l, default: 0] += 1 }
+      }
+      for (key, bytes) in old.memoryBytesByNode {
+        if let id = Int(key), let n = model.nodeIndex[id] { memory[i][n, default: 0] += bytes }
+      }
+    }
+    return PreviousPlacement(threads: threads, memory: memory, cpus: cpus)
+  }
+
+  /// Placements that hold but are poor.
+  static func warnings(state: PlacementState, policy: Policy) -> [Diagnostic] {
+    var out: [Diagnostic] = []
+    let model = state.model
+    for (w, workload) in policy.workloads.enumerated() {
+      guard let p = state.placed[w] else { continue }
+      let nodes = Array(Set(p.shares.map { model.llcs[$0.llc].node })).sorted()
+      let packages = Array(Set(nodes.map { model.nodes[$0].package })).sorted()
+      if packages.count > 1 && workload.placement.numa != .spread {
+        out.append(
+          .warning(
+            "E260",
+            "workload '\(workload.name)' is spread over \(packages.count) sockets (NUMA nodes \(nodes.map { String(model.nodes[$0].id) }.joined(separator: ", ")))",
+            at: workload.location(of: "cpus"),
+            help: [
+              "lower cpus for '\(workload.name)' or free a socket so that it fits in one"
+            ]))
+      }
+      for dev in p.devices {
+        guard let dn = model.deviceNode[dev], !nodes.isEmpty, !nodes.contains(dn) else { continue }
+        out.append(
+          .warning(
+            "E261",
+            "device \(model.devices[dev].pciAddress) (NUMA node \(model.nodes[dn].id)) is far from workload '\(workload.name)' (CPUs on node \(nodes.map { String(model.nodes[$0].id) }.joined(separator: ", ")))",
+            at: workload.location(of: "devices"),
+            help: ["set placement.nearDevices: true for '\(workload.name)'"]))
+      }
+      let remote = p.memory.filter { !nodes.contains($0.node) }.reduce(UInt64(0)) { $0 + $1.amount }
+      if remote > 0 && !nodes.isEmpty {
+        out.append(
+          .warning(
+            "E262",
+            "\(ByteSize.format(remote)) of workload '\(workload.name)' memory is on NUMA nodes without its CPUs",
+            at: workload.location(of: "memory"),
+            help: ["lower memory for '\(workload.name)' or let its CPUs span more nodes"]))
+      }
+      if workload.latency == .realtime || workload.latency == .low {
+        let shared = p.shares.reduce(0) { n, s in
+          n + state.llc[s.llc].pairs.filter { $0.a == w || $0.b == w }.count
+        }
+        if shared > 0 {
+          out.append(
+            .warning(
+              "E263",
+              "\(workload.latency.rawValue)-latency workload '\(workload.name)' shares \(shared) SMT sibling\(shared == 1 ? "" : "s") with another workload",
+              at: workload.location(of: "smt"),
+              help: ["set smt: exclusive for '\(workload.name)'"]))
+        }
+      }
+    }
+    return out
+  }
+}

@@ -1,0 +1,59 @@
+import MKCore
+import MKPolicy
+import MKTopology
+import Testing
+
+@testable import MKSolver
+
+@Suite struct SolverBasicsTests {
+  @Test func housekeepingThenExclusiveWholeCores() throws {
+    let topology = Fixtures.host(sockets: 1, nodesPerSocket: 2, llcsPerNode: 2, coresPerLLC: 4)
+    let policy = Fixtures.policy(
+      housekeeping: 2,
+      [
+        Fixtures.workload("db", line: 10, cpus: .init(exactly: 8), smt: .exclusive),
+        Fixtures.workload("web", line: 30, isolation: .shared, cpus: .init(min: 2, max: 6)),
+      ])
+    let solution = try Solver().solve(policy, on: topology).get()
+    let a = solution.assignment
+    #expect(a.housekeeping == [0, 16])
+    let db = try #require(a.workload(named: "db"))
+    #expect(db.cpus.count == 8)
+    #expect(db.cpus.isDisjoint(with: a.housekeeping))
+    let web = try #require(a.workload(named: "web"))
+    #expect(web.cpus.count == 6)
+    #expect(web.cpus.isDisjoint(with: db.cpus))
+    print(
+      a.workloads.map { "\($0.workload): \($0.cpus.cpulist) nodes \($0.numaNodes)" }, a.objective)
+  }
+}
+
+@Suite struct ExplainerSmokeTests {
+  @Test func singleNodeTooSmall() throws {
+    let topology = Fixtures.host(sockets: 1, nodesPerSocket: 2, llcsPerNode: 2, coresPerLLC: 4)
+    let policy = Fixtures.policy(
+      housekeeping: 2, perNode: true,
+      [
+        Fixtures.workload(
+          "db", line: 10, cpus: .init(exactly: 16), smt: .exclusive,
+          placement: Placement(numa: .single)),
+        Fixtures.workload("router", line: 30, cpus: .init(exactly: 6)),
+        Fixtures.workload("web", line: 50, cpus: .init(exactly: 10)),
+      ])
+    let result = Solver().solve(policy, on: topology)
+    guard case .failure(let error) = result else {
+      Issue.record("expected a conflict")
+      return
+    }
+    #expect(error.diagnostics.count == 1)
+    let d = try #require(error.diagnostics.first)
+    #expect(d.code == "E201")
+    #expect(d.location == Fixtures.loc(13, 7))
+    #expect(
+      d.message
+        == "workload 'db' needs 16 exclusive threads on one NUMA node; the largest NUMA node has 14 threads after housekeeping (3:3)"
+    )
+    #expect(d.notes.map(\.message) == ["housekeeping keeps 2 CPUs per NUMA node"])
+    #expect(d.help == ["lower host.housekeeping.cpus to 0", "lower cpus (min) of 'db' to 12"])
+  }
+}
