@@ -71,6 +71,10 @@ let package = Package(
       name: "MKSolverTests",
       dependencies: ["MKCore", "MKPolicy", "MKTopology", "MKSolver", "MKTestSupport"],
       exclude: ["Golden"], swiftSettings: strict),
+    .testTarget(
+      name: "MKApplyTests",
+      dependencies: ["MKApply", "MKPlan", "MKSolver", "MKCore", "MKTestSupport"],
+      swiftSettings: strict),
   ],
   swiftLanguageModes: [.v6]
 )

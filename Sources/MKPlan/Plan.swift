@@ -27,13 +27,22 @@ public struct Plan: Sendable, Hashable, Codable {
   /// kerf invocations as argv arrays, in order.
   public var coordinatorCommands: [CoordinatorCommand]
   public var diagnostics: [Diagnostic]
+  /// The absolute cgroup directory every cgroup operation lives under
+  /// (`/sys/fs/cgroup/mkpolicy.slice`; `/sys/fs/cgroup/cpuset/mkpolicy.slice`
+  /// on a cgroup v1 host). Apply writes no cgroup file outside it; nil means
+  /// `/sys/fs/cgroup/` + the policy's default `mkpolicy.slice`.
+  public var cgroupParentPath: String?
+  /// `host.allowForeignCgroups`: only then may the parent be inside a cgroup
+  /// another manager owns (`kubepods*`, `system.slice`). Nil means false.
+  public var allowForeignCgroups: Bool?
 
   public init(
     policy: String, topologyFingerprint: HostFingerprint, housekeeping: CPUSet, sharedPool: CPUSet,
     assignments: [WorkloadAssignment], objective: Objective, bootParameters: [String] = [],
     bootStaging: BootStaging? = nil, cgroupWrites: [CgroupOperation] = [],
     irqAffinity: [IRQAffinitySetting] = [], fileWrites: [FileWrite] = [],
-    coordinatorCommands: [CoordinatorCommand] = [], diagnostics: [Diagnostic] = []
+    coordinatorCommands: [CoordinatorCommand] = [], diagnostics: [Diagnostic] = [],
+    cgroupParentPath: String? = nil, allowForeignCgroups: Bool? = nil
   ) {
     self.policy = policy
     self.topologyFingerprint = topologyFingerprint
@@ -48,6 +57,8 @@ public struct Plan: Sendable, Hashable, Codable {
     self.fileWrites = fileWrites
     self.coordinatorCommands = coordinatorCommands
     self.diagnostics = diagnostics
+    self.cgroupParentPath = cgroupParentPath
+    self.allowForeignCgroups = allowForeignCgroups
   }
 }
 

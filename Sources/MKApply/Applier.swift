@@ -1,0 +1,492 @@
+import MKCore
+import MKPlan
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// Why an apply did not start (nothing was written).
+public enum ApplyRefusal: Error, Sendable, CustomStringConvertible {
+  /// Paths or values outside what apply may touch (E505).
+  case unsafe([String])
+  /// Another live apply holds the lock (E504).
+  case locked(HostLock.Failure)
+  /// The state directory holds a journal or record that does not parse (E508).
+  case unreadableState(StateStore.LoadError)
+  /// A journal from a different plan is waiting to be recovered (E506).
+  case interruptedOther(path: String, policy: String)
+  /// No journal to recover.
+  case nothingToRecover(path: String)
+  /// The journal could not be written before the first change.
+  case journal(HostIOError)
+
+  public var code: String {
+    switch self {
+    case .unsafe: "E505"
+    case .locked: "E504"
+    case .unreadableState: "E508"
+    case .interruptedOther: "E506"
+    case .nothingToRecover: "E509"
+    case .journal: "E510"
+    }
+  }
+
+  public var description: String {
+    switch self {
+    case .unsafe(let problems):
+      "refusing to apply: the plan touches what apply must not\n"
+        + problems.map { "  \($0)\n" }.joined()
+        + "help: fix the policy or plan; nothing was written"
+    case .locked(let failure): "\(failure)"
+    case .unreadableState(let error):
+      "\(error)\nhelp: inspect the file; move it away only if no apply is running"
+    case .interruptedOther(let path, let policy):
+      "an interrupted apply of a different plan (policy \(policy)) left \(path)\nhelp: run `mkpolicy recover --rollback` or `mkpolicy recover --complete` first"
+    case .nothingToRecover(let path): "no interrupted apply: \(path) does not exist"
+    case .journal(let error):
+      "cannot write the journal before the first change: \(error); nothing was written"
+    }
+  }
+}
+
+/// Applies a plan to a host through the `HostIO` seam: checks every path,
+/// records prior values in the journal before the first write, performs each
+/// step only if it is not already in effect, reads every write back, and on
+/// failure restores the journal's values in reverse order.
+public final class Applier {
+  public let host: any HostIO
+  public let store: StateStore
+  public let bootID: String
+
+  public init(host: any HostIO, stateDirectory: String = "/var/lib/mkpolicy", bootID: String? = nil)
+  {
+    self.host = host
+    store = StateStore(host: host, directory: stateDirectory)
+    self.bootID = bootID ?? Applier.readBootID(host)
+  }
+
+  public static func readBootID(_ host: any HostIO) -> String {
+    ((try? host.read("/proc/sys/kernel/random/boot_id")) ?? "").trimmingASCIIWhitespace()
+  }
+
+  var lock: HostLock { HostLock(store: store, bootID: bootID) }
+
+  /// Steps the plan needs that are not in effect yet (read-only).
+  public func pendingSteps(_ plan: Plan) throws(ApplyRefusal) -> (
+    pending: [ApplyStep], unchanged: Int
+  ) {
+    let steps = try checkedSteps(plan)
+    let applied: AppliedRecord?
+    do { applied = try store.loadApplied() } catch { throw .unreadableState(error) }
+    let pending = steps.filter { !inEffect($0, applied: applied) }
+    return (pending, steps.count - pending.count)
+  }
+
+  func checkedSteps(_ plan: Plan) throws(ApplyRefusal) -> [ApplyStep] {
+    let steps = plan.applySteps
+    let guardrail = PathGuard(plan: plan, stateDirectory: store.directory)
+    let problems = guardrail.problems(in: steps, bootloader: plan.bootStaging?.bootloader)
+    guard problems.isEmpty else { throw .unsafe(problems) }
+    return steps
+  }
+
+  func inEffect(_ step: ApplyStep, applied: AppliedRecord?) -> Bool {
+    if step.kind == .command { return applied?.commands[step.path] == step.argv }
+    return ReadBack.difference(step, on: host) == nil
+  }
+
+  /// Applies `plan`, or completes it when an interrupted apply of the same
+  /// plan left its journal.
+  public func apply(_ plan: Plan, rollback: Bool = true, dryRun: Bool = false) throws(ApplyRefusal)
+    -> ApplyReport
+  {
+    let steps = try checkedSteps(plan)
+    let digest = StateStore.digest(plan)
+    let journal: Journal?
+    do { journal = try store.loadJournal() } catch { throw .unreadableState(error) }
+    if let journal, journal.planDigest != digest, !dryRun {
+      throw .interruptedOther(path: store.journalPath, policy: journal.plan.policy)
+    }
+    let (pending, unchanged) = try pendingSteps(plan)
+    if dryRun {
+      var report = ApplyReport(outcome: .dryRun)
+      report.changes = pending.map(\.summary)
+      report.unchanged = unchanged
+      if journal != nil { report.notes.append("an interrupted apply left \(store.journalPath)") }
+      return report
+    }
+    if let journal {
+      return try resume(journal, rollback: rollback)
+    }
+    if pending.isEmpty {
+      // Read-only: a live lock means someone is changing the host right now.
+      if let holder = lock.holder(), lock.staleReason(holder) == nil {
+        throw .locked(.held(path: store.lockPath, holder: holder))
+      }
+      var report = ApplyReport(outcome: .nothingToDo)
+      report.unchanged = unchanged
+      return report
+    }
+    let notes: [String]
+    do { notes = try lock.acquire() } catch { throw .locked(error) }
+    let entries = steps.map { JournalEntry(step: $0, prior: prior(of: $0), status: .pending) }
+    var fresh = Journal(
+      planDigest: digest, plan: plan, runID: "\(bootID.prefix(8))-\(host.processID)",
+      phase: .applying,
+      entries: entries)
+    do {
+      try store.save(fresh, to: store.journalPath)
+    } catch {
+      try? lock.release()
+      throw .journal(error)
+    }
+    var report = execute(&fresh, rollback: rollback)
+    report.notes = notes + report.notes
+    return report
+  }
+
+  /// Continues an interrupted apply found in the journal.
+  public func recover(complete: Bool) throws(ApplyRefusal) -> ApplyReport {
+    let journal: Journal?
+    do { journal = try store.loadJournal() } catch { throw .unreadableState(error) }
+    guard var journal else { throw .nothingToRecover(path: store.journalPath) }
+    if complete {
+      _ = try checkedSteps(journal.plan)
+      return try resume(journal, rollback: true)
+    }
+    let notes: [String]
+    do { notes = try lock.acquire() } catch { throw .locked(error) }
+    var report = ApplyReport(outcome: .rolledBack)
+    report.notes = notes + ["rolling back the interrupted apply of policy \(journal.plan.policy)"]
+    report.failure = "interrupted apply rolled back on request"
+    rollBack(&journal, through: journal.entries.count - 1, into: &report)
+    return report
+  }
+
+  func resume(_ journal: Journal, rollback: Bool) throws(ApplyRefusal) -> ApplyReport {
+    let notes: [String]
+    do { notes = try lock.acquire() } catch { throw .locked(error) }
+    var journal = journal
+    journal.phase = .applying
+    var report = execute(&journal, rollback: rollback)
+    report.notes =
+      notes + ["completing the interrupted apply found in \(store.journalPath)"] + report.notes
+    return report
+  }
+
+  // MARK: Prior values
+
+  static let restorableSettings = [
+    "cpuset.mems", "cpuset.cpus", "cpuset.cpus.exclusive", "cpuset.cpus.partition",
+    "cpuset.cpu_exclusive",
+    "cpuset.sched_load_balance", "cpu.weight", "cpu.max", "memory.min", "memory.low", "memory.high",
+    "memory.max", "pids.max", "cgroup.subtree_control",
+  ]
+
+  func prior(of step: ApplyStep) -> PriorValue? {
+    switch step.kind {
+    case .command:
+      return nil
+    case .mkdir:
+      return PriorValue(exists: host.kind(step.path) == .directory)
+    case .rmdir:
+      guard host.kind(step.path) == .directory else { return PriorValue(exists: false) }
+      var settings: [PriorValue.Setting] = []
+      for file in Self.restorableSettings {
+        guard let text = ReadBack.read(step.path + "/" + file, host) else { continue }
+        let value =
+          file == "cpuset.cpus.partition"
+          ? String(text.split(separator: " ").first ?? "member") : text
+        settings.append(PriorValue.Setting(file: file, value: value))
+      }
+      return PriorValue(exists: true, settings: settings)
+    case .write, .irq:
+      guard let text = try? host.read(step.path) else { return PriorValue(exists: false) }
+      var value = text.trimmingASCIIWhitespace()
+      if ReadBack.name(step.path) == "cpuset.cpus.partition" {
+        value = String(value.split(separator: " ").first ?? "member")
+      }
+      return PriorValue(exists: true, value: value)
+    case .file:
+      guard let text = try? host.read(step.path) else { return PriorValue(exists: false) }
+      return PriorValue(exists: true, value: text)
+    }
+  }
+
+  // MARK: Forward
+
+  struct StepFailure: Error {
+    var message: String
+  }
+
+  func perform(_ step: ApplyStep) throws(HostIOError) {
+    switch step.kind {
+    case .mkdir: try host.makeDirectory(step.path)
+    case .rmdir: try host.removeDirectory(step.path)
+    case .write, .irq: try host.write(step.path, step.value ?? "")
+    case .file: try host.replaceAtomically(step.path, step.value ?? "")
+    case .command: break
+    }
+  }
+
+  func execute(_ journal: inout Journal, rollback: Bool) -> ApplyReport {
+    var report = ApplyReport(outcome: .applied)
+    let applied = try? store.loadApplied()
+    var index = 0
+    do {
+      while index < journal.entries.count {
+        let entry = journal.entries[index]
+        let step = entry.step
+        if entry.status == .done {
+          index += 1
+          continue
+        }
+        if step.kind == .command {
+          let evidence = store.evidencePath(runID: journal.runID, command: step.path)
+          if entry.status != .failed && host.kind(evidence) != .missing {
+            // The interrupted apply started it: never run a command twice.
+            report.notes.append(
+              "command [\(step.path)] was started by the interrupted apply; not run again")
+            journal.entries[index].status = .done
+            try save(journal)
+          } else if applied?.commands[step.path] == step.argv {
+            report.unchanged += 1
+            journal.entries[index].status = .done
+          } else {
+            journal.entries[index].status = .started
+            try save(journal)
+            let argv = step.argv ?? []
+            let result = try host.run(argv, evidence: evidence)
+            journal.entries[index].status = result.status == 0 ? .done : .failed
+            guard result.status == 0 else {
+              throw StepFailure(
+                message:
+                  "command [\(step.path)] \(argv.joined(separator: " ")) exited with status \(result.status): \(Quoted.text(result.output.trimmingASCIIWhitespace()))"
+              )
+            }
+            report.changes.append(step.summary)
+            try save(journal)
+          }
+        } else if ReadBack.difference(step, on: host) == nil {
+          report.unchanged += 1
+          journal.entries[index].status = .done
+        } else {
+          try perform(step)
+          if let difference = ReadBack.difference(step, on: host) {
+            throw StepFailure(
+              message:
+                "\(step.kind == .file ? "replace" : step.kind.rawValue) \(step.path)\(step.kind == .write || step.kind == .irq ? " = \(Quoted.text(step.value ?? ""))" : ""): read-back mismatch (the call succeeded, the effect is missing): \(difference)"
+            )
+          }
+          journal.entries[index].status = .done
+          report.changes.append(step.summary)
+          try save(journal)
+        }
+        index += 1
+      }
+      let commands = Dictionary(
+        journal.entries.filter { $0.step.kind == .command }.map {
+          ($0.step.path, $0.step.argv ?? [])
+        },
+        uniquingKeysWith: { $1 })
+      try store.save(
+        AppliedRecord(
+          planDigest: journal.planDigest, plan: journal.plan, bootID: bootID, commands: commands),
+        to: store.appliedPath)
+    } catch {
+      let message = (error as? StepFailure)?.message ?? "\(error)"
+      report.failure = message
+      if index >= journal.entries.count { index = journal.entries.count - 1 }
+      guard rollback else {
+        report.outcome = .leftAsIs
+        do { try save(journal) } catch {
+          report.notes.append("could not update the journal: \(error)")
+        }
+        try? lock.release()
+        return report
+      }
+      report.outcome = .rolledBack
+      rollBack(&journal, through: index, into: &report)
+      return report
+    }
+    do {
+      try host.removeFile(store.journalPath)
+      try expect(
+        host.kind(store.journalPath) == .missing, "remove", store.journalPath, "it still exists")
+    } catch {
+      report.failure =
+        "applied, but \(error); the next apply will find it and finish (nothing left to do)"
+    }
+    do {
+      try lock.release()
+      try expect(host.kind(store.lockPath) == .missing, "remove", store.lockPath, "it still exists")
+    } catch {
+      report.notes.append("could not remove the lock: \(error); the next apply will find it stale")
+    }
+    return report
+  }
+
+  func save(_ journal: Journal) throws(HostIOError) {
+    try store.save(journal, to: store.journalPath)
+  }
+
+  // MARK: Rollback
+
+  /// Restores every recorded value from entry `last` down to the first, then
+  /// removes the journal (kept when something could not be restored).
+  func rollBack(_ journal: inout Journal, through last: Int, into report: inout ApplyReport) {
+    journal.phase = .rollingBack
+    do { try save(journal) } catch {
+      report.notes.append("could not mark the journal rolling back: \(error)")
+    }
+    let created = Set(
+      journal.entries.filter { $0.step.kind == .mkdir && $0.prior?.exists == false }.map(
+        \.step.path))
+    if last >= 0 {
+      for index in stride(from: last, through: 0, by: -1) {
+        restore(journal.entries[index], runID: journal.runID, created: created, into: &report)
+        journal.entries[index].status = .restored
+      }
+    }
+    if report.notRestored.isEmpty {
+      if (try? host.removeFile(store.journalPath)) == nil, host.kind(store.journalPath) != .missing
+      {
+        report.notes.append("could not remove \(store.journalPath)")
+      }
+    } else {
+      report.outcome = .rollbackIncomplete
+      try? save(journal)
+    }
+    try? lock.release()
+  }
+
+  func restore(
+    _ entry: JournalEntry, runID: String, created: Set<String>, into report: inout ApplyReport
+  ) {
+    let step = entry.step
+    do {
+      switch step.kind {
+      case .command:
+        let evidence = store.evidencePath(runID: runID, command: step.path)
+        guard entry.status == .done || (entry.status == .started && host.kind(evidence) != .missing)
+        else { return }
+        guard let undo = step.undo else {
+          report.notRestored.append(
+            "command [\(step.path)] \((step.argv ?? []).joined(separator: " ")) took effect and has no known undo"
+          )
+          return
+        }
+        let undoEvidence = store.evidencePath(runID: runID, command: "undo-" + step.path)
+        let result = try host.run(undo, evidence: undoEvidence)
+        guard result.status == 0 else {
+          report.notRestored.append(
+            "command [\(step.path)]: undo \(undo.joined(separator: " ")) exited with status \(result.status)"
+          )
+          return
+        }
+        try? host.removeFile(evidence)
+        report.restored.append("ran \(undo.joined(separator: " ")) (undoes [\(step.path)])")
+      case .mkdir:
+        guard entry.prior?.exists == false, host.kind(step.path) == .directory else { return }
+        try host.removeDirectory(step.path)
+        try expect(host.kind(step.path) == .missing, "rmdir", step.path, "it still exists")
+        report.restored.append("\(step.path) removed (did not exist)")
+      case .rmdir:
+        guard let prior = entry.prior, prior.exists else { return }
+        if host.kind(step.path) != .directory {
+          try host.makeDirectory(step.path)
+          report.restored.append("\(step.path) recreated")
+        }
+        for setting in prior.settings ?? [] {
+          let path = step.path + "/" + setting.file
+          guard host.kind(path) != .missing else { continue }
+          try restoreValue(path, setting.value, into: &report)
+        }
+      case .write, .irq:
+        guard let prior = entry.prior else { return }
+        if prior.exists {
+          try restoreValue(step.path, prior.value ?? "", into: &report)
+        } else if !created.contains(ReadBack.directory(step.path)), host.kind(step.path) == .file {
+          try host.removeFile(step.path)
+          report.restored.append("\(step.path) removed (did not exist)")
+        }
+      case .file:
+        guard let prior = entry.prior else { return }
+        if prior.exists {
+          if (try? host.read(step.path)) != prior.value {
+            try host.replaceAtomically(step.path, prior.value ?? "")
+            try expect(
+              (try? host.read(step.path)) == prior.value, "replace", step.path, "content differs")
+            report.restored.append("\(step.path) restored (\(prior.value?.utf8.count ?? 0) bytes)")
+          }
+        } else if host.kind(step.path) == .file {
+          try host.removeFile(step.path)
+          report.restored.append("\(step.path) removed (did not exist)")
+        }
+      }
+    } catch {
+      report.notRestored.append("\(error)")
+    }
+  }
+
+  func expect(_ condition: Bool, _ operation: String, _ path: String, _ reason: String)
+    throws(HostIOError)
+  {
+    if !condition {
+      throw HostIOError(
+        operation: operation, path: path, errno: EIO, reason: "read-back after restore: \(reason)")
+    }
+  }
+
+  /// Writes a recorded value back if the file does not already hold it.
+  func restoreValue(_ path: String, _ value: String, into report: inout ApplyReport)
+    throws(HostIOError)
+  {
+    let step = ApplyStep(
+      kind: path.hasPrefix("/proc/irq/") ? .irq : .write, path: path, value: value)
+    let matches: Bool
+    if step.kind == .irq {
+      matches =
+        (try? CPUSet(cpulist: ReadBack.read(path, host) ?? "", allowEmpty: true))
+        == (try? CPUSet(cpulist: value, allowEmpty: true))
+    } else {
+      matches =
+        ReadBack.writeDifference(path, value, host) == nil
+        || (ReadBack.read(path, host).map { ReadBack.memoryForm($0) } == ReadBack.memoryForm(value)
+          && ReadBack.name(path) != "cpuset.cpus.partition"
+          && !ReadBack.name(path).hasPrefix("cpuset."))
+    }
+    if matches { return }
+    var written = value
+    if ReadBack.name(path) == "cgroup.subtree_control" {
+      let want = Set(value.split(separator: " ").map(String.init))
+      let have = Set((ReadBack.read(path, host) ?? "").split(separator: " ").map(String.init))
+      written =
+        (want.subtracting(have).sorted().map { "+" + $0 }
+        + have.subtracting(want).sorted().map { "-" + $0 })
+        .joined(separator: " ")
+    }
+    try host.write(path, written)
+    let back = ReadBack.read(path, host) ?? ""
+    let restored: Bool
+    if step.kind == .irq {
+      restored =
+        (try? CPUSet(cpulist: back, allowEmpty: true))
+        == (try? CPUSet(cpulist: value, allowEmpty: true))
+    } else if ReadBack.name(path) == "cpuset.cpus.partition" {
+      restored = back.split(separator: " ").first.map(String.init) == value
+    } else if ReadBack.name(path) == "cgroup.subtree_control" {
+      restored = Set(back.split(separator: " ")) == Set(value.split(separator: " "))
+    } else if let a = try? CPUSet(cpulist: back, allowEmpty: true),
+      let b = try? CPUSet(cpulist: value, allowEmpty: true),
+      ReadBack.name(path).hasPrefix("cpuset.")
+    {
+      restored = a == b
+    } else {
+      restored = ReadBack.memoryForm(back) == ReadBack.memoryForm(value)
+    }
+    try expect(
+      restored, "write", path, "reads \(Quoted.text(back)), recorded \(Quoted.text(value))")
+    report.restored.append("\(path) = \(Quoted.text(value))")
+  }
+}

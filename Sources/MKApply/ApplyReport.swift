@@ -1,0 +1,72 @@
+/// What an apply, a recovery or a rollback did, for the CLI to print and the
+/// tests to check. Every line names a path and a value; failures add the
+/// errno and the kernel's reason.
+public struct ApplyReport: Sendable, Equatable {
+  public enum Outcome: String, Sendable, Equatable {
+    /// The host already matched the plan: nothing was written.
+    case nothingToDo = "nothing to do"
+    case applied
+    case dryRun = "dry run"
+    /// A step failed and every change was put back.
+    case rolledBack = "rolled back"
+    /// A step failed and `--no-rollback` left the host as it was at that point.
+    case leftAsIs = "left as is"
+    /// A step failed and some values could not be put back.
+    case rollbackIncomplete = "rollback incomplete"
+  }
+
+  public var outcome: Outcome
+  /// Steps that changed the host (or would, for a dry run), in order.
+  public var changes: [String] = []
+  /// Steps already in effect, so skipped.
+  public var unchanged = 0
+  /// What failed: operation, path, value, errno and reason.
+  public var failure: String?
+  public var restored: [String] = []
+  public var notRestored: [String] = []
+  public var notes: [String] = []
+
+  public init(outcome: Outcome) { self.outcome = outcome }
+
+  public var succeeded: Bool { [.nothingToDo, .applied, .dryRun].contains(outcome) }
+
+  /// The human-readable report: results on stdout, the failure part on stderr.
+  public func render() -> (stdout: String, stderr: String) {
+    var out = ""
+    var err = ""
+    for note in notes { out += "note: \(note)\n" }
+    switch outcome {
+    case .dryRun:
+      out += "dry run: \(changes.count) change(s) would be made, \(unchanged) already in effect\n"
+      for change in changes { out += "  \(change)\n" }
+    case .nothingToDo:
+      out += "nothing to do: all \(unchanged) step(s) already in effect; no writes made\n"
+    case .applied:
+      out += "applied: \(changes.count) change(s), \(unchanged) already in effect\n"
+      for change in changes { out += "  \(change)\n" }
+    case .rolledBack, .leftAsIs, .rollbackIncomplete:
+      err += "error[E501]: apply failed: \(failure ?? "unknown failure")\n"
+      if !changes.isEmpty {
+        err += "changes made before the failure:\n"
+        for change in changes { err += "  \(change)\n" }
+      }
+      if outcome == .leftAsIs {
+        err += "--no-rollback: the host is left as is; the journal is kept\n"
+        err +=
+          "help: run `mkpolicy recover --rollback` to undo, or `mkpolicy recover --complete` to finish\n"
+      } else {
+        err += "restored (\(restored.count)):\n"
+        for line in restored { err += "  \(line)\n" }
+        if notRestored.isEmpty {
+          err += "rolled back: every changed value is back to what the journal recorded\n"
+        } else {
+          err += "error[E507]: could not restore (\(notRestored.count)):\n"
+          for line in notRestored { err += "  \(line)\n" }
+          err +=
+            "help: fix the cause above and run `mkpolicy recover --rollback`; the journal is kept\n"
+        }
+      }
+    }
+    return (out, err)
+  }
+}

@@ -1,0 +1,70 @@
+import MKCore
+import MKPlan
+
+/// Checks that a saved plan was made for this host as it is now: the same
+/// boot, kernel, online CPUs and PCI devices. A plan made for another state
+/// of the host could isolate the wrong CPUs, so apply refuses it (exit 3).
+public struct FingerprintCheck {
+  public let host: any HostIO
+
+  public init(host: any HostIO) { self.host = host }
+
+  /// The host's fingerprint fields as the seam reads them (sysfs, procfs).
+  public func live() -> (bootID: String?, kernel: String?, online: CPUSet?, devices: [String]?) {
+    let boot = (try? host.read("/proc/sys/kernel/random/boot_id"))?.trimmingASCIIWhitespace()
+    let kernel = (try? host.read("/proc/sys/kernel/osrelease"))?.trimmingASCIIWhitespace()
+    let online = (try? host.read("/sys/devices/system/cpu/online")).flatMap {
+      try? CPUSet(cpulist: $0, allowEmpty: true)
+    }
+    let devices = try? host.list("/sys/bus/pci/devices")
+    return (boot, kernel, online, devices)
+  }
+
+  /// What changed since the plan was made; empty when the plan still fits.
+  public func changes(_ fingerprint: HostFingerprint) -> [String] {
+    let now = live()
+    var out: [String] = []
+    if let planned = fingerprint.bootId {
+      if let boot = now.bootID {
+        if boot != planned {
+          out.append(
+            "boot id: the plan was made in boot \(planned), the host is in boot \(boot) (it rebooted)"
+          )
+        }
+      } else {
+        out.append(
+          "boot id: cannot read /proc/sys/kernel/random/boot_id to compare with \(planned)")
+      }
+    }
+    if let kernel = now.kernel {
+      if kernel != fingerprint.kernelRelease {
+        out.append("kernel release: planned for \(fingerprint.kernelRelease), running \(kernel)")
+      }
+    } else {
+      out.append("kernel release: cannot read /proc/sys/kernel/osrelease")
+    }
+    if let online = now.online {
+      if online != fingerprint.onlineCPUs {
+        var detail: [String] = []
+        let gone = fingerprint.onlineCPUs.subtracting(online)
+        let added = online.subtracting(fingerprint.onlineCPUs)
+        if !gone.isEmpty { detail.append("\(gone.cpulist) went offline") }
+        if !added.isEmpty { detail.append("\(added.cpulist) came online") }
+        out.append(
+          "online CPUs: planned \(fingerprint.onlineCPUs.cpulist), now \(online.cpulist) (\(detail.joined(separator: ", ")))"
+        )
+      }
+    } else {
+      out.append("online CPUs: cannot read /sys/devices/system/cpu/online")
+    }
+    if !fingerprint.devices.isEmpty {
+      let have = Set(now.devices ?? [])
+      let planned = Set(fingerprint.devices)
+      let gone = planned.subtracting(have).sorted()
+      let added = have.subtracting(planned).sorted()
+      if !gone.isEmpty { out.append("devices: \(gone.joined(separator: ", ")) no longer present") }
+      if !added.isEmpty { out.append("devices: \(added.joined(separator: ", ")) appeared") }
+    }
+    return out
+  }
+}

@@ -1,0 +1,146 @@
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// The one door through which apply touches a host: every read, write,
+/// directory operation, atomic file replacement and command goes through it.
+///
+/// Paths are always absolute host paths (`/sys/fs/cgroup/...`); an
+/// implementation decides where they really live (`RootedHost` maps them under
+/// `--root`, `MemoryHost` keeps them in memory, `FaultyHost` wraps another one
+/// and fails a chosen operation). Keeping the seam this narrow is what lets the
+/// tests fault every single write point and prove rollback.
+public protocol HostIO: AnyObject {
+  /// The file's content; `ENOENT` when it does not exist.
+  func read(_ path: String) throws(HostIOError) -> String
+  /// What is at the path, without following a final symlink.
+  func kind(_ path: String) -> HostFileKind
+  /// Entry names of a directory, sorted.
+  func list(_ path: String) throws(HostIOError) -> [String]
+  /// One `write(2)` of `value` to an existing kernel file (or a new regular
+  /// file when the root is a plain directory tree).
+  func write(_ path: String, _ value: String) throws(HostIOError)
+  func makeDirectory(_ path: String) throws(HostIOError)
+  func removeDirectory(_ path: String) throws(HostIOError)
+  /// Temp file, fsync, rename over `path`, fsync the directory; creates
+  /// missing parent directories first.
+  func replaceAtomically(_ path: String, _ content: String) throws(HostIOError)
+  /// Creates `path` with `content` only if it does not exist (`EEXIST`).
+  func createExclusive(_ path: String, _ content: String) throws(HostIOError)
+  func removeFile(_ path: String) throws(HostIOError)
+  /// Runs `argv` (looked up on PATH) to completion. Its output goes to
+  /// `evidence`, a state-directory file the child itself creates just before
+  /// exec: after a crash, the file's existence proves the command was started.
+  func run(_ argv: [String], evidence: String) throws(HostIOError) -> CommandResult
+  /// Whether a process id is alive on this machine (for stale locks).
+  func processAlive(_ pid: Int32) -> Bool
+  /// This process's id (the lock records it).
+  var processID: Int32 { get }
+}
+
+public enum HostFileKind: Sendable, Equatable {
+  case missing, file, directory, other
+}
+
+public struct CommandResult: Sendable, Equatable {
+  public var status: Int32
+  public var output: String
+  public init(status: Int32, output: String) {
+    self.status = status
+    self.output = output
+  }
+}
+
+/// A failed host operation, carrying everything an operator needs: what was
+/// attempted, where, with which value, the errno and the kernel's reason.
+public struct HostIOError: Error, Sendable, Equatable, CustomStringConvertible {
+  public var operation: String
+  public var path: String
+  public var value: String?
+  public var errno: Int32
+  /// strerror text, or a more specific reason (`short write: 1 of 3 bytes`).
+  public var reason: String
+
+  public init(
+    operation: String, path: String, value: String? = nil, errno: Int32, reason: String? = nil
+  ) {
+    self.operation = operation
+    self.path = path
+    self.value = value
+    self.errno = errno
+    self.reason = reason ?? Errno.message(errno)
+  }
+
+  public var description: String {
+    var text = "\(operation) \(path)"
+    if let value { text += " = \(Quoted.text(value))" }
+    return text + ": \(Errno.name(errno)) (\(reason))"
+  }
+}
+
+/// errno names as the kernel headers spell them, for messages people search for.
+public enum Errno {
+  public static func name(_ code: Int32) -> String {
+    switch code {
+    case EPERM: "EPERM"
+    case ENOENT: "ENOENT"
+    case ESRCH: "ESRCH"
+    case EINTR: "EINTR"
+    case EIO: "EIO"
+    case ENXIO: "ENXIO"
+    case E2BIG: "E2BIG"
+    case EBADF: "EBADF"
+    case EAGAIN: "EAGAIN"
+    case ENOMEM: "ENOMEM"
+    case EACCES: "EACCES"
+    case EBUSY: "EBUSY"
+    case EEXIST: "EEXIST"
+    case EXDEV: "EXDEV"
+    case ENODEV: "ENODEV"
+    case ENOTDIR: "ENOTDIR"
+    case EISDIR: "EISDIR"
+    case EINVAL: "EINVAL"
+    case ENFILE: "ENFILE"
+    case EMFILE: "EMFILE"
+    case EFBIG: "EFBIG"
+    case ENOSPC: "ENOSPC"
+    case EROFS: "EROFS"
+    case ERANGE: "ERANGE"
+    case ENAMETOOLONG: "ENAMETOOLONG"
+    case ENOTEMPTY: "ENOTEMPTY"
+    case ELOOP: "ELOOP"
+    case EOPNOTSUPP: "EOPNOTSUPP"
+    case ECHILD: "ECHILD"
+    default: "errno \(code)"
+    }
+  }
+
+  public static func message(_ code: Int32) -> String {
+    guard let text = strerror(code) else { return "errno \(code)" }
+    return String(cString: text)
+  }
+}
+
+/// Values in messages: quoted, with control characters escaped, so a hostile
+/// value can never forge a line of output.
+public enum Quoted {
+  public static func text(_ value: String) -> String {
+    var out = "\""
+    for scalar in value.unicodeScalars {
+      switch scalar {
+      case "\"": out += "\\\""
+      case "\\": out += "\\\\"
+      case "\n": out += "\\n"
+      case "\t": out += "\\t"
+      case "\r": out += "\\r"
+      default:
+        if scalar.value < 0x20 || scalar.value == 0x7F {
+          out += "\\x" + String(scalar.value, radix: 16)
+        } else {
+          out.unicodeScalars.append(scalar)
+        }
+      }
+    }
+    return out + "\""
+  }
+}

@@ -1,0 +1,164 @@
+import Foundation
+import MKPlan
+
+/// The value a step's target had before apply touched it, so that rollback
+/// can put it back exactly.
+public struct PriorValue: Sendable, Hashable, Codable {
+  public var exists: Bool
+  /// File content (trimmed for kernel files), or nil for a directory.
+  public var value: String?
+  /// For a cgroup directory a step removes: its settings, in restore order.
+  public var settings: [Setting]?
+
+  public struct Setting: Sendable, Hashable, Codable {
+    public var file: String
+    public var value: String
+  }
+
+  public init(exists: Bool, value: String? = nil, settings: [Setting]? = nil) {
+    self.exists = exists
+    self.value = value
+    self.settings = settings
+  }
+}
+
+/// One journal line: a step, what it found, and how far it got.
+public struct JournalEntry: Sendable, Hashable, Codable {
+  public enum Status: String, Sendable, Hashable, Codable {
+    /// Not attempted yet (or attempted without the journal learning of it).
+    case pending
+    /// A command about to be started: its evidence file decides after a crash.
+    case started
+    case done
+    /// A command that ran and exited non-zero: not in effect, not undone.
+    case failed
+    /// Put back to its prior value by a rollback.
+    case restored
+  }
+  public var step: ApplyStep
+  public var prior: PriorValue?
+  public var status: Status
+}
+
+/// What apply writes to `/var/lib/mkpolicy/journal.json` before its first
+/// change and after every step: the plan, every prior value and every step's
+/// status. Its presence means an apply did not finish; `recover` and the next
+/// `apply` read it to complete or roll back.
+public struct Journal: Sendable, Hashable, Codable {
+  public enum Phase: String, Sendable, Hashable, Codable {
+    case applying
+    case rollingBack = "rolling-back"
+  }
+  public var version = 1
+  public var planDigest: String
+  public var plan: Plan
+  /// Names this apply's command evidence files (`commands/RUN-ID.out`).
+  public var runID: String
+  public var phase: Phase
+  public var entries: [JournalEntry]
+
+  public init(planDigest: String, plan: Plan, runID: String, phase: Phase, entries: [JournalEntry])
+  {
+    self.planDigest = planDigest
+    self.plan = plan
+    self.runID = runID
+    self.phase = phase
+    self.entries = entries
+  }
+}
+
+/// What the last successful apply left behind, for `verify` and for
+/// idempotence: the plan, the boot it was applied in, and its commands.
+public struct AppliedRecord: Sendable, Hashable, Codable {
+  public var version = 1
+  public var planDigest: String
+  public var plan: Plan
+  public var bootID: String?
+  /// Command id -> argv of every coordinator or bootloader command that ran.
+  public var commands: [String: [String]]
+
+  public init(planDigest: String, plan: Plan, bootID: String?, commands: [String: [String]]) {
+    self.planDigest = planDigest
+    self.plan = plan
+    self.bootID = bootID
+    self.commands = commands
+  }
+}
+
+/// Reads and writes the state directory's files through the seam.
+public struct StateStore {
+  public let host: any HostIO
+  public let directory: String
+
+  public init(host: any HostIO, directory: String = "/var/lib/mkpolicy") {
+    self.host = host
+    self.directory = directory
+  }
+
+  public var journalPath: String { directory + "/journal.json" }
+  public var appliedPath: String { directory + "/applied.json" }
+  public var lockPath: String { directory + "/lock" }
+  public func evidencePath(runID: String, command: String) -> String {
+    directory + "/commands/\(runID)-\(command).out"
+  }
+
+  public static func encode<T: Encodable>(_ value: T) -> String {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+    guard let data = try? encoder.encode(value) else { return "{}\n" }
+    return String(decoding: data, as: UTF8.self) + "\n"
+  }
+
+  /// A stable digest of a plan (FNV-1a 64 over its canonical JSON).
+  public static func digest(_ plan: Plan) -> String {
+    var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+    for byte in encode(plan).utf8 {
+      hash ^= UInt64(byte)
+      hash = hash &* 0x0000_0100_0000_01B3
+    }
+    let hex = String(hash, radix: 16)
+    return String(repeating: "0", count: 16 - hex.count) + hex
+  }
+
+  /// Writes atomically and reads back: a journal that did not land is a failure.
+  public func save<T: Encodable>(_ value: T, to path: String) throws(HostIOError) {
+    let text = Self.encode(value)
+    try host.replaceAtomically(path, text)
+    let back = try? host.read(path)
+    guard back == text else {
+      throw HostIOError(
+        operation: "replace", path: path, errno: EIO,
+        reason: "read-back differs from what was written")
+    }
+  }
+
+  public enum LoadError: Error, Sendable, CustomStringConvertible {
+    case unreadable(HostIOError)
+    case corrupt(path: String, reason: String)
+    public var description: String {
+      switch self {
+      case .unreadable(let error): "\(error)"
+      case .corrupt(let path, let reason): "\(path) is not a valid mkpolicy state file: \(reason)"
+      }
+    }
+  }
+
+  /// Nil when the file does not exist.
+  public func load<T: Decodable>(_ type: T.Type, from path: String) throws(LoadError) -> T? {
+    guard host.kind(path) != .missing else { return nil }
+    let text: String
+    do { text = try host.read(path) } catch { throw .unreadable(error) }
+    do {
+      return try JSONDecoder().decode(T.self, from: Data(text.utf8))
+    } catch {
+      throw .corrupt(path: path, reason: "\(error)")
+    }
+  }
+
+  public func loadJournal() throws(LoadError) -> Journal? {
+    try load(Journal.self, from: journalPath)
+  }
+  public func loadApplied() throws(LoadError) -> AppliedRecord? {
+    try load(AppliedRecord.self, from: appliedPath)
+  }
+}

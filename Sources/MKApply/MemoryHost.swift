@@ -1,0 +1,364 @@
+import MKCore
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// An in-memory host that behaves like the kernel where apply cares: cgroup
+/// directories get their interface files on `mkdir`, `cpuset.cpus.effective`
+/// is derived from the parent, a partition that cannot be valid reads back
+/// `root invalid (reason)`, `memory.*` values are page-rounded, a cgroup with
+/// children refuses `rmdir` (EBUSY), managed IRQs refuse a new affinity (EIO)
+/// and "stuck" IRQs accept a write and do not move.
+///
+/// It is what the fault-injection tests run against: fast, deterministic, and
+/// able to compare every value before and after a rolled-back apply.
+public final class MemoryHost: HostIO {
+  public enum CgroupVersion: Sendable { case v1, v2 }
+
+  public private(set) var files: [String: String] = [:]
+  public private(set) var directories: Set<String> = ["/"]
+  public let cgroupMount: String
+  public let version: CgroupVersion
+  public var onlineCPUs: CPUSet
+  public var managedIRQs: Set<Int> = []
+  public var stuckIRQs: Set<Int> = []
+  /// Every mutating operation, in order (`write PATH = VALUE`, `mkdir PATH`...).
+  public private(set) var mutations: [String] = []
+  /// Commands run, and how each answers (default: exit 0, no output).
+  public private(set) var commands: [[String]] = []
+  public var commandResult: ([String]) -> CommandResult = { _ in
+    CommandResult(status: 0, output: "")
+  }
+  public var processID: Int32 = 4242
+  public var livePIDs: Set<Int32> = [4242]
+
+  public init(
+    cgroupMount: String = "/sys/fs/cgroup", version: CgroupVersion = .v2, onlineCPUs: CPUSet
+  ) {
+    self.cgroupMount = cgroupMount
+    self.version = version
+    self.onlineCPUs = onlineCPUs
+    makeParents(cgroupMount + "/x")
+    directories.insert(cgroupMount)
+    for (name, value) in defaults(forRoot: true) { files[cgroupMount + "/" + name] = value }
+  }
+
+  // MARK: Test set-up (not operations: not counted, never faulted)
+
+  public func seed(_ path: String, _ value: String) {
+    makeParents(path)
+    files[path] = value
+  }
+
+  public func seedDirectory(_ path: String) {
+    makeParents(path + "/x")
+    directories.insert(path)
+    if isCgroup(path) && path != cgroupMount {
+      for (name, value) in defaults(forRoot: false) where files[path + "/" + name] == nil {
+        files[path + "/" + name] = value
+      }
+    }
+  }
+
+  public func seedIRQ(_ irq: Int, _ cpus: CPUSet) {
+    seed("/proc/irq/\(irq)/smp_affinity_list", cpus.cpulist)
+    seed("/proc/irq/\(irq)/effective_affinity_list", cpus.first.map(String.init) ?? "")
+  }
+
+  /// Every stored value and directory outside `excluding`, for comparisons.
+  public func snapshot(excluding prefix: String = "/var/lib/mkpolicy") -> [String: String] {
+    var out: [String: String] = [:]
+    for (path, value) in files where !path.hasPrefix(prefix) { out[path] = value }
+    for directory in directories where !directory.hasPrefix(prefix) {
+      out[directory + "/"] = "<dir>"
+    }
+    return out
+  }
+
+  public func clearMutations() { mutations = [] }
+
+  // MARK: Model
+
+  private func parent(_ path: String) -> String {
+    guard let slash = path.lastIndex(of: "/"), slash != path.startIndex else { return "/" }
+    return String(path[..<slash])
+  }
+
+  private func name(_ path: String) -> String {
+    String(path[path.index(after: path.lastIndex(of: "/") ?? path.startIndex)...])
+  }
+
+  private func makeParents(_ path: String) {
+    var current = parent(path)
+    while current != "/" && !directories.contains(current) {
+      directories.insert(current)
+      current = parent(current)
+    }
+  }
+
+  private func isCgroup(_ path: String) -> Bool {
+    path == cgroupMount || path.hasPrefix(cgroupMount + "/")
+  }
+
+  private func defaults(forRoot: Bool) -> [(String, String)] {
+    switch version {
+    case .v2:
+      var list = [
+        ("cgroup.procs", ""), ("cgroup.subtree_control", ""), ("cpuset.cpus", ""),
+        ("cpuset.mems", ""), ("cpu.weight", "100"), ("cpu.max", "max 100000"),
+        ("memory.max", "max"), ("memory.high", "max"),
+      ]
+      if !forRoot { list.append(("cpuset.cpus.partition", "member")) }
+      if forRoot { list = list.filter { !$0.0.hasPrefix("cpu.") && !$0.0.hasPrefix("memory.") } }
+      return list
+    case .v1:
+      return [
+        ("tasks", ""), ("cgroup.procs", ""),
+        ("cpuset.cpus", forRoot ? onlineCPUs.cpulist : ""), ("cpuset.mems", forRoot ? "0" : ""),
+        ("cpuset.cpu_exclusive", "0"), ("cpuset.sched_load_balance", "1"),
+      ]
+    }
+  }
+
+  private func cpus(of directory: String) -> CPUSet {
+    (try? CPUSet(cpulist: files[directory + "/cpuset.cpus"] ?? "", allowEmpty: true)) ?? CPUSet()
+  }
+
+  private func effectiveCPUs(_ directory: String) -> CPUSet {
+    if directory == cgroupMount { return onlineCPUs }
+    let fromParent = effectiveCPUs(parent(directory))
+    let own = cpus(of: directory)
+    if version == .v1 { return own }
+    return own.isEmpty ? fromParent : own.intersection(fromParent)
+  }
+
+  private func effectiveMems(_ directory: String) -> String {
+    let own = files[directory + "/cpuset.mems"] ?? ""
+    if directory == cgroupMount || version == .v1 {
+      return own.isEmpty && directory == cgroupMount ? "0" : own
+    }
+    return own.isEmpty ? effectiveMems(parent(directory)) : own
+  }
+
+  private func isPartitionRoot(_ directory: String) -> Bool {
+    if directory == cgroupMount { return true }
+    let mode = files[directory + "/cpuset.cpus.partition"] ?? "member"
+    return (mode == "root" || mode == "isolated") && partitionProblem(directory) == nil
+  }
+
+  /// Why a `root`/`isolated` partition is invalid, as the kernel words it.
+  private func partitionProblem(_ directory: String) -> String? {
+    let own = cpus(of: directory)
+    if !isPartitionRoot(parent(directory)) { return "Parent is not a partition root" }
+    if own.isEmpty { return "Cpu list in cpuset.cpus not exclusive" }
+    if !own.isSubset(of: effectiveCPUs(parent(directory))) {
+      return "Invalid cpu list in cpuset.cpus"
+    }
+    for sibling in children(of: parent(directory)) where sibling != directory {
+      let mode = files[sibling + "/cpuset.cpus.partition"] ?? "member"
+      if mode != "member" && !cpus(of: sibling).isDisjoint(with: own) {
+        return "Cpu list in cpuset.cpus not exclusive"
+      }
+    }
+    return nil
+  }
+
+  private func children(of directory: String) -> [String] {
+    directories.filter { parent($0) == directory && $0 != directory }.sorted()
+  }
+
+  private func derived(_ path: String) -> String? {
+    guard isCgroup(path) else { return nil }
+    let directory = parent(path)
+    guard directories.contains(directory) else { return nil }
+    switch (version, name(path)) {
+    case (.v2, "cpuset.cpus.effective"), (.v1, "cpuset.effective_cpus"):
+      return effectiveCPUs(directory).cpulist
+    case (.v2, "cpuset.mems.effective"), (.v1, "cpuset.effective_mems"):
+      return effectiveMems(directory)
+    case (.v2, "cpuset.cpus.partition") where directory != cgroupMount:
+      let mode = files[path] ?? "member"
+      if mode == "member" { return mode }
+      if let problem = partitionProblem(directory) { return "\(mode) invalid (\(problem))" }
+      return mode
+    default:
+      return nil
+    }
+  }
+
+  // MARK: HostIO
+
+  public func read(_ path: String) throws(HostIOError) -> String {
+    if let value = derived(path) { return value + "\n" }
+    guard let value = files[path] else {
+      throw HostIOError(
+        operation: "read", path: path, errno: directories.contains(path) ? EISDIR : ENOENT)
+    }
+    return value.isEmpty || value.hasSuffix("\n") ? value : value + "\n"
+  }
+
+  public func kind(_ path: String) -> HostFileKind {
+    if directories.contains(path) { return .directory }
+    if files[path] != nil || derived(path) != nil { return .file }
+    return .missing
+  }
+
+  public func list(_ path: String) throws(HostIOError) -> [String] {
+    guard directories.contains(path) else {
+      throw HostIOError(operation: "list", path: path, errno: ENOENT)
+    }
+    let prefix = path == "/" ? "/" : path + "/"
+    var names = Set<String>()
+    for key in files.keys where key.hasPrefix(prefix) && !key.dropFirst(prefix.count).contains("/")
+    {
+      names.insert(String(key.dropFirst(prefix.count)))
+    }
+    for key in directories
+    where key.hasPrefix(prefix) && key != path && !key.dropFirst(prefix.count).contains("/") {
+      names.insert(String(key.dropFirst(prefix.count)))
+    }
+    return names.sorted()
+  }
+
+  public func write(_ path: String, _ value: String) throws(HostIOError) {
+    mutations.append("write \(path) = \(Quoted.text(value))")
+    let fail = { (code: Int32, reason: String?) in
+      HostIOError(operation: "write", path: path, value: value, errno: code, reason: reason)
+    }
+    guard directories.contains(parent(path)) else { throw fail(ENOENT, nil) }
+    let text = value.trimmingASCIIWhitespace()
+    if path.hasPrefix("/proc/irq/") && name(path) == "smp_affinity_list" {
+      guard files[path] != nil else { throw fail(ENOENT, nil) }
+      let irq = Int(name(parent(path))) ?? -1
+      guard let set = try? CPUSet(cpulist: text), !set.isEmpty else { throw fail(EINVAL, nil) }
+      guard set.isSubset(of: onlineCPUs) else { throw fail(EINVAL, nil) }
+      if managedIRQs.contains(irq) { throw fail(EIO, nil) }
+      if stuckIRQs.contains(irq) { return }
+      files[path] = set.cpulist
+      files[parent(path) + "/effective_affinity_list"] = set.first.map(String.init) ?? ""
+      return
+    }
+    guard isCgroup(path) else {
+      files[path] = value
+      return
+    }
+    let file = name(path)
+    guard files[path] != nil || derived(path) != nil else { throw fail(ENOENT, nil) }
+    switch file {
+    case "cpuset.cpus.effective", "cpuset.mems.effective", "cpuset.effective_cpus",
+      "cpuset.effective_mems":
+      throw fail(EACCES, nil)
+    case "cpuset.cpus":
+      guard let set = try? CPUSet(cpulist: text, allowEmpty: true) else { throw fail(EINVAL, nil) }
+      guard set.isSubset(of: onlineCPUs) else { throw fail(EINVAL, nil) }
+      if version == .v1 {
+        let directory = parent(path)
+        guard directory == cgroupMount || set.isSubset(of: effectiveCPUs(parent(directory))) else {
+          throw fail(EINVAL, nil)
+        }
+        for child in children(of: directory) where !cpus(of: child).isSubset(of: set) {
+          throw fail(EBUSY, nil)
+        }
+      }
+      files[path] = set.cpulist
+    case "cpuset.mems":
+      guard let set = try? CPUSet(cpulist: text, allowEmpty: true), set.isSubset(of: [0, 1, 2, 3])
+      else { throw fail(EINVAL, nil) }
+      files[path] = set.cpulist
+    case "cpuset.cpus.partition":
+      guard ["member", "root", "isolated"].contains(text) else { throw fail(EINVAL, nil) }
+      files[path] = text
+    case "cgroup.subtree_control":
+      var enabled = Set((files[path] ?? "").split(separator: " ").map(String.init))
+      for token in text.split(separator: " ") {
+        let controller = String(token.dropFirst())
+        guard ["cpuset", "cpu", "memory", "io", "pids"].contains(controller) else {
+          throw fail(EINVAL, nil)
+        }
+        if token.hasPrefix("+") {
+          enabled.insert(controller)
+        } else if token.hasPrefix("-") {
+          enabled.remove(controller)
+        } else {
+          throw fail(EINVAL, nil)
+        }
+      }
+      files[path] = enabled.sorted().joined(separator: " ")
+    case let memory where memory.hasPrefix("memory."):
+      if text == "max" {
+        files[path] = "max"
+      } else {
+        guard let bytes = UInt64(text) else { throw fail(EINVAL, nil) }
+        files[path] = String(bytes / 4096 * 4096)
+      }
+    default:
+      files[path] = text
+    }
+  }
+
+  public func makeDirectory(_ path: String) throws(HostIOError) {
+    mutations.append("mkdir \(path)")
+    guard directories.contains(parent(path)) else {
+      throw HostIOError(operation: "mkdir", path: path, errno: ENOENT)
+    }
+    guard kind(path) == .missing else {
+      throw HostIOError(operation: "mkdir", path: path, errno: EEXIST)
+    }
+    directories.insert(path)
+    if isCgroup(path) {
+      for (name, value) in defaults(forRoot: false) { files[path + "/" + name] = value }
+    }
+  }
+
+  public func removeDirectory(_ path: String) throws(HostIOError) {
+    mutations.append("rmdir \(path)")
+    guard directories.contains(path) else {
+      throw HostIOError(operation: "rmdir", path: path, errno: ENOENT)
+    }
+    let prefix = path + "/"
+    if isCgroup(path) {
+      guard children(of: path).isEmpty else {
+        throw HostIOError(operation: "rmdir", path: path, errno: EBUSY)
+      }
+      for key in files.keys where key.hasPrefix(prefix) { files[key] = nil }
+    } else if files.keys.contains(where: { $0.hasPrefix(prefix) }) || !children(of: path).isEmpty {
+      throw HostIOError(operation: "rmdir", path: path, errno: ENOTEMPTY)
+    }
+    directories.remove(path)
+  }
+
+  public func replaceAtomically(_ path: String, _ content: String) throws(HostIOError) {
+    mutations.append("replace \(path)")
+    makeParents(path)
+    files[path] = content
+  }
+
+  public func createExclusive(_ path: String, _ content: String) throws(HostIOError) {
+    mutations.append("create \(path)")
+    guard kind(path) == .missing else {
+      throw HostIOError(operation: "create", path: path, errno: EEXIST)
+    }
+    makeParents(path)
+    files[path] = content
+  }
+
+  public func removeFile(_ path: String) throws(HostIOError) {
+    mutations.append("remove \(path)")
+    guard files[path] != nil else {
+      throw HostIOError(operation: "remove", path: path, errno: ENOENT)
+    }
+    files[path] = nil
+  }
+
+  public func run(_ argv: [String], evidence: String) throws(HostIOError) -> CommandResult {
+    mutations.append("run \(argv.joined(separator: " "))")
+    makeParents(evidence)
+    let result = commandResult(argv)
+    commands.append(argv)
+    files[evidence] = result.output
+    return result
+  }
+
+  public func processAlive(_ pid: Int32) -> Bool { livePIDs.contains(pid) }
+}

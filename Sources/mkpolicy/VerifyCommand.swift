@@ -1,0 +1,23 @@
+import ArgumentParser
+import MKApply
+
+/// `mkpolicy verify`: detects drift between the host and the applied plan.
+struct VerifyCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "verify",
+    abstract: "Compare the live host with the last applied plan.",
+    discussion: "Exit status: 0 the host matches, 2 drift (each difference listed), 1 error.")
+
+  @OptionGroup var host: HostOptions
+
+  func run() throws {
+    do {
+      let report = try Verifier(host: host.makeHost(), stateDirectory: host.stateDir).verify()
+      print(report.render(), terminator: "")
+      if !report.matches { throw ExitCode(2) }
+    } catch let failure as Verifier.Failure {
+      CLIOutput.error("error[E512]: \(failure)\n")
+      throw ExitCode(1)
+    }
+  }
+}
