@@ -8,6 +8,9 @@ struct MKPolicyCommand: ParsableCommand {
     commandName: "mkpolicy",
     abstract: "Compile declarative partition policies for multikernel hosts.",
     version: "0.1.0",
-    subcommands: [CheckCommand.self, ApplyCommand.self, VerifyCommand.self, RecoverCommand.self]
+    subcommands: [
+      CheckCommand.self, DiscoverCommand.self, TopologyCommand.self, ApplyCommand.self,
+      VerifyCommand.self, RecoverCommand.self,
+    ]
   )
 }

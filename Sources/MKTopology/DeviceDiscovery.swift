@@ -1,0 +1,262 @@
+import CUDev
+import MKCore
+
+/// PCI devices with their children and interrupt vectors: libudev on the
+/// running host (enumerating `pci`, `net`, `block`, `nvme` and `drm`), plain
+/// sysfs under a fixture root or where libudev cannot start.
+///
+/// Bridges (class 0x06) are left out: nothing is ever placed on them.
+enum DeviceDiscovery {
+  /// One device's attributes, whichever way they were read.
+  struct Raw {
+    var address: String
+    var classCode: UInt32
+    var vendor: String
+    var device: String
+    var driver: String?
+    var numaNode: Int?
+    var sriovTotal: Int?
+    var sriovEnabled: Int?
+    var children: [DeviceChild] = []
+  }
+
+  static func discover(
+    _ files: HostFiles, useLibrary: Bool, cpus: CPUSet, nodes: Set<Int>,
+    diagnostics: inout [Diagnostic]
+  ) -> [Device] {
+    var raws: [Raw]
+    if useLibrary && files.isLiveHost, let fromUdev = udevDevices() {
+      raws = fromUdev
+      if !files.exists("/run/udev/data") {
+        diagnostics.append(
+          .warning(
+            "E322",
+            "no udev database (/run/udev/data: a container, or no systemd-udevd): devices are "
+              + "enumerated from sysfs through libudev; udev-assigned names and properties are "
+              + "not available"))
+      }
+    } else {
+      if useLibrary && files.isLiveHost {
+        diagnostics.append(
+          .warning("E322", "libudev could not enumerate devices: reading /sys/bus/pci directly"))
+      }
+      raws = sysfsDevices(files)
+    }
+    attachMultipathNamespaces(files, &raws)
+    let interrupts = files.read("/proc/interrupts").map(ProcInterrupts.init(parsing:))
+    let debugfs = files.exists("/sys/kernel/debug/irq/irqs")
+    var inferred = false
+    var devices: [Device] = []
+    for raw in raws where raw.classCode >> 16 != 0x06 {
+      let dir = "/sys/bus/pci/devices/\(raw.address)"
+      var numbers = files.numbered(dir + "/msi_irqs", prefix: "")
+      if numbers.isEmpty, let line = files.int(dir + "/irq"), line > 0,
+        files.exists("/proc/irq/\(line)")
+      {
+        numbers = [line]
+      }
+      var irqs: [DeviceIRQ] = []
+      for (index, irq) in numbers.enumerated() {
+        let name = interrupts?.lines[irq]?.name
+        let affinity = (files.cpulist("/proc/irq/\(irq)/smp_affinity_list") ?? cpus)
+          .intersection(cpus)
+        var movable: Bool
+        if debugfs, let flags = files.read("/sys/kernel/debug/irq/irqs/\(irq)") {
+          movable = !flags.contains("AFFINITY_MANAGED")
+        } else {
+          inferred = true
+          movable = !managedByConvention(driver: raw.driver, name: name, vector: index)
+        }
+        irqs.append(DeviceIRQ(irq: irq, name: name, affinity: affinity, movable: movable))
+      }
+      var node = raw.numaNode
+      if let known = node, !nodes.contains(known) { node = nil }
+      devices.append(
+        Device(
+          pciAddress: raw.address, deviceClass: DeviceClass.classify(classCode: raw.classCode),
+          classCode: raw.classCode, vendorId: raw.vendor, deviceId: raw.device,
+          driver: raw.driver, numaNode: node, sriovTotalVFs: raw.sriovTotal,
+          sriovEnabledVFs: raw.sriovEnabled,
+          iommuGroup: files.linkName(dir + "/iommu_group").flatMap { Int($0) },
+          children: raw.children.sorted { $0.name < $1.name }, irqs: irqs))
+    }
+    if inferred && devices.contains(where: { !$0.irqs.isEmpty }) {
+      diagnostics.append(
+        .warning(
+          "E325",
+          "kernel-managed IRQ flags are not readable (debugfs is not mounted at "
+            + "/sys/kernel/debug): queue vectors of nvme, virtio-blk and virtio-scsi are taken "
+            + "to be managed, all others movable",
+          help: ["mount debugfs (mount -t debugfs none /sys/kernel/debug) for exact flags"]))
+    }
+    return devices.sorted { $0.pciAddress < $1.pciAddress }
+  }
+
+  /// Drivers whose per-queue vectors the kernel spreads and manages
+  /// (`pci_alloc_irq_vectors_affinity`); the first vector (admin, config)
+  /// is a pre-vector and stays movable.
+  static func managedByConvention(driver: String?, name: String?, vector: Int) -> Bool {
+    if driver == "nvme" { return vector > 0 }
+    guard let name else { return false }
+    return name.contains("-req.") || name.contains("-request.")
+  }
+
+  /// With NVMe native multipath the namespace (`nvme0n1`) hangs off a
+  /// virtual subsystem device, not the controller: give it to the PCI device
+  /// that owns controller `nvme0`.
+  static func attachMultipathNamespaces(_ files: HostFiles, _ raws: inout [Raw]) {
+    for name in files.list("/sys/class/block") ?? [] {
+      guard name.hasPrefix("nvme"), let n = name.firstIndex(of: "n", after: 4) else { continue }
+      let controller = String(name[..<n])
+      guard controller.dropFirst(4).allSatisfy({ $0.isASCII && $0.isNumber }),
+        name[name.index(after: n)...].allSatisfy({ $0.isASCII && $0.isNumber }),
+        let owner = raws.firstIndex(where: { $0.children.contains { $0.name == controller } }),
+        !raws[owner].children.contains(where: { $0.name == name })
+      else { continue }
+      raws[owner].children.append(
+        DeviceChild(
+          kind: .block, name: name, majorMinor: files.line("/sys/class/block/\(name)/dev")))
+    }
+  }
+
+  // MARK: libudev
+
+  private static func udevDevices() -> [Raw]? {
+    guard let udev = udev_new() else { return nil }
+    defer { udev_unref(udev) }
+    var raws: [String: Raw] = [:]
+    guard
+      scan(
+        udev, subsystems: ["pci"],
+        { device in
+          guard let address = string(udev_device_get_sysname(device)),
+            let classText = attribute(device, "class"),
+            let classCode = UInt32(classText.dropFirst(2), radix: 16),
+            let vendor = attribute(device, "vendor").map(hexId),
+            let deviceId = attribute(device, "device").map(hexId)
+          else { return }
+          let node = attribute(device, "numa_node").flatMap { Int($0) }
+          raws[address] = Raw(
+            address: address, classCode: classCode, vendor: vendor, device: deviceId,
+            driver: string(udev_device_get_driver(device)),
+            numaNode: node.flatMap { $0 < 0 ? nil : $0 },
+            sriovTotal: attribute(device, "sriov_totalvfs").flatMap { Int($0) },
+            sriovEnabled: attribute(device, "sriov_numvfs").flatMap { Int($0) })
+        })
+    else { return nil }
+    _ = scan(
+      udev, subsystems: ["net", "block", "nvme", "drm"],
+      { device in
+        guard let parent = udev_device_get_parent_with_subsystem_devtype(device, "pci", nil),
+          let address = string(udev_device_get_sysname(parent)), raws[address] != nil,
+          let name = string(udev_device_get_sysname(device)),
+          let subsystem = string(udev_device_get_subsystem(device))
+        else { return }
+        let child: DeviceChild
+        switch subsystem {
+        case "net": child = DeviceChild(kind: .net, name: name)
+        case "block":
+          guard string(udev_device_get_devtype(device)) == "disk" else { return }
+          child = DeviceChild(kind: .block, name: name, majorMinor: attribute(device, "dev"))
+        default: child = DeviceChild(kind: .other, name: name)
+        }
+        raws[address]?.children.append(child)
+      })
+    return raws.values.sorted { $0.address < $1.address }
+  }
+
+  /// Calls `body` for every device of the subsystems; false if enumeration failed.
+  private static func scan(
+    _ udev: OpaquePointer, subsystems: [String], _ body: (OpaquePointer) -> Void
+  ) -> Bool {
+    guard let enumerate = udev_enumerate_new(udev) else { return false }
+    defer { udev_enumerate_unref(enumerate) }
+    for subsystem in subsystems { udev_enumerate_add_match_subsystem(enumerate, subsystem) }
+    guard udev_enumerate_scan_devices(enumerate) >= 0 else { return false }
+    // udev_list_entry_foreach is a macro: walk the list by hand.
+    var entry = udev_enumerate_get_list_entry(enumerate)
+    while let current = entry {
+      if let path = udev_list_entry_get_name(current),
+        let device = udev_device_new_from_syspath(udev, path)
+      {
+        body(device)
+        udev_device_unref(device)
+      }
+      entry = udev_list_entry_get_next(current)
+    }
+    return true
+  }
+
+  private static func attribute(_ device: OpaquePointer, _ name: String) -> String? {
+    string(udev_device_get_sysattr_value(device, name))?.trimmingASCIIWhitespace()
+  }
+
+  private static func string(_ pointer: UnsafePointer<CChar>?) -> String? {
+    pointer.map { String(cString: $0) }
+  }
+
+  /// `0x15b3` -> `15b3`.
+  static func hexId(_ text: String) -> String {
+    let trimmed = text.trimmingASCIIWhitespace().lowercased()
+    return trimmed.hasPrefix("0x") ? String(trimmed.dropFirst(2)) : trimmed
+  }
+
+  // MARK: sysfs
+
+  static func sysfsDevices(_ files: HostFiles) -> [Raw] {
+    var raws: [Raw] = []
+    for address in files.list("/sys/bus/pci/devices") ?? [] {
+      let dir = "/sys/bus/pci/devices/\(address)"
+      guard let classText = files.line(dir + "/class"),
+        let classCode = UInt32(classText.dropFirst(2), radix: 16),
+        let vendor = files.line(dir + "/vendor").map(hexId),
+        let device = files.line(dir + "/device").map(hexId)
+      else { continue }
+      let node = files.int(dir + "/numa_node")
+      var raw = Raw(
+        address: address, classCode: classCode, vendor: vendor, device: device,
+        driver: files.linkName(dir + "/driver"), numaNode: node.flatMap { $0 < 0 ? nil : $0 },
+        sriovTotal: files.int(dir + "/sriov_totalvfs"),
+        sriovEnabled: files.int(dir + "/sriov_numvfs"))
+      // Children sit directly under the device, or under a bus device
+      // (virtioN) between them.
+      var holders = [dir]
+      for entry in files.list(dir) ?? [] where entry.hasPrefix("virtio") {
+        holders.append("\(dir)/\(entry)")
+      }
+      for holder in holders {
+        for name in files.list(holder + "/net") ?? [] {
+          raw.children.append(DeviceChild(kind: .net, name: name))
+        }
+        for name in files.list(holder + "/block") ?? [] {
+          raw.children.append(
+            DeviceChild(
+              kind: .block, name: name, majorMinor: files.line("\(holder)/block/\(name)/dev")))
+        }
+        for name in files.list(holder + "/drm") ?? [] {
+          raw.children.append(DeviceChild(kind: .other, name: name))
+        }
+        for controller in files.list(holder + "/nvme") ?? [] {
+          raw.children.append(DeviceChild(kind: .other, name: controller))
+          let controllerDir = "\(holder)/nvme/\(controller)"
+          for name in files.list(controllerDir) ?? []
+          where name.hasPrefix(controller + "n") && files.exists("\(controllerDir)/\(name)/dev") {
+            raw.children.append(
+              DeviceChild(
+                kind: .block, name: name, majorMinor: files.line("\(controllerDir)/\(name)/dev")))
+          }
+        }
+      }
+      raws.append(raw)
+    }
+    return raws
+  }
+}
+
+extension String {
+  /// The first `character` at or after offset `start`.
+  fileprivate func firstIndex(of character: Character, after start: Int) -> Index? {
+    guard start < count else { return nil }
+    return self[index(startIndex, offsetBy: start)...].firstIndex(of: character)
+  }
+}

@@ -1,0 +1,100 @@
+import MKCore
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+/// Read-only access to sysfs and procfs under a configurable root.
+///
+/// Live discovery reads `/sys` and `/proc` through this, so that tests can
+/// point it at a small fixture tree (no NUMA directory, CPU 0 offline, a
+/// container without udev) and check how discovery degrades. Reads go straight
+/// to `open`/`read`: sysfs files are small and Foundation would only add cost.
+public struct HostFiles: Sendable {
+  /// Prefix for every absolute path (`/` for the running host).
+  public var root: String
+
+  public init(root: String = "/") {
+    self.root = root.hasSuffix("/") ? String(root.dropLast()) : root
+  }
+
+  public var isLiveHost: Bool { root.isEmpty }
+
+  /// The path as the process opens it.
+  public func resolve(_ path: String) -> String { root + path }
+
+  /// A file's content, or nil when it is missing or unreadable.
+  public func read(_ path: String) -> String? {
+    bytes(path).map { String(decoding: $0, as: UTF8.self) }
+  }
+
+  /// A file's raw bytes (device tree properties are binary).
+  public func bytes(_ path: String) -> [UInt8]? {
+    let fd = open(resolve(path), O_RDONLY | O_CLOEXEC)
+    guard fd >= 0 else { return nil }
+    defer { close(fd) }
+    var bytes: [UInt8] = []
+    var buffer = [UInt8](repeating: 0, count: 16384)
+    while true {
+      let count = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+      if count < 0 {
+        if errno == EINTR { continue }
+        return nil
+      }
+      if count == 0 { break }
+      bytes.append(contentsOf: buffer[0..<count])
+    }
+    return bytes
+  }
+
+  /// A one-line file without its trailing newline and spaces.
+  public func line(_ path: String) -> String? {
+    read(path)?.trimmingASCIIWhitespace()
+  }
+
+  public func int(_ path: String) -> Int? {
+    line(path).flatMap { Int($0) }
+  }
+
+  public func cpulist(_ path: String) -> CPUSet? {
+    guard let text = line(path) else { return nil }
+    return try? CPUSet(cpulist: text, allowEmpty: true)
+  }
+
+  public func exists(_ path: String) -> Bool {
+    access(resolve(path), F_OK) == 0
+  }
+
+  /// Entry names of a directory, sorted; nil when it cannot be listed.
+  public func list(_ path: String) -> [String]? {
+    guard let dir = opendir(resolve(path)) else { return nil }
+    defer { closedir(dir) }
+    var names: [String] = []
+    while let entry = readdir(dir) {
+      let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+        String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+      }
+      if name != "." && name != ".." { names.append(name) }
+    }
+    return names.sorted()
+  }
+
+  /// The last component of a symlink's target (`driver` -> `nvme`).
+  public func linkName(_ path: String) -> String? {
+    var buffer = [CChar](repeating: 0, count: 4096)
+    let count = readlink(resolve(path), &buffer, buffer.count - 1)
+    guard count > 0 else { return nil }
+    let target = String(decoding: buffer[0..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    return target.split(separator: "/").last.map(String.init)
+  }
+
+  /// Numbers named `prefixN` in a directory (`cpu0`, `node3`), ascending.
+  public func numbered(_ path: String, prefix: String) -> [Int] {
+    (list(path) ?? []).compactMap { name in
+      guard name.hasPrefix(prefix) else { return nil }
+      let rest = name.dropFirst(prefix.count)
+      guard !rest.isEmpty, rest.allSatisfy({ $0.isASCII && $0.isNumber }) else { return nil }
+      return Int(rest)
+    }.sorted()
+  }
+}

@@ -1,0 +1,43 @@
+/// `/proc/interrupts` parsed into what discovery needs: each numbered IRQ's
+/// chip (which names the PCI device for MSI vectors) and action name.
+public struct ProcInterrupts: Sendable, Hashable {
+  public struct Line: Sendable, Hashable {
+    public var irq: Int
+    /// `PCI-MSIX-0000:00:02.0`, `IR-PCI-MSI-0000:3b:00.0`, `IO-APIC`.
+    public var chip: String
+    /// `virtio1-req.0`, `nvme0q3`; nil when no handler is registered.
+    public var name: String?
+  }
+
+  public var lines: [Int: Line]
+
+  public init(lines: [Int: Line]) { self.lines = lines }
+
+  /// Parses the text; lines that are not numbered IRQs (NMI, LOC, ...) are skipped.
+  public init(parsing text: String) {
+    var lines: [Int: Line] = [:]
+    var cpuColumns = 0
+    for (index, raw) in text.split(separator: "\n").enumerated() {
+      let fields = raw.split(separator: " ", omittingEmptySubsequences: true)
+      if index == 0 {
+        cpuColumns = fields.filter { $0.hasPrefix("CPU") }.count
+        continue
+      }
+      guard let first = fields.first, first.hasSuffix(":"), let irq = Int(first.dropLast()),
+        fields.count > cpuColumns + 1
+      else { continue }
+      var rest = Array(fields.dropFirst(1 + cpuColumns))
+      let chip = String(rest.removeFirst())
+      // The hardware irq and trigger (`1-edge`), or a bare `edge` on old kernels.
+      if let next = rest.first,
+        next.hasSuffix("-edge") || next.hasSuffix("-level") || next == "edge" || next == "level"
+          || next.hasSuffix("-fasteoi")
+      {
+        rest.removeFirst()
+      }
+      let name = rest.joined(separator: " ")
+      lines[irq] = Line(irq: irq, chip: chip, name: name.isEmpty ? nil : name)
+    }
+    self.lines = lines
+  }
+}
