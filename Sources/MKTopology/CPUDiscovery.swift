@@ -61,11 +61,13 @@ struct CPUFacts {
     }
     if !facts.unplaced.isEmpty {
       let list = facts.unplaced.cpulist
+      let one = facts.unplaced.count == 1
       diagnostics.append(
         .warning(
           "E321",
-          "CPUs \(list) are offline: the kernel does not show their package, core or cache, "
-            + "so they are left out of the snapshot",
+          (one ? "CPU \(list) is" : "CPUs \(list) are")
+            + " offline: the kernel does not show \(one ? "its" : "their") package, core or "
+            + "cache, so \(one ? "it is" : "they are") left out of the snapshot",
           help: [
             "bring them online (echo 1 > /sys/devices/system/cpu/cpuN/online) and discover again "
               + "if they are to be placed"

@@ -105,7 +105,8 @@ public struct HugePagePool: Sendable, Hashable {
 public struct CacheDomain: Sendable, Hashable {
   /// Unique across the machine, assigned in order of the lowest CPU.
   public var id: Int
-  /// Cache level (3 on most servers, 2 on some Arm parts).
+  /// Cache level (3 on most servers, 2 on some Arm parts); 0 when the kernel
+  /// gives no cache data and the domain is the package's part of the node.
   public var level: Int
   public var sizeBytes: UInt64
   public var cores: [Core]

@@ -381,7 +381,7 @@ final class SnapshotDecoder {
     }
     let id = f.values["id"].flatMap { int($0, "cache id") }
     if let id { cacheIds.append((id, f.values["id"]!.location)) }
-    let level = f.values["level"].flatMap { int($0, "cache level", range: 1...4) }
+    let level = f.values["level"].flatMap { int($0, "cache level", range: 0...4) }
     let size = f.values["size"].flatMap { self.size($0, "cache size") }
     let cores = each(f.values["cores"], "cores", core)
     if let cores, cores.isEmpty, let coresNode = f.values["cores"] {

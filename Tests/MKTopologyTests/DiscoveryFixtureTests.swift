@@ -1,0 +1,223 @@
+import Foundation
+import MKCore
+import MKTestSupport
+import Testing
+
+@testable import MKTopology
+
+/// A small sysfs/procfs tree in a temporary directory.
+struct FixtureTree {
+  let root: String
+
+  init(files: [String: String], links: [String: String] = [:], directories: [String] = []) throws {
+    root =
+      FileManager.default.temporaryDirectory
+      .appendingPathComponent("mkpolicy-fixture-\(UUID().uuidString)").path
+    let manager = FileManager.default
+    for directory in directories {
+      try manager.createDirectory(atPath: root + directory, withIntermediateDirectories: true)
+    }
+    for (path, content) in files {
+      let url = URL(fileURLWithPath: root + path)
+      try manager.createDirectory(
+        at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+      try content.write(to: url, atomically: false, encoding: .utf8)
+    }
+    for (path, target) in links {
+      let url = URL(fileURLWithPath: root + path)
+      try manager.createDirectory(
+        at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+      try manager.createSymbolicLink(atPath: url.path, withDestinationPath: target)
+    }
+  }
+
+  func remove() { try? FileManager.default.removeItem(atPath: root) }
+
+  func discover() throws -> LiveDiscovery.Result {
+    try LiveDiscovery(options: .init(root: root, architecture: "x86_64")).discover()
+  }
+}
+
+@Suite struct DiscoveryFixtureTests {
+  /// Two packages, two nodes, CPU 0 offline, an NVMe drive on node 1 with
+  /// managed queue vectors, a NIC without NUMA affinity, cgroup v2 with
+  /// partitions, a multikernel host with a boot-time pool, irqbalance running.
+  static func twoNodeHost() throws -> FixtureTree {
+    let cpu = "/sys/devices/system/cpu"
+    let node = "/sys/devices/system/node"
+    let nvme = "/sys/bus/pci/devices/0000:17:00.0"
+    let nic = "/sys/bus/pci/devices/0000:3b:00.0"
+    var files: [String: String] = [
+      "\(cpu)/present": "0-3\n", "\(cpu)/online": "1-3\n", "\(cpu)/cpu0/online": "0\n",
+      "\(node)/node0/cpulist": "1\n", "\(node)/node1/cpulist": "2-3\n",
+      "\(node)/node0/distance": "10 20\n", "\(node)/node1/distance": "20 10\n",
+      "\(node)/node0/meminfo": "Node 0 MemTotal:  8388608 kB\nNode 0 MemFree:  4194304 kB\n",
+      "\(node)/node1/meminfo": "Node 1 MemTotal:  8388608 kB\nNode 1 MemFree:  8000000 kB\n",
+      "\(node)/node0/hugepages/hugepages-2048kB/nr_hugepages": "4\n",
+      "\(node)/node0/hugepages/hugepages-2048kB/free_hugepages": "2\n",
+      "\(node)/node1/hugepages/hugepages-2048kB/nr_hugepages": "0\n",
+      "\(node)/node1/hugepages/hugepages-2048kB/free_hugepages": "0\n",
+      "/proc/cpuinfo":
+        "processor\t: 1\napicid\t\t: 2\n\nprocessor\t: 2\napicid\t\t: 4\n\n"
+        + "processor\t: 3\napicid\t\t: 5\n\n",
+      "\(nvme)/class": "0x010802\n", "\(nvme)/vendor": "0x144d\n", "\(nvme)/device": "0xa824\n",
+      "\(nvme)/numa_node": "1\n", "\(nvme)/irq": "0\n", "\(nvme)/msi_irqs/50": "msix\n",
+      "\(nvme)/msi_irqs/51": "msix\n", "\(nvme)/msi_irqs/52": "msix\n",
+      "\(nvme)/nvme/nvme0/nvme0n1/dev": "259:0\n",
+      "\(nic)/class": "0x020000\n", "\(nic)/vendor": "0x8086\n", "\(nic)/device": "0x1593\n",
+      "\(nic)/numa_node": "-1\n", "\(nic)/irq": "0\n", "\(nic)/sriov_totalvfs": "8\n",
+      "\(nic)/sriov_numvfs": "2\n", "\(nic)/net/ens1f0/ifindex": "3\n",
+      "/sys/bus/pci/devices/0000:00:00.0/class": "0x060000\n",
+      "/sys/bus/pci/devices/0000:00:00.0/vendor": "0x8086\n",
+      "/sys/bus/pci/devices/0000:00:00.0/device": "0x09a2\n",
+      "/proc/interrupts":
+        "            CPU1       CPU2       CPU3\n"
+        + "  50:          0          0          1  PCI-MSIX-0000:17:00.0    0-edge      nvme0q0\n"
+        + "  51:          0          9          0  PCI-MSIX-0000:17:00.0    1-edge      nvme0q1\n"
+        + "  52:          0          0          7  PCI-MSIX-0000:17:00.0    2-edge      nvme0q2\n"
+        + " NMI:          0          0          0   Non-maskable interrupts\n",
+      "/proc/irq/50/smp_affinity_list": "1-3\n", "/proc/irq/51/smp_affinity_list": "2\n",
+      "/proc/irq/52/smp_affinity_list": "0,3\n",
+      "/proc/self/mountinfo":
+        "25 1 0:23 / /sys rw - sysfs sysfs rw\n"
+        + "30 25 0:26 / /sys/fs/cgroup rw,nosuid - cgroup2 cgroup2 rw,nsdelegate\n",
+      "/sys/fs/cgroup/cgroup.controllers": "cpuset cpu io memory pids\n",
+      "/sys/fs/cgroup/system.slice/cgroup.procs": "",
+      "/sys/fs/cgroup/system.slice/cpuset.cpus.partition": "member\n",
+      "/sys/fs/cgroup/system.slice/cpuset.cpus.exclusive": "\n",
+      "/sys/fs/multikernel/device_tree": "",
+      "/proc/cmdline": "BOOT_IMAGE=/vmlinuz ro mkkernel_pool=2G quiet\n",
+      "/proc/sys/kernel/osrelease": "6.8.0-mk\n",
+      "/proc/sys/kernel/hostname": "fixture-a\n",
+      "/proc/sys/kernel/random/boot_id": "0d9a7c2e-0000-4000-8000-000000000001\n",
+      "/proc/1/comm": "systemd\n", "/proc/812/comm": "irqbalance\n",
+    ]
+    for n in 1...3 {
+      let package = n == 1 ? 0 : 1
+      let siblings = n == 1 ? "1" : "2-3"
+      let shared = n == 1 ? "0-1" : "2-3"
+      files["\(cpu)/cpu\(n)/topology/physical_package_id"] = "\(package)\n"
+      files["\(cpu)/cpu\(n)/topology/die_id"] = "0\n"
+      files["\(cpu)/cpu\(n)/topology/thread_siblings_list"] = siblings + "\n"
+      files["\(cpu)/cpu\(n)/cache/index0/level"] = "1\n"
+      files["\(cpu)/cpu\(n)/cache/index0/type"] = "Data\n"
+      files["\(cpu)/cpu\(n)/cache/index0/shared_cpu_list"] = siblings + "\n"
+      files["\(cpu)/cpu\(n)/cache/index0/size"] = "48K\n"
+      files["\(cpu)/cpu\(n)/cache/index3/level"] = "3\n"
+      files["\(cpu)/cpu\(n)/cache/index3/type"] = "Unified\n"
+      files["\(cpu)/cpu\(n)/cache/index3/shared_cpu_list"] = shared + "\n"
+      files["\(cpu)/cpu\(n)/cache/index3/size"] = "16384K\n"
+    }
+    return try FixtureTree(
+      files: files,
+      links: [
+        "\(nvme)/driver": "../../../bus/pci/drivers/nvme",
+        "\(nvme)/iommu_group": "../../../kernel/iommu_groups/7",
+        "\(nic)/driver": "../../../bus/pci/drivers/ice",
+      ])
+  }
+
+  @Test func twoNodeHostIsDiscoveredExactly() throws {
+    let tree = try Self.twoNodeHost()
+    defer { tree.remove() }
+    let result = try tree.discover()
+    let text =
+      DiagnosticRenderer().text(result.diagnostics) + "---\n"
+      + TopologySnapshot.yaml(result.topology)
+    let mismatch = Golden.mismatch(
+      actual: text,
+      goldenPath: PackagePaths.path("Tests/MKTopologyTests/Golden/discover-two-node.txt"))
+    #expect(mismatch == nil, "\(mismatch ?? "")")
+    // The parts a solver depends on, asserted directly as well.
+    let topology = result.topology
+    #expect(topology.packages.map(\.id) == [0, 1])
+    #expect(topology.nodes.map(\.cpus.cpulist) == ["1", "2-3"])
+    #expect(topology.threads.map(\.physicalId) == [2, 4, 5])
+    #expect(topology.kernel.cgroupMode == .v2)
+    #expect(topology.kernel.multikernel == .bootParameter)
+    #expect(topology.kernel.irqbalanceRunning)
+    #expect(topology.devices.map(\.pciAddress) == ["0000:17:00.0", "0000:3b:00.0"])
+    #expect(topology.devices[0].irqs.map(\.movable) == [true, false, false])
+    #expect(topology.devices[0].irqs[2].affinity == [3])
+    #expect(topology.devices[1].numaNode == nil)
+  }
+
+  @Test func hostWithoutNUMAOrCachesOrProcDegradesWithWarnings() throws {
+    let cpu = "/sys/devices/system/cpu"
+    var files = ["/proc/meminfo": "MemTotal:  2097152 kB\nMemFree:  1048576 kB\n"]
+    for n in 0...1 {
+      files["\(cpu)/cpu\(n)/topology/physical_package_id"] = "0\n"
+      files["\(cpu)/cpu\(n)/topology/core_cpus_list"] = "\(n)\n"
+    }
+    files["\(cpu)/online"] = "0-1\n"
+    let tree = try FixtureTree(files: files)
+    defer { tree.remove() }
+    let result = try tree.discover()
+    #expect(
+      result.diagnostics.map { "\($0.severity) \($0.code)" } == [
+        "warning E324", "warning E323", "warning E320", "warning E326", "warning E326",
+      ])
+    let topology = result.topology
+    #expect(topology.nodes.count == 1)
+    #expect(topology.nodes[0].cpus == [0, 1])
+    #expect(topology.nodes[0].memoryTotalBytes == 2 << 30)
+    #expect(topology.cacheDomains.map(\.level) == [0])
+    #expect(topology.kernel.cgroupMode == CgroupMode.none)
+    // A degraded snapshot still reads back.
+    let again = TopologySnapshot.read(text: TopologySnapshot.yaml(topology), file: "degraded")
+    #expect(again.diagnostics == [])
+    #expect(again.topology == topology)
+  }
+
+  @Test func hybridCgroupsAndCoreTypesAreRecognised() throws {
+    let cpu = "/sys/devices/system/cpu"
+    var files = [
+      "\(cpu)/online": "0-2\n", "/sys/devices/cpu_core/cpus": "0-1\n",
+      "/sys/devices/cpu_atom/cpus": "2\n",
+      "/proc/self/mountinfo":
+        "30 25 0:26 / /sys/fs/cgroup ro - tmpfs tmpfs ro,mode=755\n"
+        + "31 30 0:27 / /sys/fs/cgroup/unified rw - cgroup2 cgroup2 rw\n"
+        + "32 30 0:28 / /sys/fs/cgroup/cpuset rw - cgroup cgroup rw,cpuset\n"
+        + "33 30 0:29 / /sys/fs/cgroup/cpu,cpuacct rw - cgroup cgroup rw,cpu,cpuacct\n"
+        + "34 30 0:30 / /sys/fs/cgroup/systemd rw - cgroup cgroup rw,xattr,name=systemd\n",
+      "/sys/fs/cgroup/unified/cgroup.controllers": "\n",
+      "/sys/devices/system/node/node0/cpulist": "0-2\n",
+      "/sys/devices/system/node/node0/distance": "10\n",
+    ]
+    for n in 0...2 {
+      files["\(cpu)/cpu\(n)/topology/physical_package_id"] = "0\n"
+      files["\(cpu)/cpu\(n)/topology/core_cpus_list"] = n < 2 ? "0-1\n" : "2\n"
+    }
+    let tree = try FixtureTree(files: files)
+    defer { tree.remove() }
+    let topology = try tree.discover().topology
+    #expect(topology.kernel.cgroupMode == .hybrid)
+    #expect(topology.kernel.cgroupControllers == ["cpu", "cpuacct", "cpuset"])
+    #expect(topology.kernel.cpusetPartitions == false)
+    #expect(topology.cores.map(\.type) == [.performance, .efficiency])
+    #expect(topology.cores.map(\.cpus.cpulist) == ["0-1", "2"])
+  }
+
+  @Test func anEmptyRootIsAnErrorNotACrash() throws {
+    let tree = try FixtureTree(files: [:])
+    defer { tree.remove() }
+    #expect {
+      try tree.discover()
+    } throws: { error in
+      (error as? DiagnosticError)?.diagnostics.map(\.code) == ["E329"]
+    }
+  }
+
+  @Test func procInterruptsParsesChipsAndNames() {
+    let parsed = ProcInterrupts(
+      parsing: "           CPU0       CPU1\n"
+        + "  24:          1          0  IO-APIC   5-edge      ACPI:Ged\n"
+        + " 130:          0          0  IR-PCI-MSI 524288-edge      nvme0q0, other one\n"
+        + "  7:          0          0  PCI-MSI-edge\n" + "LOC:  1 2  Local timer interrupts\n")
+    #expect(parsed.lines[24]?.name == "ACPI:Ged")
+    #expect(parsed.lines[130]?.chip == "IR-PCI-MSI")
+    #expect(parsed.lines[130]?.name == "nvme0q0, other one")
+    #expect(parsed.lines[7]?.name == nil)
+    #expect(parsed.lines.count == 3)
+  }
+}
