@@ -41,6 +41,20 @@ struct TopologySynthCommand: ParsableCommand {
   var device: [String] = []
   @Option(help: "Logical CPUs to mark offline (cpulist).")
   var offline = ""
+  @Option(help: "Free memory per node (default: all of it).")
+  var memoryFreePerNode: String?
+  @Option(help: "Kernel release the snapshot states.")
+  var kernelRelease = ""
+  @Option(help: "Kernel command line the snapshot states.")
+  var cmdline = ""
+  @Option(help: "cgroup mode: v2, v1, hybrid or none.")
+  var cgroup = "v2"
+  @Option(help: "cgroup controllers, comma-separated.")
+  var cgroupControllers = "cpu,cpuset,io,memory,pids"
+  @Option(help: "Multikernel pool mechanism: none, runtime or boot-parameter.")
+  var multikernel = "none"
+  @Flag(help: "State that irqbalance is running.")
+  var irqbalance = false
   @Option(help: "The snapshot's source comment.")
   var source: String?
 
@@ -67,6 +81,22 @@ struct TopologySynthCommand: ParsableCommand {
       } catch {
         throw ValidationError("--offline: \(error)")
       }
+      if let memoryFreePerNode {
+        shape.memoryFreePerNodeBytes = try size(memoryFreePerNode, "--memory-free-per-node")
+      }
+      guard let mode = CgroupMode(rawValue: cgroup) else {
+        throw ValidationError("--cgroup must be v2, v1, hybrid or none")
+      }
+      guard multikernel == "none" || MultikernelPool(rawValue: multikernel) != nil else {
+        throw ValidationError("--multikernel must be none, runtime or boot-parameter")
+      }
+      let controllers = cgroupControllers.split(separator: ",").map(String.init)
+      shape.kernel = KernelInfo(
+        release: kernelRelease, commandLine: cmdline, cgroupMode: mode,
+        cgroupControllers: controllers,
+        cpusetPartitions: mode == .v2 && controllers.contains("cpuset"),
+        cpusetExclusive: mode == .v2 && controllers.contains("cpuset"),
+        multikernel: MultikernelPool(rawValue: multikernel), irqbalanceRunning: irqbalance)
       shape.source =
         source
         ?? "synthetic: mkpolicy topology synth, \(sockets) socket(s) x \(nodesPerSocket) node(s)"
