@@ -11,14 +11,18 @@ public struct PolicyLoadResult: Sendable {
   public var sources: [String: String]
   /// The files read, in merge order.
   public var files: [String]
+  /// What the user named: the file or folder path (for messages such as `ok: PATH`).
+  public var origin: String
 
   public init(
-    policy: Policy?, diagnostics: [Diagnostic], sources: [String: String], files: [String]
+    policy: Policy?, diagnostics: [Diagnostic], sources: [String: String], files: [String],
+    origin: String = ""
   ) {
     self.policy = policy
     self.diagnostics = diagnostics
     self.sources = sources
     self.files = files
+    self.origin = origin.isEmpty ? files.joined(separator: ", ") : origin
   }
 
   public var hasErrors: Bool { diagnostics.contains { $0.severity == .error } }
@@ -81,14 +85,17 @@ public enum PolicyLoader {
       switch expand(path) {
       case .failure(let error):
         results.append(
-          PolicyLoadResult(policy: nil, diagnostics: error.diagnostics, sources: [:], files: []))
+          PolicyLoadResult(
+            policy: nil, diagnostics: error.diagnostics, sources: [:], files: [], origin: path))
       case .success(let files):
         let reads = files.map { YAMLReader().read(path: $0) }
         let complete = reads.allSatisfy { $0.root?["metadata"] != nil }
         if isDirectory(path), reads.count > 1, complete {
           results += reads.map { merge([$0]) }
         } else {
-          results.append(merge(reads))
+          var result = merge(reads)
+          result.origin = path
+          results.append(result)
         }
       }
     }

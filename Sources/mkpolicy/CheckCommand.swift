@@ -48,7 +48,7 @@ struct CheckCommand: ParsableCommand {
       if let policy = result.policy {
         let count = policy.workloads.count
         verdicts.append(
-          "ok: \(result.files.joined(separator: ", ")) (policy '\(policy.metadata.name)', \(count) workload\(count == 1 ? "" : "s"))"
+          "ok: \(result.origin) (policy '\(policy.metadata.name)', \(count) workload\(count == 1 ? "" : "s"))"
         )
       }
     }
