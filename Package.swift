@@ -75,6 +75,10 @@ let package = Package(
       name: "MKApplyTests",
       dependencies: ["MKApply", "MKPlan", "MKSolver", "MKCore", "MKTestSupport"],
       swiftSettings: strict),
+    .testTarget(
+      name: "MKPlanTests",
+      dependencies: ["MKCore", "MKPolicy", "MKTopology", "MKSolver", "MKPlan", "MKTestSupport"],
+      exclude: ["Golden"], swiftSettings: strict),
   ],
   swiftLanguageModes: [.v6]
 )

@@ -35,6 +35,31 @@ public struct Plan: Sendable, Hashable, Codable {
   /// `host.allowForeignCgroups`: only then may the parent be inside a cgroup
   /// another manager owns (`kubepods*`, `system.slice`). Nil means false.
   public var allowForeignCgroups: Bool?
+  /// Each boot parameter with the workloads and policy lines behind it, in
+  /// the order of `bootParameters`.
+  public var bootParameterItems: [BootParameter] = []
+  /// `v2`, `v1` or `hybrid`: which hierarchy `cgroupWrites` address.
+  public var cgroupMode: String = "v2"
+  /// The whole cgroup tree as a fresh host gets it (`cgroupWrites` holds only
+  /// the difference when the plan was made against a previous one); the next
+  /// plan sequences its changes against this.
+  public var cgroupTree: [CgroupOperation] = []
+  /// Writes the cgroup tree needs outside `cgroupParentPath`, done before
+  /// `cgroupWrites`: enabling the controllers in the root's
+  /// `cgroup.subtree_control` (v2). Empty when nothing is needed.
+  public var cgroupPrerequisites: [CgroupOperation] = []
+  /// Writes under /proc and /sys besides cgroups and per-IRQ affinity:
+  /// `/proc/irq/default_smp_affinity` and, on kernels before 5.16, per-node
+  /// `nr_hugepages`. Kept apart from `fileWrites`, which are configuration files.
+  public var kernelWrites: [FileWrite] = []
+  /// The same cgroup settings as systemd slice units, for systemd-managed hosts.
+  public var systemdUnits: [FileWrite] = []
+  /// The coordinator's resource pool (nil without `kernel` workloads).
+  public var coordinatorPool: CoordinatorPool?
+  /// The multikernel instances of the resulting state, in policy order.
+  public var kernelInstances: [KernelInstance] = []
+  /// What changes, grouped the way a reviewer approves it.
+  public var changes: PlanChanges = PlanChanges()
 
   public init(
     policy: String, topologyFingerprint: HostFingerprint, housekeeping: CPUSet, sharedPool: CPUSet,
@@ -174,4 +199,113 @@ public struct CoordinatorCommand: Sendable, Hashable, Codable {
     self.argv = argv
     self.provenance = provenance
   }
+}
+
+/// One host boot parameter and every policy line that asked for it.
+public struct BootParameter: Sendable, Hashable, Codable {
+  public var parameter: String
+  public var provenance: [Provenance]
+  public init(_ parameter: String, provenance: [Provenance]) {
+    self.parameter = parameter
+    self.provenance = provenance
+  }
+  /// The part before `=` (`nohz_full`), what the kernel and grubby key on.
+  public var key: String { String(parameter.split(separator: "=", maxSplits: 1).first ?? "") }
+}
+
+/// The resources handed to kerf with `kerf init`.
+public struct CoordinatorPool: Sendable, Hashable, Codable {
+  public var physicalIds: [Int]
+  /// Bytes per NUMA node, keyed by node id as a string.
+  public var memoryBytesByNode: [String: UInt64]
+  public var devices: [PoolDevice]
+  public var provenance: [Provenance]
+  public init(
+    physicalIds: [Int], memoryBytesByNode: [String: UInt64], devices: [PoolDevice],
+    provenance: [Provenance]
+  ) {
+    self.physicalIds = physicalIds
+    self.memoryBytesByNode = memoryBytesByNode
+    self.devices = devices
+    self.provenance = provenance
+  }
+}
+
+/// A PCI device in the coordinator pool, as the device tree describes it.
+public struct PoolDevice: Sendable, Hashable, Codable {
+  public var pciAddress: String
+  /// The name spawned kernels use (`enp9s0`, `nvme0`); nil when none applies.
+  public var alias: String?
+  /// `pci-network`, `pci-storage`, `pci-display`, `pci-serial` or `pci-device`.
+  public var compatible: String
+  public var vendorId: UInt32
+  public var deviceId: UInt32
+  public init(
+    pciAddress: String, alias: String?, compatible: String, vendorId: UInt32, deviceId: UInt32
+  ) {
+    self.pciAddress = pciAddress
+    self.alias = alias
+    self.compatible = compatible
+    self.vendorId = vendorId
+    self.deviceId = deviceId
+  }
+  /// The node name the kernel derives from the address (`pci_0000_09_00_0`).
+  public var nodeName: String {
+    "pci_" + pciAddress.map { $0 == ":" || $0 == "." ? "_" : $0 }.map(String.init).joined()
+  }
+  /// How instances and `kerf create --devices` name it.
+  public var reference: String { alias ?? nodeName }
+}
+
+/// One multikernel instance of the resulting state.
+public struct KernelInstance: Sendable, Hashable, Codable {
+  public var name: String
+  /// kerf's instance id, 1...511, kept stable across plans.
+  public var id: Int
+  public var physicalIds: [Int]
+  public var memoryBytes: UInt64
+  public var numaNodes: [Int]
+  /// Device references (alias or node name), sorted.
+  public var devices: [String]
+  public var kernel: String
+  public var initrd: String?
+  public var cmdline: String
+  public var provenance: Provenance
+  public init(
+    name: String, id: Int, physicalIds: [Int], memoryBytes: UInt64, numaNodes: [Int],
+    devices: [String], kernel: String, initrd: String?, cmdline: String, provenance: Provenance
+  ) {
+    self.name = name
+    self.id = id
+    self.physicalIds = physicalIds
+    self.memoryBytes = memoryBytes
+    self.numaNodes = numaNodes
+    self.devices = devices
+    self.kernel = kernel
+    self.initrd = initrd
+    self.cmdline = cmdline
+    self.provenance = provenance
+  }
+}
+
+/// A change a plan makes, for review.
+public struct PlanChange: Sendable, Hashable, Codable {
+  public var summary: String
+  public var provenance: Provenance
+  public init(_ summary: String, provenance: Provenance) {
+    self.summary = summary
+    self.provenance = provenance
+  }
+}
+
+/// Changes grouped by what approving them means: a reboot, a live write, or
+/// coordinator commands that move resources between kernels.
+public struct PlanChanges: Sendable, Hashable, Codable {
+  /// Against `--previous` when given, else against the host as discovered.
+  public var against: String = "host"
+  public var needsReboot: [PlanChange] = []
+  public var live: [PlanChange] = []
+  public var coordinator: [PlanChange] = []
+  public init() {}
+  public var isEmpty: Bool { needsReboot.isEmpty && live.isEmpty && coordinator.isEmpty }
 }

@@ -1,0 +1,212 @@
+import MKCore
+import MKPolicy
+import MKSolver
+import MKTopology
+
+/// Policy + topology + the solver's assignment (+ the plan in force) -> Plan.
+///
+/// Runs every emitter, keeps their warnings, and fails with all errors
+/// found rather than emitting a partial plan.
+public struct PlanBuilder: Sendable {
+  public init() {}
+
+  public func build(
+    policy: Policy, topology: Topology, assignment: Assignment, warnings: [Diagnostic] = [],
+    previous: Plan? = nil
+  ) -> Result<Plan, DiagnosticError> {
+    let input = PlanInput(
+      policy: policy, topology: topology, assignment: assignment, previous: previous)
+    var diagnostics = DiagnosticCollector()
+    diagnostics.emit(contentsOf: warnings)
+
+    let boot = BootParameterEmitter().emit(input)
+    diagnostics.emit(contentsOf: boot.diagnostics)
+    let staging = BootStagingEmitter().emit(
+      parameters: boot.parameters, bootloader: policy.host.bootloader,
+      currentCommandLine: topology.kernel.commandLine,
+      previousParameters: previous?.bootParameters ?? [],
+      policyName: policy.metadata.name)
+    diagnostics.emit(contentsOf: staging.diagnostics)
+
+    let (settings, settingDiagnostics) = CgroupSettings.build(input)
+    diagnostics.emit(contentsOf: settingDiagnostics)
+    var mode = topology.kernel.cgroupMode
+    var directories: [CgroupDirectory] = []
+    switch mode {
+    case .v2:
+      let v2 = CgroupV2Emitter().directories(input, settings)
+      directories = v2.directories
+      diagnostics.emit(contentsOf: v2.diagnostics)
+    case .v1, .hybrid:
+      let v1 = CgroupV1Emitter().directories(input, settings)
+      directories = v1.directories
+      diagnostics.emit(contentsOf: v1.diagnostics)
+    case .none:
+      if !settings.isEmpty {
+        diagnostics.emit(
+          .error(
+            "E416",
+            "the host has no cgroup hierarchy, but \(settings.map { "'\($0.name)'" }.joined(separator: ", ")) need cgroups",
+            at: policy.host.location,
+            help: ["mount cgroup2 at /sys/fs/cgroup, or plan for a snapshot of a host that has it"])
+        )
+      }
+      mode = .v2
+    }
+    let sequencer = CgroupSequencer()
+    // The root is not ours: its controller enabling is a prerequisite, not part of the tree.
+    let rootPrefix = directories.first { !$0.owned }.map { [$0] } ?? []
+    let owned = directories.filter(\.owned)
+    let prerequisites = sequencer.sequence(rootPrefix, previous: [])
+    directories = owned
+    let cgroupTree = sequencer.sequence(directories, previous: [])
+    let cgroupWrites =
+      previous == nil
+      ? cgroupTree
+      : sequencer.sequence(directories, previous: Self.previousTree(previous, mode: mode.rawValue))
+    let units = SystemdSliceEmitter().emit(input, settings)
+    diagnostics.emit(contentsOf: units.diagnostics)
+
+    let isolcpus = boot.parameters.first { $0.key == "isolcpus" }?.parameter
+    let irq = IRQAffinityEmitter().emit(input, managedIRQParameter: isolcpus)
+    diagnostics.emit(contentsOf: irq.diagnostics)
+    if policy.host.irqbalance == .stop, !irq.settings.isEmpty {
+      diagnostics.emit(
+        Diagnostic(
+          .note, "E419",
+          "host.irqbalance is 'stop': apply stops irqbalance before writing IRQ affinity",
+          at: policy.host.location))
+    }
+
+    let kerf = KerfCommandEmitter().emit(input)
+    diagnostics.emit(contentsOf: kerf.diagnostics)
+
+    if diagnostics.hasErrors { return .failure(DiagnosticError(diagnostics.sorted)) }
+
+    var plan = Plan(
+      policy: policy.metadata.name, topologyFingerprint: HostFingerprinter.fingerprint(topology),
+      housekeeping: assignment.housekeeping, sharedPool: assignment.sharedPool,
+      assignments: assignment.workloads, objective: assignment.objective,
+      bootParameters: boot.parameters.map(\.parameter), bootStaging: staging.staging,
+      cgroupWrites: cgroupWrites, irqAffinity: irq.settings,
+      fileWrites: irq.fileWrites, coordinatorCommands: kerf.commands,
+      diagnostics: diagnostics.sorted,
+      cgroupParentPath: Self.parentPath(policy.host.cgroupParent, mode: mode),
+      allowForeignCgroups: policy.host.allowForeignCgroups)
+    // The parent's subtree_control in the previous tree says what the root already enables.
+    let enabledBefore = Self.previousTree(previous, mode: mode.rawValue).first {
+      $0.path.hasSuffix("/cgroup.subtree_control")
+    }?.value
+    plan.cgroupPrerequisites = prerequisites.filter { $0.value != enabledBefore }
+    plan.kernelWrites = irq.kernelWrites + boot.runtimeHugePages
+    plan.bootParameterItems = boot.parameters
+    plan.cgroupMode = mode.rawValue
+    plan.cgroupTree = cgroupTree
+    plan.systemdUnits = units.units
+    plan.coordinatorPool = kerf.pool
+    plan.kernelInstances = kerf.instances
+    plan.changes = Self.changes(plan, previous: previous, commandLine: topology.kernel.commandLine)
+    return .success(plan)
+  }
+
+  /// The absolute parent directory (the cpuset hierarchy's on v1 hosts).
+  static func parentPath(_ parent: String, mode: CgroupMode) -> String {
+    switch mode {
+    case .v1, .hybrid: return CgroupV1Emitter.mount + "/cpuset/" + parent
+    case .v2, .none: return CgroupV2Emitter.mount + "/" + parent
+    }
+  }
+
+  /// The cgroup tree the previous plan left in place (empty when it was
+  /// for another cgroup mode, whose tree this one does not touch).
+  static func previousTree(_ previous: Plan?, mode: String) -> [CgroupOperation] {
+    guard let previous, previous.cgroupMode == mode else { return [] }
+    return previous.cgroupTree
+  }
+
+  // MARK: changes
+
+  static func changes(_ plan: Plan, previous: Plan?, commandLine: String) -> PlanChanges {
+    var changes = PlanChanges()
+    changes.against = previous == nil ? "host" : "previous plan"
+    let before = Set(previous?.bootParameters ?? commandLine.split(separator: " ").map(String.init))
+    for item in plan.bootParameterItems where !before.contains(item.parameter) {
+      changes.needsReboot.append(
+        PlanChange(
+          "add boot parameter \(item.parameter)", provenance: item.provenance.first ?? Provenance())
+      )
+    }
+    if let previous {
+      for parameter in previous.bootParameters where !plan.bootParameters.contains(parameter) {
+        changes.needsReboot.append(
+          PlanChange("remove boot parameter \(parameter)", provenance: Provenance()))
+      }
+    }
+
+    // cgroup operations, grouped by directory in order.
+    var groups: [(directory: String, items: [String], provenance: Provenance)] = []
+    for op in plan.cgroupPrerequisites + plan.cgroupWrites {
+      let directory = op.op == .write ? CgroupSequencer.parent(of: op.path) : op.path
+      let item: String
+      switch op.op {
+      case .mkdir: item = "mkdir"
+      case .rmdir: item = "rmdir"
+      case .write:
+        let name = String(op.path.dropFirst(directory.count + 1))
+        item = "\(name)=\(op.value.map { $0.isEmpty ? "\"\"" : $0 } ?? "")"
+      }
+      if let last = groups.last, last.directory == directory {
+        groups[groups.count - 1].items.append(item)
+      } else {
+        groups.append((directory, [item], op.provenance))
+      }
+    }
+    for group in groups {
+      changes.live.append(
+        PlanChange(
+          "cgroup \(group.directory): \(group.items.joined(separator: " "))",
+          provenance: group.provenance))
+    }
+
+    let previousIRQ = Dictionary(
+      (previous?.irqAffinity ?? []).map { ($0.irq, $0) }, uniquingKeysWith: { first, _ in first })
+    var byTarget: [(cpus: CPUSet, irqs: [Int], provenance: Provenance)] = []
+    for setting in plan.irqAffinity where setting.movable {
+      if previous != nil, previousIRQ[setting.irq]?.cpus == setting.cpus { continue }
+      if let index = byTarget.firstIndex(where: {
+        $0.cpus == setting.cpus && $0.provenance == setting.provenance
+      }) {
+        byTarget[index].irqs.append(setting.irq)
+      } else {
+        byTarget.append((setting.cpus, [setting.irq], setting.provenance))
+      }
+    }
+    for target in byTarget {
+      changes.live.append(
+        PlanChange(
+          "IRQ \(CPUSet(target.irqs).cpulist) -> CPUs \(target.cpus.cpulist)",
+          provenance: target.provenance))
+    }
+    let previousFiles = Dictionary(
+      ((previous?.fileWrites ?? []) + (previous?.kernelWrites ?? [])
+        + (previous?.systemdUnits ?? [])).map {
+          ($0.path, $0.content)
+        },
+      uniquingKeysWith: { first, _ in first })
+    for file in plan.kernelWrites + plan.fileWrites + plan.systemdUnits
+    where previousFiles[file.path] != file.content {
+      changes.live.append(PlanChange("write \(file.path)", provenance: file.provenance))
+    }
+    if let previous {
+      let paths = Set((plan.fileWrites + plan.systemdUnits).map(\.path))
+      for file in previous.fileWrites + previous.systemdUnits where !paths.contains(file.path) {
+        changes.live.append(PlanChange("remove \(file.path)", provenance: file.provenance))
+      }
+    }
+    for command in plan.coordinatorCommands {
+      changes.coordinator.append(
+        PlanChange(ShellQuote.join(command.argv), provenance: command.provenance))
+    }
+    return changes
+  }
+}

@@ -1,0 +1,72 @@
+import MKCore
+import MKPolicy
+import MKSolver
+import MKTopology
+
+/// What every emitter reads: the checked policy, the host, the solver's
+/// answer and, when re-planning, the plan currently in force.
+public struct PlanInput: Sendable {
+  public var policy: Policy
+  public var topology: Topology
+  public var assignment: Assignment
+  public var previous: Plan?
+
+  public init(policy: Policy, topology: Topology, assignment: Assignment, previous: Plan? = nil) {
+    self.policy = policy
+    self.topology = topology
+    self.assignment = assignment
+    self.previous = previous
+  }
+
+  /// Workloads with their assignments, in policy order (unassigned ones skipped).
+  public var placed: [(workload: Workload, assignment: WorkloadAssignment)] {
+    policy.workloads.compactMap { workload in
+      assignment.workload(named: workload.name).map { (workload, $0) }
+    }
+  }
+
+  public func provenance(_ workload: Workload, _ field: String) -> Provenance {
+    Provenance(workload: workload.name, source: workload.location(of: field).description)
+  }
+
+  /// Provenance of a host-wide item: the `host.housekeeping` line when known.
+  public var housekeepingProvenance: Provenance {
+    Provenance(
+      workload: nil,
+      source: (policy.host.housekeeping.location ?? policy.host.location)?.description)
+  }
+
+  public var hostProvenance: Provenance {
+    Provenance(workload: nil, source: policy.host.location?.description)
+  }
+
+  /// Device in the topology by PCI address.
+  public func device(_ address: String) -> Device? {
+    topology.devices.first { $0.pciAddress == address }
+  }
+
+  /// The block device child named `name` (`nvme0n1`), with its device.
+  public func blockDevice(named name: String) -> DeviceChild? {
+    for device in topology.devices {
+      if let child = device.children.first(where: { $0.kind == .block && $0.name == name }) {
+        return child
+      }
+    }
+    return nil
+  }
+
+  /// Kernel release as (major, minor), nil when it does not start with `N.N`.
+  public var kernelVersion: (major: Int, minor: Int)? {
+    let parts = topology.kernel.release.split(
+      maxSplits: 2, omittingEmptySubsequences: false, whereSeparator: { !$0.isNumber })
+    guard parts.count >= 2, let major = Int(parts[0]), let minor = Int(parts[1]) else {
+      return nil
+    }
+    return (major, minor)
+  }
+
+  /// CPUs of the NUMA node `id`.
+  public func nodeCPUs(_ id: Int) -> CPUSet {
+    topology.nodes.first { $0.id == id }?.cpus ?? CPUSet()
+  }
+}

@@ -1,0 +1,77 @@
+import Foundation
+import MKCore
+import MKPlan
+import MKPolicy
+import MKSolver
+import MKTestSupport
+import MKTopology
+import Testing
+
+@Suite struct PlanCodecTests {
+  /// Same inputs, same bytes: every artefact, including the DTB, twice.
+  @Test func plansAreByteIdenticalAcrossRuns() throws {
+    let topology = PlanFixture.topology()
+    let policy = PlanFixture.policy()
+    let first = try PlanArtifacts.render(
+      PlanFixture.plan(topology: topology), policy: policy, topology: topology)
+    let second = try PlanArtifacts.render(
+      PlanFixture.plan(topology: PlanFixture.topology()), policy: PlanFixture.policy(),
+      topology: PlanFixture.topology())
+    #expect(first.map(\.path) == second.map(\.path))
+    for (a, b) in zip(first, second) {
+      #expect(a.bytes == b.bytes, "\(a.path) differs between runs")
+    }
+    #expect(first.map(\.path).contains("state.dtb"))
+  }
+
+  @Test func jsonRoundTrips() throws {
+    let plan = PlanFixture.plan()
+    let text = PlanCodec.encode(plan)
+    let decoded = try PlanCodec.decode(text, file: "plan.json").get()
+    #expect(decoded == plan)
+    #expect(PlanCodec.encode(decoded) == text)
+  }
+
+  @Test func badPreviousPlanIsNamed() {
+    guard case .failure(let error) = PlanCodec.decode("{\"apiVersion\": 1}", file: "old.json")
+    else {
+      Issue.record("accepted a non-plan")
+      return
+    }
+    #expect(error.diagnostics.map(\.code) == ["E420"])
+    #expect(error.diagnostics[0].message.hasPrefix("old.json: "))
+  }
+
+  @Test func fingerprintDigestFollowsTheTopology() {
+    let a = HostFingerprinter.fingerprint(PlanFixture.topology())
+    let b = HostFingerprinter.fingerprint(PlanFixture.topology(release: "6.9.0"))
+    #expect(a.digest.hasPrefix("sha256:") && a.digest.count == 71)
+    #expect(a.digest != b.digest)
+    #expect(a == HostFingerprinter.fingerprint(PlanFixture.topology()))
+    #expect(a.devices == a.devices.sorted() && a.devices.count == 3)
+  }
+
+  @Test func sha256KnownAnswers() {
+    #expect(
+      SHA256.hex([UInt8]()) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+    #expect(
+      SHA256.hex("abc".utf8) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+    #expect(
+      SHA256.hex("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq".utf8)
+        == "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
+  }
+
+  /// Every golden plan.json validates against Schemas/plan.v1.schema.json.
+  @Test func goldenPlansMatchTheSchema() throws {
+    let golden = PackagePaths.path("Tests/MKPlanTests/Golden")
+    let cases = try FileManager.default.contentsOfDirectory(atPath: golden).sorted()
+    #expect(cases.count >= 3)
+    let documents = cases.map { "\(golden)/\($0)/plan.json" }
+    let result = Subprocess.run(
+      [
+        PackagePaths.python, PackagePaths.path("Tests/Python/validate_json_schema.py"),
+        PackagePaths.path("Schemas/plan.v1.schema.json"),
+      ] + documents)
+    #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+  }
+}
