@@ -63,7 +63,7 @@ let package = Package(
       name: "MKCoreTests", dependencies: ["MKCore", "MKTestSupport"], swiftSettings: strict),
     .testTarget(
       name: "MKTopologyTests", dependencies: ["MKCore", "MKTopology", "MKTestSupport"],
-      exclude: ["Golden", "Fixtures"], swiftSettings: strict),
+      exclude: ["Golden", "Fixtures", "Scripts"], swiftSettings: strict),
     .testTarget(
       name: "MKPolicyTests", dependencies: ["MKCore", "MKPolicy", "MKTestSupport"],
       exclude: ["Corpus"], swiftSettings: strict),
