@@ -129,7 +129,14 @@ public final class Applier {
     }
     let notes: [String]
     do { notes = try lock.acquire() } catch { throw .locked(error) }
-    let entries = steps.map { JournalEntry(step: $0, prior: prior(of: $0), status: .pending) }
+    let applied = try? store.loadApplied()
+    let entries = steps.map { step in
+      var step = step
+      if step.kind == .command && step.undo == nil {
+        step.undo = Self.undoFromRecord(step.argv ?? [], applied?.commands ?? [:])
+      }
+      return JournalEntry(step: step, prior: prior(of: step), status: .pending)
+    }
     var fresh = Journal(
       planDigest: digest, plan: plan, runID: "\(bootID.prefix(8))-\(host.processID)",
       phase: .applying,
@@ -172,6 +179,40 @@ public final class Applier {
     report.notes =
       notes + ["completing the interrupted apply found in \(store.journalPath)"] + report.notes
     return report
+  }
+
+  // MARK: Coordinator state
+
+  /// kerf verbs that bring an instance up, and the ones that take it down.
+  static let bringUp = ["create": "delete", "load": "unload", "start": "kill"]
+  static let takeDown = ["delete": "create", "unload": "load", "kill": "start"]
+
+  /// Undoing a teardown command needs the command that brought the instance
+  /// up (`kerf unload vm1` is undone by the recorded `kerf load vm1 --kernel
+  /// ...`); `kill` is undone by `start`.
+  static func undoFromRecord(_ argv: [String], _ commands: [String: [String]]) -> [String]? {
+    guard argv.count >= 3, argv[0] == "kerf", let verb = takeDown[argv[1]] else { return nil }
+    if verb == "start" { return ["kerf", "start", argv[2]] }
+    return commands.sorted { $0.key < $1.key }.map(\.value).first {
+      $0.count >= 3 && $0[0] == "kerf" && $0[1] == verb && $0[2] == argv[2]
+    }
+  }
+
+  /// The recorded commands after this apply: the previous ones, without
+  /// those a new command reverses (a `delete vm1` drops `create vm1`), plus
+  /// the new ones. The record thus describes what is in effect now.
+  static func mergedCommands(previous: [String: [String]], ran: [ApplyStep]) -> [String: [String]] {
+    var out = previous
+    for step in ran {
+      let argv = step.argv ?? []
+      if argv.count >= 3, argv[0] == "kerf", let reversed = bringUp[argv[1]] ?? takeDown[argv[1]] {
+        out = out.filter {
+          !($0.value.count >= 3 && $0.value[1] == reversed && $0.value[2] == argv[2])
+        }
+      }
+      out[step.path] = argv
+    }
+    return out
   }
 
   // MARK: Prior values
@@ -284,11 +325,9 @@ public final class Applier {
         }
         index += 1
       }
-      let commands = Dictionary(
-        journal.entries.filter { $0.step.kind == .command }.map {
-          ($0.step.path, $0.step.argv ?? [])
-        },
-        uniquingKeysWith: { $1 })
+      let commands = Self.mergedCommands(
+        previous: applied?.commands ?? [:],
+        ran: journal.entries.filter { $0.step.kind == .command && $0.status == .done }.map(\.step))
       try store.save(
         AppliedRecord(
           planDigest: journal.planDigest, plan: journal.plan, bootID: bootID, commands: commands),
@@ -450,11 +489,7 @@ public final class Applier {
         (try? CPUSet(cpulist: ReadBack.read(path, host) ?? "", allowEmpty: true))
         == (try? CPUSet(cpulist: value, allowEmpty: true))
     } else {
-      matches =
-        ReadBack.writeDifference(path, value, host) == nil
-        || (ReadBack.read(path, host).map { ReadBack.memoryForm($0) } == ReadBack.memoryForm(value)
-          && ReadBack.name(path) != "cpuset.cpus.partition"
-          && !ReadBack.name(path).hasPrefix("cpuset."))
+      matches = ReadBack.writeDifference(path, value, host) == nil
     }
     if matches { return }
     var written = value
@@ -482,8 +517,10 @@ public final class Applier {
       ReadBack.name(path).hasPrefix("cpuset.")
     {
       restored = a == b
-    } else {
+    } else if ReadBack.name(path).hasPrefix("memory.") {
       restored = ReadBack.memoryForm(back) == ReadBack.memoryForm(value)
+    } else {
+      restored = back == value
     }
     try expect(
       restored, "write", path, "reads \(Quoted.text(back)), recorded \(Quoted.text(value))")

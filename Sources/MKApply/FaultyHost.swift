@@ -36,7 +36,9 @@ public final class FaultyHost: HostIO {
   public let fault: Fault
   public private(set) var mutatingOperations = 0
   /// Whether the fault was actually injected (the run reached operation N).
-  public private(set) var injected = false
+  public var injected: Bool { injectedAt != nil }
+  /// The operation that was faulted: its name, path and value.
+  public private(set) var injectedAt: (operation: String, path: String, value: String?)?
 
   public init(_ inner: any HostIO, faultAt: Int?, fault: Fault) {
     self.inner = inner
@@ -47,10 +49,10 @@ public final class FaultyHost: HostIO {
   public var processID: Int32 { inner.processID }
 
   /// True when this operation is the one to fault.
-  private func strike() -> Bool {
+  private func strike(_ operation: String, _ path: String, _ value: String? = nil) -> Bool {
     mutatingOperations += 1
     if mutatingOperations == faultAt {
-      injected = true
+      injectedAt = (operation, path, value)
       return true
     }
     return false
@@ -70,7 +72,7 @@ public final class FaultyHost: HostIO {
   public func processAlive(_ pid: Int32) -> Bool { inner.processAlive(pid) }
 
   public func write(_ path: String, _ value: String) throws(HostIOError) {
-    guard strike() else { return try inner.write(path, value) }
+    guard strike("write", path, value) else { return try inner.write(path, value) }
     switch fault {
     case .errno(let code):
       throw HostIOError(operation: "write", path: path, value: value, errno: code)
@@ -87,37 +89,41 @@ public final class FaultyHost: HostIO {
   }
 
   public func makeDirectory(_ path: String) throws(HostIOError) {
-    guard strike() else { return try inner.makeDirectory(path) }
+    guard strike("mkdir", path) else { return try inner.makeDirectory(path) }
     if fault == .readBackMismatch { return }
     throw plainFailure("mkdir", path, nil)
   }
 
   public func removeDirectory(_ path: String) throws(HostIOError) {
-    guard strike() else { return try inner.removeDirectory(path) }
+    guard strike("rmdir", path) else { return try inner.removeDirectory(path) }
     if fault == .readBackMismatch { return }
     throw plainFailure("rmdir", path, nil)
   }
 
   public func replaceAtomically(_ path: String, _ content: String) throws(HostIOError) {
-    guard strike() else { return try inner.replaceAtomically(path, content) }
+    guard strike("replace", path, content) else {
+      return try inner.replaceAtomically(path, content)
+    }
     if fault == .readBackMismatch { return }
-    throw plainFailure("replace", path, content)
+    throw plainFailure("replace", path, nil)
   }
 
   public func createExclusive(_ path: String, _ content: String) throws(HostIOError) {
-    guard strike() else { return try inner.createExclusive(path, content) }
+    guard strike("create", path, content) else { return try inner.createExclusive(path, content) }
     if fault == .readBackMismatch { return }
     throw plainFailure("create", path, content)
   }
 
   public func removeFile(_ path: String) throws(HostIOError) {
-    guard strike() else { return try inner.removeFile(path) }
+    guard strike("remove", path) else { return try inner.removeFile(path) }
     if fault == .readBackMismatch { return }
     throw plainFailure("remove", path, nil)
   }
 
   public func run(_ argv: [String], evidence: String) throws(HostIOError) -> CommandResult {
-    guard strike() else { return try inner.run(argv, evidence: evidence) }
+    guard strike("run", argv.joined(separator: " ")) else {
+      return try inner.run(argv, evidence: evidence)
+    }
     if case .errno(let code) = fault {
       throw HostIOError(operation: "run", path: argv.joined(separator: " "), errno: code)
     }

@@ -67,7 +67,7 @@ public struct HostLock {
           throw Failure.io(
             HostIOError(
               operation: "create", path: store.lockPath, errno: EIO,
-              reason: "lock file did not read back"))
+              reason: "read-back mismatch: the lock file does not hold what was written"))
         }
         return notes
       } catch let error as Failure {

@@ -44,6 +44,21 @@ public final class MemoryHost: HostIO {
     for (name, value) in defaults(forRoot: true) { files[cgroupMount + "/" + name] = value }
   }
 
+  /// An independent copy of the whole host (commands answer the same way).
+  public func clone() -> MemoryHost {
+    let copy = MemoryHost(cgroupMount: cgroupMount, version: version, onlineCPUs: onlineCPUs)
+    copy.files = files
+    copy.directories = directories
+    copy.managedIRQs = managedIRQs
+    copy.stuckIRQs = stuckIRQs
+    copy.mutations = mutations
+    copy.commands = commands
+    copy.commandResult = commandResult
+    copy.processID = processID
+    copy.livePIDs = livePIDs
+    return copy
+  }
+
   // MARK: Test set-up (not operations: not counted, never faulted)
 
   public func seed(_ path: String, _ value: String) {

@@ -99,6 +99,11 @@ public enum ReadBack {
       return mode == wanted ? nil : mismatch
     case "cgroup.subtree_control":
       let enabled = Set(have.split(separator: " ").map(String.init))
+      let tokens = wanted.split(separator: " ").map(String.init)
+      if !tokens.contains(where: { $0.hasPrefix("+") || $0.hasPrefix("-") }) {
+        // A plain list (a recorded prior value): the enabled set must equal it.
+        return enabled == Set(tokens) ? nil : mismatch
+      }
       for token in wanted.split(separator: " ") {
         let controller = String(token.dropFirst())
         if token.hasPrefix("+") && !enabled.contains(controller) { return mismatch }

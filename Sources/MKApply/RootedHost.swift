@@ -187,14 +187,14 @@ public final class RootedHost: HostIO {
   }
 
   public func replaceAtomically(_ path: String, _ content: String) throws(HostIOError) {
-    let target = try checked("replace", path, content)
+    let target = try checked("replace", path)
     beginMutation()
     try makeParents(path, operation: "replace")
     let directory = String(target[..<(target.lastIndex(of: "/") ?? target.startIndex)])
     let temporary = target + ".mkpolicy-tmp"
     let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0o644)
     guard fd >= 0 else {
-      throw HostIOError(operation: "replace", path: path, value: content, errno: errno)
+      throw HostIOError(operation: "replace", path: path, errno: errno)
     }
     let bytes = Array(content.utf8)
     var written = 0
@@ -207,7 +207,7 @@ public final class RootedHost: HostIO {
         let code = n < 0 ? errno : EIO
         close(fd)
         unlink(temporary)
-        throw HostIOError(operation: "replace", path: path, value: content, errno: code)
+        throw HostIOError(operation: "replace", path: path, errno: code)
       }
       written += n
     }
