@@ -63,6 +63,8 @@ struct PreviousPlacement: Sendable {
   var threads: [[Int: Int]]
   var memory: [[Int: UInt64]]
   var cpus: [CPUSet?]
+  /// Device indices the workload had.
+  var devices: [[Int]]
 }
 
 /// The mutable state of one search: free capacity per LLC and node, and
@@ -79,6 +81,12 @@ struct PlacementState: Sendable {
   var deviceOwner: [Int?]
   var placed: [Placed?]
   var pairCost = 0.0
+  /// Pair odd threads with another workload's whenever possible (a second
+  /// strategy for tight SMT packings; costs sibling sharing).
+  var eagerPairing = false
+  /// Choose placements that waste least capacity first, cost second (for
+  /// packings that the cost-first greedy misses).
+  var tight = false
 
   init(model: HostModel, demands: [Demand], weights: ObjectiveWeights, previous: PreviousPlacement?)
   {
@@ -128,6 +136,7 @@ struct PlacementState: Sendable {
   func needsPair(_ w: Int, _ l: Int, _ threads: Int) -> Bool {
     let tpc = model.llcs[l].threadsPerCore
     guard demands[w].unit == .thread, tpc == 2, threads % 2 == 1 else { return false }
+    if eagerPairing && !llc[l].open.isEmpty { return true }
     return llc[l].freeCores < threads / 2 + 1
   }
 
@@ -141,7 +150,9 @@ struct PlacementState: Sendable {
 
   // MARK: apply / remove
 
-  mutating func apply(_ w: Int, _ p: Placed) {
+  /// `partners` names, per LLC, the workload whose open half core `w`'s odd
+  /// thread should join (as in the previous plan).
+  mutating func apply(_ w: Int, _ p: Placed, partners: [Int: Int] = [:]) {
     let d = demands[w]
     for s in p.shares {
       let tpc = model.llcs[s.llc].threadsPerCore
@@ -156,7 +167,12 @@ struct PlacementState: Sendable {
           let rem = s.threads % tpc
           llc[s.llc].freeCores -= full
           if rem > 0 {
-            if llc[s.llc].freeCores > 0 || llc[s.llc].open.isEmpty {
+            let partner = partners[s.llc].flatMap { llc[s.llc].open.firstIndex(of: $0) }
+            if let i = partner {
+              let v = llc[s.llc].open.remove(at: i)
+              llc[s.llc].pairs.append(SiblingPair(a: min(v, w), b: max(v, w)))
+              pairCost += d.lambda + demands[v].lambda
+            } else if llc[s.llc].open.isEmpty || (llc[s.llc].freeCores > 0 && !eagerPairing) {
               llc[s.llc].freeCores -= 1
               llc[s.llc].open.append(w)
             } else {

@@ -69,22 +69,93 @@ struct SearchDriver: Sendable {
 
   /// The best placement found, or nil when no ordering places everyone.
   /// With `firstFeasible` it stops at the first complete placement.
-  func run(_ demands: [Demand], firstFeasible: Bool = false) -> PlacementState? {
-    var best: PlacementState?
-    let fresh = PlacementState(
+  /// Any complete placement of `demands`, trying the cost-first greedy and then
+  /// the packing strategies; nil when none finds one.
+  func anyPlacement(_ demands: [Demand]) -> PlacementState? {
+    for (tight, eager) in [(false, false), (true, false), (false, true), (true, true)] {
+      if let s = run(demands, firstFeasible: true, eagerPairing: eager, tight: tight) {
+        return s
+      }
+    }
+    return exactPlacement(demands)
+  }
+
+  /// The complete search's placement, for small instances the greedy missed.
+  func exactPlacement(_ demands: [Demand]) -> PlacementState? {
+    guard ExactSearch.applies(model, demands) else { return nil }
+    var search = ExactSearch(model: model, demands: demands)
+    guard let found = search.search() else { return nil }
+    var state = PlacementState(
       model: model, demands: demands, weights: weights, previous: previous)
-    for order in orders(demands) {
+    // Restricted memory first, so that the others take what is left.
+    let order = demands.indices.sorted { a, b in
+      let ra = demands[a].numa == .single || demands[a].near
+      let rb = demands[b].numa == .single || demands[b].near
+      return ra != rb ? ra : a < b
+    }
+    // CPUs in search order (pairing decisions depend on it), memory after.
+    for w in demands.indices {
+      let shares = found.shares[w].sorted { $0.llc < $1.llc }
+      let placed = Placed(
+        shares: shares, memory: [], hugePages: [], devices: found.devices[w], terms: Terms())
+      state.apply(w, placed, partners: found.partners[w])
+    }
+    for w in order {
+      guard var p = state.placed[w] else { return nil }
+      let nodes = Set(p.devices.compactMap { model.deviceNode[$0] })
+      state.placed[w] = nil
+      for dev in p.devices { state.deviceOwner[dev] = nil }
+      guard
+        let c = state.evaluate(
+          w, p.shares, devices: p.devices,
+          memoryNodes: demands[w].near && !nodes.isEmpty ? nodes : nil)
+      else { return nil }
+      p = c.placed
+      for m in p.memory { state.memoryFree[m.node] -= m.amount }
+      for h in p.hugePages {
+        state.hugeFree[h.node][demands[w].hugePageSize, default: 0] -= Int(h.amount)
+      }
+      for dev in p.devices { state.deviceOwner[dev] = w }
+      state.placed[w] = p
+    }
+    return state
+  }
+
+  func run(
+    _ demands: [Demand], firstFeasible: Bool = false, eagerPairing: Bool = false,
+    tight: Bool = false
+  ) -> PlacementState? {
+    var best: PlacementState?
+    var fresh = PlacementState(
+      model: model, demands: demands, weights: weights, previous: previous)
+    fresh.eagerPairing = eagerPairing
+    fresh.tight = tight
+    for (k, order) in orders(demands).enumerated() {
       var state = fresh
       var ok = true
-      for w in order where !state.insertBest(w) {
-        ok = false
-        break
+      // The first construction with a previous plan keeps each workload exactly
+      // where it was when that is still valid: the incumbent to beat.
+      let pin = k == 0 && previous != nil
+      var pinned = 0
+      for w in order {
+        if pin && state.insertPrevious(w) {
+          pinned += 1
+          continue
+        }
+        if !state.insertBest(w) {
+          ok = false
+          break
+        }
       }
       guard ok else { continue }
+      // Nothing changed that forces a move: keep the previous plan as it is.
+      if pin && pinned == demands.count { return state }
       if firstFeasible { return state }
       if best == nil || state.total.total < best!.total.total - 1e-9 { best = state }
     }
     guard var state = best else { return nil }
+    state.tight = false
+    state.eagerPairing = false
     improve(&state)
     return state
   }

@@ -19,9 +19,13 @@ extension PlacementState {
   /// Puts `n` threads of `w` on as few LLCs of `llcs` as possible: a single
   /// best-fitting LLC when one holds them all, else the largest first and a
   /// best fit for the rest. Pairing odd threads is the last resort.
-  func fill(_ w: Int, _ n: Int, over llcs: [Int]) -> [Share]? {
+  func fill(
+    _ w: Int, _ n: Int, over llcs: [Int], smallestFirst: Bool = false, packFirst: Bool = false
+  )
+    -> [Share]?
+  {
     guard n > 0 else { return [] }
-    for pairing in [false, true] {
+    for pairing in eagerPairing ? [true, false] : [false, true] {
       var caps: [(l: Int, cap: Int, tpc: Int)] = []
       var sum = 0
       for l in llcs {
@@ -37,9 +41,22 @@ extension PlacementState {
       var remaining = n
       var shares: [Share] = []
       var used = Array(repeating: false, count: caps.count)
+      if packFirst {
+        // Fill LLCs that others already use, largest room first.
+        let occupied = caps.indices.filter { !llc[caps[$0].l].occupants.isEmpty }
+          .sorted { caps[$0].cap != caps[$1].cap ? caps[$0].cap > caps[$1].cap : $0 < $1 }
+        for i in occupied where remaining > 0 {
+          var take = min(caps[i].cap, remaining)
+          if demands[w].unit == .wholeCore { take -= take % caps[i].tpc }
+          if take <= 0 { continue }
+          used[i] = true
+          shares.append(Share(llc: caps[i].l, threads: take))
+          remaining -= take
+        }
+      }
       while remaining > 0 {
         var fit = -1
-        for i in caps.indices where !used[i] && caps[i].cap >= remaining {
+        for i in caps.indices where !smallestFirst && !used[i] && caps[i].cap >= remaining {
           if demands[w].unit == .wholeCore && remaining % caps[i].tpc != 0 { continue }
           if fit < 0 || caps[i].cap < caps[fit].cap { fit = i }
         }
@@ -50,12 +67,16 @@ extension PlacementState {
         }
         var big = -1
         for i in caps.indices where !used[i] {
-          if big < 0 || caps[i].cap > caps[big].cap { big = i }
+          if big < 0 || (smallestFirst ? caps[i].cap < caps[big].cap : caps[i].cap > caps[big].cap)
+          {
+            big = i
+          }
         }
         guard big >= 0 else { break }
         used[big] = true
         var take = min(caps[big].cap, remaining)
         if demands[w].unit == .thread && !pairing && caps[big].tpc == 2 { take -= take % 2 }
+        if demands[w].unit == .wholeCore { take -= take % caps[big].tpc }
         if take <= 0 { continue }
         shares.append(Share(llc: caps[big].l, threads: take))
         remaining -= take
@@ -85,10 +106,30 @@ extension PlacementState {
     }
     if let prev = previous, prev.cpus[w] != nil { add(previousCandidate(w, prev, nodes)) }
     if d.numa == .spread {
-      add(spreadCandidate(w, nodes))
+      add(spreadCandidate(w, nodes, largestFirst: true))
+      add(spreadCandidate(w, nodes, largestFirst: false))
       return out
     }
     for node in nodes { add(fill(w, n, over: model.nodes[node].llcs)) }
+    if tight {
+      // Packing variants: others' LLCs first, or the smallest LLCs first.
+      for node in nodes {
+        add(fill(w, n, over: model.nodes[node].llcs, packFirst: true))
+        add(fill(w, n, over: model.nodes[node].llcs, smallestFirst: true))
+      }
+      if d.numa != .single {
+        let all = nodes.flatMap { model.nodes[$0].llcs }
+        add(fill(w, n, over: all, packFirst: true))
+        add(fill(w, n, over: all, smallestFirst: true))
+      }
+    }
+    if d.llcExclusive {
+      // Several small LLCs may waste less than part of a big one.
+      for node in nodes { add(fill(w, n, over: model.nodes[node].llcs, smallestFirst: true)) }
+      if d.numa != .single {
+        add(fill(w, n, over: nodes.flatMap { model.nodes[$0].llcs }, smallestFirst: true))
+      }
+    }
     if d.numa == .single { return out }
     let nodeSet = Set(nodes)
     for package in model.packages {
@@ -142,18 +183,24 @@ extension PlacementState {
   }
 
   /// `numa: spread`: equal shares (within one granule) on as many nodes as it has granules.
-  func spreadCandidate(_ w: Int, _ nodes: [Int]) -> [Share]? {
+  func spreadCandidate(_ w: Int, _ nodes: [Int], largestFirst: Bool) -> [Share]? {
     let d = demands[w]
     let g = d.unit == .wholeCore ? model.maxThreadsPerCore : 1
     let units = d.threads / g
     let rooms = nodes.map { (node: $0, room: room(w, model.nodes[$0].llcs)) }.filter { $0.room > 0 }
+    // At least two nodes whenever the workload has two granules and may use two nodes.
+    let kMin = min(2, units, nodes.count)
     let kMax = min(rooms.count, units)
-    guard kMax > 0 else { return nil }
-    let kMin = min(2, kMax)
-    let ranked = rooms.sorted { $0.room != $1.room ? $0.room > $1.room : $0.node < $1.node }
+    guard kMax > 0, kMax >= kMin else { return nil }
+    let ranked = rooms.sorted {
+      $0.room != $1.room ? ($0.room > $1.room) == largestFirst : $0.node < $1.node
+    }
     var k = kMax
     while k >= kMin {
-      let chosen = ranked.prefix(k).map(\.node).sorted()
+      // The nodes with the most room take the larger shares.
+      let chosen = ranked.prefix(k).sorted {
+        $0.room != $1.room ? $0.room > $1.room : $0.node < $1.node
+      }.map(\.node)
       let split = Apportion.largestRemainder(
         total: units, weights: Array(repeating: 1.0, count: k))
       var shares: [Share] = []
@@ -219,8 +266,7 @@ extension PlacementState {
     if let prev = previous, let before = prev.cpus[w].map({ _ in prev.memory[w] }),
       before.values.reduce(0, +) == d.memory, !before.isEmpty,
       before.allSatisfy({ node, amount in
-        cpu.contains { $0.node == node } && memoryFree[node] >= amount
-          && (allowed?.contains(node) ?? true)
+        memoryFree[node] >= amount && (allowed?.contains(node) ?? true)
       })
     {
       return before.keys.sorted().map { NodeAmount(node: $0, amount: before[$0]!) }
@@ -368,9 +414,14 @@ extension PlacementState {
   func bestCandidate(_ w: Int) -> Candidate? {
     let d = demands[w]
     var best: Candidate?
+    var bestWaste = 0
     func consider(_ c: Candidate?) {
       guard let c else { return }
-      if best == nil || c.cost < best!.cost - 1e-12 { best = c }
+      let waste = tight ? self.waste(w, c.placed.shares) : 0
+      if best == nil || waste < bestWaste || (waste == bestWaste && c.cost < best!.cost - 1e-12) {
+        best = c
+        bestWaste = waste
+      }
     }
     if d.near {
       for option in deviceOptions(w) {
@@ -391,7 +442,11 @@ extension PlacementState {
       return best
     }
     // Devices follow the CPUs: nearest free matching devices, then re-score.
-    ranked.sort { $0.cost < $1.cost }
+    ranked.sort {
+      let wa = tight ? waste(w, $0.placed.shares) : 0
+      let wb = tight ? waste(w, $1.placed.shares) : 0
+      return wa != wb ? wa < wb : $0.cost < $1.cost
+    }
     for c in ranked.prefix(3) {
       let cpu = cpuNodes(c.placed.shares)
       let total = Double(max(1, d.threads))
@@ -408,6 +463,71 @@ extension PlacementState {
       consider(Candidate(placed: placed, penalty: c.penalty))
     }
     return best
+  }
+
+  /// Puts `w` exactly where the previous plan had it (same counts per LLC,
+  /// memory, huge pages and devices) when all of it is still valid.
+  mutating func insertPrevious(_ w: Int) -> Bool {
+    guard let prev = previous, prev.cpus[w] != nil else { return false }
+    let d = demands[w]
+    let shares = prev.threads[w].keys.sorted().map { Share(llc: $0, threads: prev.threads[w][$0]!) }
+    guard shares.reduce(0, { $0 + $1.threads }) == d.threads else { return false }
+    for s in shares {
+      guard capacity(w, s.llc, pairing: true) >= s.threads else { return false }
+      if d.unit == .wholeCore && s.threads % model.llcs[s.llc].threadsPerCore != 0 { return false }
+    }
+    let cpu = cpuNodes(shares)
+    if d.numa == .single && cpu.count > 1 { return false }
+    var devices: [Int] = []
+    if !d.slots.isEmpty {
+      let wanted = Set(prev.devices[w])
+      guard
+        let devs = matchDevices(w, restrict: { wanted.contains($0) }, rank: { Double($0) }),
+        Set(devs) == wanted
+      else { return false }
+      devices = devs
+    }
+    var allowed: Set<Int>?
+    if d.near {
+      let nodes = Set(devices.compactMap { model.deviceNode[$0] })
+      if !nodes.isEmpty {
+        guard cpu.allSatisfy({ nodes.contains($0.node) }) else { return false }
+        allowed = nodes
+      }
+    }
+    if d.numa == .spread {
+      let g = d.unit == .wholeCore ? model.maxThreadsPerCore : 1
+      let counts = cpu.map(\.threads)
+      guard (counts.max() ?? 0) - (counts.min() ?? 0) <= g,
+        cpu.count >= min(2, d.threads / g, allowed?.count ?? model.nodes.count)
+      else { return false }
+    }
+    guard let c = evaluate(w, shares, devices: devices, memoryNodes: allowed) else { return false }
+    // Rejoin the half cores it shared before.
+    var partners: [Int: Int] = [:]
+    if let mine = prev.cpus[w] {
+      for s in shares where s.threads % 2 == 1 && model.llcs[s.llc].threadsPerCore == 2 {
+        for core in model.llcs[s.llc].cores where core.contains(where: { mine.contains($0) }) {
+          guard let other = core.first(where: { !mine.contains($0) }) else { continue }
+          if let v = llc[s.llc].open.first(where: { prev.cpus[$0]?.contains(other) ?? false }) {
+            partners[s.llc] = v
+          }
+        }
+      }
+    }
+    apply(w, c.placed, partners: partners)
+    return true
+  }
+
+  /// Capacity a placement makes unusable for others: empty LLCs it opens, and
+  /// for `llc: exclusive` the rest of every LLC it takes (the tight strategy).
+  func waste(_ w: Int, _ shares: [Share]) -> Int {
+    var total = 0
+    for s in shares {
+      if llc[s.llc].occupants.isEmpty { total += 1 }
+      if demands[w].llcExclusive { total += 10 * (capacity(w, s.llc, pairing: false) - s.threads) }
+    }
+    return total
   }
 
   mutating func insertBest(_ w: Int) -> Bool {

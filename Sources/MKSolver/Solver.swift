@@ -44,25 +44,40 @@ public struct Solver: Sendable {
     }
     let mins = Demand.build(policy: policy, model: model, weights: weights)
     let prev = previous.map { Self.previousPlacement($0, policy: policy, model: model) }
-    let driver = SearchDriver(
-      model: model, weights: weights, previous: prev, orderings: budgetedOrderings(model, mins),
+    // Sizes never depend on the previous plan: they are found from scratch, so
+    // an unchanged policy re-plans to the same sizes and can keep every CPU.
+    let orderings = budgetedOrderings(model, mins)
+    let scratch = SearchDriver(
+      model: model, weights: weights, previous: nil, orderings: orderings,
       improvementPasses: improvementPasses)
-
-    // Elastic targets, then back off towards the mins until a placement exists.
     var state: PlacementState?
     var sized = mins
     let target = Self.sized(mins, model: model, fraction: 1)
-    if let s = driver.run(target) {
+    if let s = scratch.run(target) {
       state = s
       sized = target
-    } else if let s = driver.run(mins) {
+    } else {
+      var check = scratch
+      check.orderings = max(12, orderings)
+      guard
+        let s = check.run(mins)
+          ?? check.anyPlacement(mins).map({ found -> PlacementState in
+            var improved = found
+            improved.tight = false
+            improved.eagerPairing = false
+            check.improve(&improved)
+            return improved
+          })
+      else {
+        return .failure(Explainer(solver: self, policy: policy, topology: topology).explain())
+      }
       state = s
       var lo = 0.0
       var hi = 1.0
       for _ in 0..<8 {
         let mid = (lo + hi) / 2
         let trial = Self.sized(mins, model: model, fraction: mid)
-        if let s2 = driver.run(trial) {
+        if let s2 = scratch.run(trial) {
           state = s2
           sized = trial
           lo = mid
@@ -70,15 +85,16 @@ public struct Solver: Sendable {
           hi = mid
         }
       }
-    } else {
-      return .failure(
-        Explainer(solver: self, policy: policy, topology: topology).explain())
+    }
+    if let prev {
+      let stable = SearchDriver(
+        model: model, weights: weights, previous: prev, orderings: orderings,
+        improvementPasses: improvementPasses)
+      if let s = stable.run(sized) { state = s }
     }
     guard let final = state else {
-      return .failure(
-        Explainer(solver: self, policy: policy, topology: topology).explain())
+      return .failure(Explainer(solver: self, policy: policy, topology: topology).explain())
     }
-    _ = sized
     let assignment = Binding.assignment(state: final, policy: policy)
     let warnings = Self.warnings(state: final, policy: policy)
     return .success(Solution(assignment: assignment, diagnostics: warnings))
@@ -93,7 +109,7 @@ public struct Solver: Sendable {
     let driver = SearchDriver(
       model: model, weights: weights, previous: nil,
       orderings: max(12, budgetedOrderings(model, mins)), improvementPasses: 0)
-    return driver.run(mins, firstFeasible: true) != nil
+    return driver.anyPlacement(mins) != nil
   }
 
   /// Fewer orderings on huge instances, so cost stays near-linear in LLCs x workloads.
@@ -147,9 +163,13 @@ public struct Solver: Sendable {
     var threads = Array(repeating: [Int: Int](), count: policy.workloads.count)
     var memory = Array(repeating: [Int: UInt64](), count: policy.workloads.count)
     var cpus = Array(repeating: CPUSet?.none, count: policy.workloads.count)
+    var devices = Array(repeating: [Int](), count: policy.workloads.count)
     for (i, w) in policy.workloads.enumerated() {
       guard let old = previous.workload(named: w.name) else { continue }
       cpus[i] = old.cpus
+      devices[i] = old.devices.compactMap { pci in
+        model.devices.firstIndex { $0.pciAddress == pci }
+      }
       for cpu in old.cpus {
         if let l = model.cpuLLC[cpu] { threads[i][l, default: 0] += 1 }
       }
@@ -157,7 +177,7 @@ public struct Solver: Sendable {
         if let id = Int(key), let n = model.nodeIndex[id] { memory[i][n, default: 0] += bytes }
       }
     }
-    return PreviousPlacement(threads: threads, memory: memory, cpus: cpus)
+    return PreviousPlacement(threads: threads, memory: memory, cpus: cpus, devices: devices)
   }
 
   /// Placements that hold but are poor.
