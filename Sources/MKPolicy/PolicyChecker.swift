@@ -5,16 +5,22 @@ import MKCore
 /// only with `isolation: kernel`, and demands that can never be met whatever
 /// the host. Every finding points at the field that caused it.
 public enum PolicyChecker {
-  /// Checks `policy`. `otherNames` are workloads that exist in the source but
-  /// failed to decode; they count as existing, so one typo is reported once.
-  /// `coordinatorKnown` is false when the coordinator section had errors, so
-  /// that its defaults are not judged.
-  public static func check(
-    _ policy: Policy, otherNames: [(name: String, location: SourceLocation)] = [],
-    coordinatorKnown: Bool = true
+  /// Checks `policy`. `coordinatorKnown` is false when the coordinator
+  /// section had errors, so that its defaults are not judged.
+  public static func check(_ policy: Policy, coordinatorKnown: Bool = true) -> [Diagnostic] {
+    check(policy, partial: [], coordinatorKnown: coordinatorKnown)
+  }
+
+  /// `partial` are workloads that failed to decode in part, with the keys
+  /// at fault: they count as existing (so one typo is reported once), and the
+  /// checks of their valid fields still run.
+  static func check(
+    _ policy: Policy, partial: [(workload: Workload, broken: Set<String>)],
+    coordinatorKnown: Bool
   ) -> [Diagnostic] {
     var out: [Diagnostic] = []
-    var all = policy.workloads.map { ($0.name, $0.location(of: "name")) } + otherNames
+    let everyone = policy.workloads.map { (workload: $0, broken: Set<String>()) } + partial
+    var all = everyone.map { ($0.workload.name, $0.workload.location(of: "name")) }
     all.sort { $0.1 < $1.1 }
     var firstPlace: [String: SourceLocation] = [:]
     for (name, location) in all {
@@ -30,9 +36,11 @@ public enum PolicyChecker {
     }
     let names = Array(firstPlace.keys).sorted()
 
-    for workload in policy.workloads {
+    for (workload, broken) in everyone {
       let name = workload.name
-      if workload.kernel != nil, workload.isolation != .kernel {
+      /// Whether every field a check reads decoded.
+      func known(_ keys: String...) -> Bool { broken.isDisjoint(with: keys) }
+      if known("kernel", "isolation"), workload.kernel != nil, workload.isolation != .kernel {
         out.append(
           .error(
             "E103", "workload '\(name)' sets kernel, which needs isolation: kernel",
@@ -44,7 +52,7 @@ public enum PolicyChecker {
             ],
             help: ["set isolation: kernel, or remove the kernel section"]))
       }
-      for (index, avoided) in workload.placement.avoid.enumerated() {
+      for (index, avoided) in workload.placement.avoid.enumerated() where known("placement") {
         let location =
           workload.fieldLocations["placement.avoid[\(index)]"]
           ?? workload.location(of: "placement.avoid")
@@ -66,7 +74,7 @@ public enum PolicyChecker {
               ]))
         }
       }
-      if workload.ownsCPUs, workload.cpus.min == 0 {
+      if known("isolation", "cpus"), workload.ownsCPUs, workload.cpus.min == 0 {
         out.append(
           .error(
             "E112",
@@ -74,15 +82,17 @@ public enum PolicyChecker {
             at: workload.location(of: "cpus"),
             help: ["give it at least one CPU, or make it isolation: shared"]))
       }
-      if workload.isolation == .kernel {
-        if coordinatorKnown, (workload.kernel?.image ?? policy.coordinator.kernel.image) == nil {
+      if known("isolation"), workload.isolation == .kernel {
+        if coordinatorKnown, known("kernel"),
+          (workload.kernel?.image ?? policy.coordinator.kernel.image) == nil
+        {
           out.append(
             .error(
               "E113", "workload '\(name)' has isolation: kernel but no kernel image",
               at: workload.location(of: "isolation"),
               help: ["set coordinator.kernel.image, or kernel.image in the workload"]))
         }
-        if workload.memory.min == 0 {
+        if known("memory"), workload.memory.min == 0 {
           out.append(
             .error(
               "E114", "workload '\(name)' has isolation: kernel but no memory",
@@ -91,7 +101,7 @@ public enum PolicyChecker {
         }
       }
       if let irq = workload.irqCPUs {
-        if irq > workload.cpus.min {
+        if known("cpus"), irq > workload.cpus.min {
           out.append(
             .error(
               "E117",
@@ -99,7 +109,7 @@ public enum PolicyChecker {
               at: workload.location(of: "irqCpus"),
               help: ["lower irqCpus to at most \(workload.cpus.min), or raise cpus"]))
         }
-        if workload.devices.isEmpty {
+        if known("devices"), workload.devices.isEmpty {
           out.append(
             .warning(
               "E118", "workload '\(name)' sets irqCpus but requests no devices",
@@ -109,7 +119,7 @@ public enum PolicyChecker {
               ]))
         }
       }
-      if workload.isolation == .shared,
+      if known("isolation", "latency"), workload.isolation == .shared,
         workload.latency == .realtime || workload.latency == .low
       {
         out.append(
@@ -119,7 +129,7 @@ public enum PolicyChecker {
             at: workload.location(of: "latency"),
             help: ["use isolation: partition or kernel to get CPUs of its own"]))
       }
-      if workload.placement.nearDevices, workload.devices.isEmpty {
+      if known("placement", "devices"), workload.placement.nearDevices, workload.devices.isEmpty {
         out.append(
           .warning(
             "E120", "workload '\(name)' asks to be near its devices but requests none",

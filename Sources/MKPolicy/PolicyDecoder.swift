@@ -17,9 +17,10 @@ struct PolicyDocument: Sendable {
   /// The root was a mapping (else nothing about sections can be said).
   var rootIsMapping = true
   var workloads: [Workload] = []
-  /// Workloads whose name decoded but some other field did not: their names
-  /// still count for duplicate and `avoid` checks.
-  var brokenWorkloads: [(name: String, location: SourceLocation)] = []
+  /// Workloads whose name decoded but some other field did not, with the
+  /// keys at fault: their names count for duplicate and `avoid` checks, and
+  /// checks of their valid fields still run.
+  var brokenWorkloads: [(workload: Workload, broken: Set<String>)] = []
 }
 
 /// The strict decoder: a `YAMLNode` tree to the policy model, field by field.
@@ -74,12 +75,11 @@ struct PolicyDecoder {
     }
     if let entry = fields["workloads"], let items = list(entry.value, "workloads") {
       for (index, item) in items.enumerated() {
-        let before = diagnostics.count
-        guard let workload = workload(item, "workloads[\(index)]") else { continue }
-        if diagnostics.count == before {
+        guard let (workload, broken) = workload(item, "workloads[\(index)]") else { continue }
+        if broken.isEmpty {
           document.workloads.append(workload)
         } else {
-          document.brokenWorkloads.append((workload.name, workload.location(of: "name")))
+          document.brokenWorkloads.append((workload, broken))
         }
       }
     }
@@ -219,69 +219,73 @@ struct PolicyDecoder {
     "priority", "weight", "io", "kernel", "irqCpus",
   ]
 
-  mutating func workload(_ node: YAMLNode, _ path: String) -> Workload? {
+  /// A workload, and the keys whose values had errors (empty when it is
+  /// valid). Nil when it has no usable name.
+  mutating func workload(_ node: YAMLNode, _ path: String) -> (
+    workload: Workload, broken: Set<String>
+  )? {
+    let start = diagnostics.count
     guard let fields = mapping(node, path, keys: Self.workloadKeys, required: ["name", "cpus"])
     else { return nil }
+    var broken: Set<String> = []
+    if fields["cpus"] == nil { broken.insert("cpus") }
     var locations: [String: SourceLocation] = [:]
     for (key, entry) in fields { locations[key] = entry.keyLocation }
     let nameValue = fields["name"].flatMap { name($0.value, "\(path).name") }
     if let entry = fields["name"] { locations["name"] = entry.value.location }
-    let cpus = fields["cpus"].flatMap { elasticCount($0.value, "\(path).cpus") }
-    var workload = Workload(
-      name: nameValue ?? "", cpus: cpus ?? .init(exactly: 0), location: node.location)
-    if let entry = fields["isolation"],
-      let value: Isolation = choice(entry.value, "\(path).isolation")
-    {
-      workload.isolation = value
-    }
-    if let entry = fields["latency"],
-      let value: LatencyClass = choice(entry.value, "\(path).latency")
-    {
-      workload.latency = value
-    }
-    if let entry = fields["smt"], let value: SMTPolicy = choice(entry.value, "\(path).smt") {
-      workload.smt = value
-    }
-    if let entry = fields["memory"], let value = elasticSize(entry.value, "\(path).memory") {
-      workload.memory = value
-    }
-    if let entry = fields["hugepages"] {
-      workload.hugepages = hugepages(entry.value, "\(path).hugepages")
-    }
-    if let entry = fields["devices"], let items = list(entry.value, "\(path).devices") {
-      for (index, item) in items.enumerated() {
-        if let device = device(item, "\(path).devices[\(index)]") {
-          workload.devices.append(device)
-        }
-      }
-    }
-    if let entry = fields["placement"] {
-      workload.placement = placement(entry.value, "\(path).placement", locations: &locations)
-    }
-    if let entry = fields["priority"],
-      let value = int(entry.value, "\(path).priority", in: 0...1000)
-    {
-      workload.priority = value
-    }
-    if let entry = fields["weight"], let value = int(entry.value, "\(path).weight", in: 1...10000) {
-      workload.weight = value
-    }
-    if let entry = fields["io"], let items = list(entry.value, "\(path).io") {
-      for (index, item) in items.enumerated() {
-        if let limit = ioLimit(item, "\(path).io[\(index)]") { workload.io.append(limit) }
-      }
-    }
-    if let entry = fields["kernel"] {
-      workload.kernel = kernel(entry.value, "\(path).kernel")
-    }
-    if let entry = fields["irqCpus"], let value = int(entry.value, "\(path).irqCpus", in: 1...65536)
-    {
-      workload.irqCPUs = value
+    var workload = Workload(name: nameValue ?? "", cpus: .init(exactly: 0), location: node.location)
+    for entry in Self.workloadKeys.compactMap({ fields[$0] }) where entry.key != "name" {
+      let before = diagnostics.count
+      decodeField(entry, of: &workload, path: path, locations: &locations)
+      if diagnostics.count != before { broken.insert(entry.key) }
     }
     workload.fieldLocations = locations
+    if diagnostics.count != start && broken.isEmpty { broken.insert("") }
     // A workload with errors is still returned when it has a name, so that
-    // other workloads' checks do not report it as missing.
-    return nameValue == nil ? nil : workload
+    // checks of its valid fields and of other workloads still run.
+    return nameValue == nil ? nil : (workload, broken)
+  }
+
+  mutating func decodeField(
+    _ entry: YAMLMappingEntry, of workload: inout Workload, path: String,
+    locations: inout [String: SourceLocation]
+  ) {
+    let node = entry.value
+    let path = "\(path).\(entry.key)"
+    switch entry.key {
+    case "cpus":
+      if let value = elasticCount(node, path) { workload.cpus = value }
+    case "isolation":
+      if let value: Isolation = choice(node, path) { workload.isolation = value }
+    case "latency":
+      if let value: LatencyClass = choice(node, path) { workload.latency = value }
+    case "smt":
+      if let value: SMTPolicy = choice(node, path) { workload.smt = value }
+    case "memory":
+      if let value = elasticSize(node, path) { workload.memory = value }
+    case "hugepages":
+      workload.hugepages = hugepages(node, path)
+    case "devices":
+      for (index, item) in (list(node, path) ?? []).enumerated() {
+        if let device = device(item, "\(path)[\(index)]") { workload.devices.append(device) }
+      }
+    case "placement":
+      workload.placement = placement(node, path, locations: &locations)
+    case "priority":
+      if let value = int(node, path, in: 0...1000) { workload.priority = value }
+    case "weight":
+      if let value = int(node, path, in: 1...10000) { workload.weight = value }
+    case "io":
+      for (index, item) in (list(node, path) ?? []).enumerated() {
+        if let limit = ioLimit(item, "\(path)[\(index)]") { workload.io.append(limit) }
+      }
+    case "kernel":
+      workload.kernel = kernel(node, path)
+    case "irqCpus":
+      if let value = int(node, path, in: 1...65536) { workload.irqCPUs = value }
+    default:
+      break
+    }
   }
 
   mutating func hugepages(_ node: YAMLNode, _ path: String) -> HugePages? {

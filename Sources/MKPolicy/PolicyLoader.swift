@@ -211,7 +211,7 @@ public enum PolicyLoader {
       workloads: workloads, sourceFiles: files)
     if complete {
       diagnostics += PolicyChecker.check(
-        policy, otherNames: documents.flatMap(\.brokenWorkloads),
+        policy, partial: documents.flatMap(\.brokenWorkloads),
         coordinatorKnown: !documents.contains(where: \.coordinatorBroken))
     }
     let sorted = sortedDiagnostics(diagnostics)

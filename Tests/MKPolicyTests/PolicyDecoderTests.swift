@@ -140,6 +140,7 @@ import Testing
     #expect(
       result.diagnostics.map { "\($0.code)@\($0.location!.line):\($0.location!.column)" } == [
         "E107@3:18", "E023@4:20", "E023@4:38", "E102@6:27", "E025@6:47", "E023@7:29",
+        "E104@7:56",
       ])
   }
 

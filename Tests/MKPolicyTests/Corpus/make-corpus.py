@@ -279,6 +279,8 @@ replace("semantic-kernel-without-memory", "    memory: 8GiB\n", "")
 replace("semantic-partition-zero-cpus", "    isolation: shared\n    cpus: 2", "    isolation: partition\n    cpus: {min: 0, max: 4}")
 replace("semantic-irqcpus-more-than-cpus", "        count: 1\n", "        count: 1\n    irqCpus: 6\n")
 replace("semantic-cpus-and-cpulist", "    cpus: 2\n    perNode", "    cpus: 2\n    cpuList: \"0-1\"\n    perNode")
+replace("semantic-checks-still-run-beside-value-errors", "    weight: 200\n    placement:\n      avoid: [db]",
+        "    weight: 0\n    kernel: {profile: io}\n    placement:\n      avoid: [dbs]")
 replace("semantic-many-errors", "avoid: [db]", "avoid: [nobody]\n    kernel: {cmdline: quiet}")
 
 # --- folders ------------------------------------------------------------------------------
