@@ -23,7 +23,7 @@ struct CheckCommand: ParsableCommand {
     help: "Output format: text (for people), json (for tools) or github (workflow annotations).")
   var format: DiagnosticRenderer.Format = .text
 
-  @Option(help: "Colour text output: never (default) or always.")
+  @Option(help: "Colour text output (ANSI escapes).")
   var color: ColorChoice = .never
 
   @Argument(help: "Policy files or folders.")
