@@ -22,6 +22,13 @@ test:
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 
+# The real-kernel scenarios alone (QEMU guests, docs/e2e.md); `make test`
+# runs them too. One or a few: make e2e SCENARIO="discovery-pxb-devices ..."
+e2e:
+	@scripts/ensure-deps.sh test
+	$(SWIFT) build --product mkpolicy
+	.venv/bin/python Tests/e2e/harness.py run $(SCENARIO)
+
 format:
 	$(SWIFT) format --in-place --recursive Sources Tests Package.swift
 

@@ -79,6 +79,8 @@ let package = Package(
       name: "MKPlanTests",
       dependencies: ["MKCore", "MKPolicy", "MKTopology", "MKSolver", "MKPlan", "MKTestSupport"],
       exclude: ["Golden"], swiftSettings: strict),
+    // Real-kernel tests: QEMU guests driven by Tests/e2e/harness.py.
+    .testTarget(name: "E2ETests", dependencies: ["MKTestSupport"], swiftSettings: strict),
   ],
   swiftLanguageModes: [.v6]
 )

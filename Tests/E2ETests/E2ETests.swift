@@ -1,0 +1,75 @@
+import Foundation
+import MKTestSupport
+import Testing
+
+/// Real-kernel end-to-end tests. Each boots Debian's kernel under QEMU (TCG)
+/// with a topology from `Tests/e2e/topologies/` and checks what the guest
+/// reports against what QEMU was told; the work is done by
+/// `Tests/e2e/harness.py` (see docs/e2e.md), one scenario per test so that a
+/// failure names its scenario. Serialized: two emulated guests at once only
+/// slow each other down on a small machine.
+@Suite(.serialized)
+struct E2ETests {
+  /// Every scenario the harness knows, in its order; `scenarioListMatches`
+  /// keeps this list and the harness in step.
+  static let scenarios = [
+    "discovery-2s2c2t-2n",
+    "discovery-1s4n-distances",
+    "discovery-pxb-devices",
+  ]
+
+  static func harness(_ arguments: [String]) -> Subprocess.Result {
+    Subprocess.run(
+      [PackagePaths.python, PackagePaths.path("Tests/e2e/harness.py")] + arguments,
+      currentDirectory: PackagePaths.root)
+  }
+
+  /// Runs one scenario and fails with the harness's report (the failed
+  /// checks and the guest's console log) when it does not pass.
+  static func expectPass(_ scenario: String) {
+    let result = harness(["run", scenario, "--mkpolicy", PackagePaths.mkpolicyBinary])
+    #expect(
+      result.status == 0 && result.stdout.contains("PASS \(scenario):"),
+      "scenario \(scenario) failed (status \(result.status)):\n\(result.stdout)\n\(result.stderr)")
+  }
+
+  @Test func scenarioListMatches() {
+    let result = Self.harness(["list"])
+    #expect(result.status == 0, "\(result.stderr)")
+    let names = result.stdout.split(separator: "\n").map { String($0.split(separator: " ")[0]) }
+    #expect(names == Self.scenarios)
+  }
+
+  @Test func discovery2Sockets2Cores2Threads2Nodes() { Self.expectPass("discovery-2s2c2t-2n") }
+
+  @Test func discovery1Socket4NodesDistanceMatrix() {
+    Self.expectPass("discovery-1s4n-distances")
+  }
+
+  @Test func discoveryDevicesOnExpanderBridge() { Self.expectPass("discovery-pxb-devices") }
+
+  /// The harness can fail: claiming that the NIC QEMU put behind node 1's
+  /// expander bridge is on node 0 must fail the discovery check, name the
+  /// device and both nodes, and show the guest's console log.
+  @Test func wrongDeviceNodeFailsDiscovery() {
+    let result = Self.harness([
+      "run", "discovery-pxb-devices", "--expect", "device.net1.node=0",
+      "--mkpolicy", PackagePaths.mkpolicyBinary,
+    ])
+    #expect(result.status == 1)
+    let lines = result.stdout.split(separator: "\n", omittingEmptySubsequences: false)
+    guard let start = lines.firstIndex(where: { $0.hasPrefix("FAIL discovery-pxb-devices") }),
+      let end = lines.firstIndex(where: { $0.hasPrefix("--- guest console") })
+    else {
+      Issue.record("no FAIL report with a console log:\n\(result.stdout)\n\(result.stderr)")
+      return
+    }
+    #expect(
+      lines[start..<end].joined(separator: "\n") == """
+        FAIL discovery-pxb-devices (topology Tests/e2e/topologies/pxb-devices.yaml):
+          sysfs: device 0000:41:01.0 (net1, virtio-net) NUMA node: expected '0', guest reports '1'
+        """)
+    #expect(result.stdout.contains("Linux version 6.1"))
+    #expect(result.stdout.contains("\n0 passed, 1 failed\n"))
+  }
+}

@@ -1,0 +1,1013 @@
+#!/usr/bin/env python3
+"""Real-kernel end-to-end harness for mkpolicy.
+
+Boots Debian's own kernel under QEMU (TCG) with a topology given as data
+(Tests/e2e/topologies/*.yaml), runs a scenario inside the guest from an
+initramfs (busybox, an /init, the mkpolicy binary and the shared libraries it
+needs), collects what the scenario prints on the second serial port and checks
+it on the host against what QEMU was told.
+
+    harness.py list                       the scenarios
+    harness.py run NAME... [--expect K=V] run scenarios (exit 1 on any failure)
+    harness.py qemu-args TOPOLOGY         the QEMU command line for a topology
+    harness.py fetch                      fill the package cache and stop
+
+The kernel and busybox come from apt (`apt-get download`) and are cached under
+.cache/e2e/ (git-ignored); nothing else is fetched. See docs/e2e.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import lzma
+import os
+import re
+import shutil
+import shlex
+import signal
+import stat
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Callable
+
+import yaml
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent.parent
+CACHE = Path(os.environ.get("MKPOLICY_E2E_CACHE", ROOT / ".cache" / "e2e"))
+TOPOLOGIES = HERE / "topologies"
+GUEST = HERE / "guest"
+POLICIES = HERE / "policies"
+
+# Kernel modules the guest loads (with their dependencies) to get device IRQs.
+GUEST_MODULES = ["virtio_pci", "virtio_net", "nvme"]
+# The first serial port carries the kernel log and the guest's stderr; the
+# second carries only what scenarios report, so the two never interleave.
+BASE_CMDLINE = os.environ.get("MKPOLICY_E2E_CMDLINE", "console=ttyS0 panic=-1")
+
+
+class HarnessError(Exception):
+    """A setup problem (fetch, build, QEMU) as opposed to a failed check."""
+
+
+def log(message: str) -> None:
+    print(f"e2e: {message}", file=sys.stderr, flush=True)
+
+
+# ---------------------------------------------------------------------------
+# CPU lists and sizes
+
+
+def parse_cpulist(text: str) -> list[int]:
+    """`0-3,8,10-11` -> [0, 1, 2, 3, 8, 10, 11] (the kernel's list format)."""
+    cpus: list[int] = []
+    text = str(text).strip()
+    if not text:
+        return cpus
+    for part in text.split(","):
+        if "-" in part:
+            low, high = part.split("-", 1)
+            cpus.extend(range(int(low), int(high) + 1))
+        else:
+            cpus.append(int(part))
+    return sorted(set(cpus))
+
+
+def format_cpulist(cpus: list[int]) -> str:
+    """The kernel's own rendering: sorted ranges, `a-b` for runs of 2 or more."""
+    cpus = sorted(set(cpus))
+    ranges: list[str] = []
+    i = 0
+    while i < len(cpus):
+        j = i
+        while j + 1 < len(cpus) and cpus[j + 1] == cpus[j] + 1:
+            j += 1
+        ranges.append(str(cpus[i]) if i == j else f"{cpus[i]}-{cpus[j]}")
+        i = j + 1
+    return ",".join(ranges)
+
+
+def cpu_ranges(cpus: list[int]) -> list[tuple[int, int]]:
+    out: list[tuple[int, int]] = []
+    for part in format_cpulist(cpus).split(","):
+        low, _, high = part.partition("-")
+        out.append((int(low), int(high or low)))
+    return out
+
+
+def parse_mib(value: object, where: str) -> int:
+    match = re.fullmatch(r"(\d+)\s*([MG])", str(value))
+    if not match:
+        raise HarnessError(f"{where}: size {value!r} must be like 512M or 1G")
+    return int(match.group(1)) * (1024 if match.group(2) == "G" else 1)
+
+
+# ---------------------------------------------------------------------------
+# Topology data: what QEMU is told, and what the guest must therefore report
+
+
+@dataclasses.dataclass
+class Node:
+    id: int
+    cpus: list[int]
+    memory_mib: int
+
+
+@dataclasses.dataclass
+class Bridge:
+    id: str
+    bus: int
+    node: int
+
+
+@dataclasses.dataclass
+class DeviceSpec:
+    id: str
+    kind: str  # virtio-net | nvme
+    slot: int
+    bridge: str | None
+    queues: int
+
+    # Filled from the topology: where the guest must see it.
+    address: str = ""
+    node: int | None = None
+    irqs: int = 0
+    vendor: str = ""
+    device: str = ""
+    driver: str = ""
+    pci_class: str = ""
+
+
+@dataclasses.dataclass
+class CPUPlace:
+    cpu: int
+    socket: int
+    core: int
+    thread: int
+    apic_id: int
+
+
+@dataclasses.dataclass
+class Topology:
+    name: str
+    path: Path
+    sockets: int
+    cores: int
+    threads: int
+    nodes: list[Node]
+    distances: list[list[int]] | None
+    bridges: list[Bridge]
+    devices: list[DeviceSpec]
+
+    @property
+    def cpu_count(self) -> int:
+        return self.sockets * self.cores * self.threads
+
+    @property
+    def memory_mib(self) -> int:
+        return sum(node.memory_mib for node in self.nodes)
+
+    def node_of_cpu(self, cpu: int) -> int:
+        for node in self.nodes:
+            if cpu in node.cpus:
+                return node.id
+        raise HarnessError(f"{self.path}: CPU {cpu} is in no node")
+
+    def places(self) -> list[CPUPlace]:
+        """QEMU numbers CPUs thread-first, then core, then socket, and gives
+        each an x86 APIC id with one bit field per level (widths rounded up to
+        powers of two); Linux numbers CPUs in the same (MADT) order."""
+        thread_bits = (self.threads - 1).bit_length()
+        core_bits = (self.cores - 1).bit_length()
+        out = []
+        for cpu in range(self.cpu_count):
+            thread = cpu % self.threads
+            core = (cpu // self.threads) % self.cores
+            socket = cpu // (self.threads * self.cores)
+            apic = (socket << (core_bits + thread_bits)) | (core << thread_bits) | thread
+            out.append(CPUPlace(cpu, socket, core, thread, apic))
+        return out
+
+    def siblings(self, cpu: int) -> list[int]:
+        base = cpu - cpu % self.threads
+        return list(range(base, base + self.threads))
+
+    def distance_matrix(self) -> list[list[int]]:
+        """What the guest reads in nodeN/distance: the matrix QEMU was given,
+        else Linux's default without a SLIT (10 local, 20 remote)."""
+        if self.distances is not None:
+            return self.distances
+        count = len(self.nodes)
+        return [[10 if i == j else 20 for j in range(count)] for i in range(count)]
+
+
+def _require(mapping: dict, key: str, where: str) -> object:
+    if not isinstance(mapping, dict) or key not in mapping:
+        raise HarnessError(f"{where}: missing '{key}'")
+    return mapping[key]
+
+
+def load_topology(name_or_path: str) -> Topology:
+    path = Path(name_or_path)
+    if not path.exists():
+        path = TOPOLOGIES / f"{name_or_path}.yaml"
+    if not path.exists():
+        known = ", ".join(sorted(p.stem for p in TOPOLOGIES.glob("*.yaml")))
+        raise HarnessError(f"no topology {name_or_path!r} (known: {known})")
+    try:
+        data = yaml.safe_load(path.read_text())
+    except yaml.YAMLError as error:
+        raise HarnessError(f"{path}: not valid YAML: {error}") from error
+    where = str(path)
+    allowed = {"smp", "nodes", "distances", "bridges", "devices"}
+    unknown = set(data or {}) - allowed
+    if unknown:
+        raise HarnessError(f"{where}: unknown keys {sorted(unknown)} (allowed: {sorted(allowed)})")
+    smp = _require(data, "smp", where)
+    sockets = int(_require(smp, "sockets", where + ": smp"))
+    cores = int(_require(smp, "cores", where + ": smp"))
+    threads = int(_require(smp, "threads", where + ": smp"))
+    nodes = []
+    for index, raw in enumerate(_require(data, "nodes", where)):
+        at = f"{where}: nodes[{index}]"
+        nodes.append(
+            Node(
+                id=int(_require(raw, "id", at)),
+                cpus=parse_cpulist(str(_require(raw, "cpus", at))),
+                memory_mib=parse_mib(_require(raw, "memory", at), at),
+            )
+        )
+    if [n.id for n in nodes] != list(range(len(nodes))):
+        raise HarnessError(f"{where}: node ids must be 0..{len(nodes) - 1} in order")
+    all_cpus = sorted(c for n in nodes for c in n.cpus)
+    if all_cpus != list(range(sockets * cores * threads)):
+        raise HarnessError(
+            f"{where}: the nodes' cpus must cover 0-{sockets * cores * threads - 1} exactly once"
+        )
+    distances = data.get("distances")
+    if distances is not None:
+        ok = len(distances) == len(nodes) and all(
+            len(row) == len(nodes) and row[i] == 10 for i, row in enumerate(distances)
+        )
+        if not ok:
+            raise HarnessError(f"{where}: distances must be a {len(nodes)}x{len(nodes)} matrix with 10 on the diagonal")
+    bridges = []
+    for index, raw in enumerate(data.get("bridges") or []):
+        at = f"{where}: bridges[{index}]"
+        bridges.append(
+            Bridge(
+                id=str(_require(raw, "id", at)),
+                bus=int(_require(raw, "bus", at)),
+                node=int(_require(raw, "node", at)),
+            )
+        )
+    by_bridge = {b.id: b for b in bridges}
+    devices = []
+    for index, raw in enumerate(data.get("devices") or []):
+        at = f"{where}: devices[{index}]"
+        kind = str(_require(raw, "kind", at))
+        bridge = raw.get("bridge")
+        if bridge is not None and bridge not in by_bridge:
+            raise HarnessError(f"{at}: no bridge {bridge!r}")
+        if kind == "virtio-net":
+            # QEMU's user-mode network backend has one queue pair only.
+            queues = 1
+        elif kind == "nvme":
+            queues = int(raw.get("ioqueues", 1))
+        else:
+            raise HarnessError(f"{at}: kind {kind!r} is not one of virtio-net, nvme")
+        spec = DeviceSpec(
+            id=str(_require(raw, "id", at)),
+            kind=kind,
+            slot=int(_require(raw, "slot", at)),
+            bridge=bridge,
+            queues=queues,
+        )
+        # A pxb is a host bridge with a PCI-PCI bridge at bus_nr:00.0; the
+        # devices behind it sit on the next bus.
+        bus = by_bridge[bridge].bus + 1 if bridge else 0
+        spec.address = f"0000:{bus:02x}:{spec.slot:02x}.0"
+        spec.node = by_bridge[bridge].node if bridge else None
+        if kind == "virtio-net":
+            # One vector for the receive and one for the transmit queue, plus
+            # the configuration-change vector (the control queue has none).
+            spec.irqs = 3
+            spec.vendor, spec.device, spec.driver = "1af4", "1000", "virtio-pci"
+            spec.pci_class = "0x020000"
+        else:
+            # The admin queue's vector plus one per I/O queue, and Linux
+            # makes no more I/O queues than there are CPUs.
+            spec.irqs = 1 + min(queues, sockets * cores * threads)
+            spec.vendor, spec.device, spec.driver = "1b36", "0010", "nvme"
+            spec.pci_class = "0x010802"
+        devices.append(spec)
+    return Topology(
+        name=path.stem,
+        path=path,
+        sockets=sockets,
+        cores=cores,
+        threads=threads,
+        nodes=nodes,
+        distances=distances,
+        bridges=bridges,
+        devices=devices,
+    )
+
+
+def apply_expectation_overrides(topology: Topology, overrides: list[str]) -> None:
+    """`--expect device.net1.node=0` changes what the host *expects* without
+    changing what QEMU is told: the way to show that a check can fail."""
+    for override in overrides:
+        match = re.fullmatch(r"device\.([\w-]+)\.(node|irqs)=(-?\d+|none)", override)
+        if not match:
+            raise HarnessError(
+                f"--expect {override!r}: use device.ID.node=N|none or device.ID.irqs=N"
+            )
+        ident, field, value = match.groups()
+        device = next((d for d in topology.devices if d.id == ident), None)
+        if device is None:
+            raise HarnessError(f"--expect {override!r}: topology {topology.name} has no device {ident!r}")
+        setattr(device, field, None if value == "none" else int(value))
+
+
+def qemu_topology_args(topology: Topology, workdir: Path) -> list[str]:
+    args = [
+        "-m", f"{topology.memory_mib}M",
+        "-smp", f"{topology.cpu_count},sockets={topology.sockets},cores={topology.cores},threads={topology.threads}",
+    ]
+    for node in topology.nodes:
+        args += ["-object", f"memory-backend-ram,id=mem{node.id},size={node.memory_mib}M"]
+        cpus = ",".join(f"cpus={a}-{b}" if a != b else f"cpus={a}" for a, b in cpu_ranges(node.cpus))
+        args += ["-numa", f"node,nodeid={node.id},{cpus},memdev=mem{node.id}"]
+    if topology.distances is not None:
+        for i, row in enumerate(topology.distances):
+            for j, value in enumerate(row):
+                if i != j:
+                    args += ["-numa", f"dist,src={i},dst={j},val={value}"]
+    for bridge in topology.bridges:
+        args += ["-device", f"pxb,id={bridge.id},bus_nr={bridge.bus},numa_node={bridge.node},bus=pci.0"]
+    for device in topology.devices:
+        bus = device.bridge or "pci.0"
+        where = f"bus={bus},addr={device.slot:#x}"
+        if device.kind == "virtio-net":
+            args += [
+                "-netdev", f"user,id={device.id},restrict=on",
+                "-device", f"virtio-net-pci,netdev={device.id},{where}",
+            ]
+        else:
+            image = workdir / f"{device.id}.img"
+            with open(image, "wb") as handle:
+                handle.truncate(1024 * 1024)
+            args += [
+                "-drive", f"if=none,id={device.id},file={image},format=raw",
+                "-device", f"nvme,drive={device.id},serial={device.id},max_ioqpairs={device.queues},{where}",
+            ]
+    return args
+
+
+# ---------------------------------------------------------------------------
+# Packages: Debian's kernel and busybox-static, through apt, cached
+
+
+def _apt_candidate_kernel() -> str | None:
+    result = subprocess.run(
+        ["apt-cache", "depends", "linux-image-amd64"], capture_output=True, text=True
+    )
+    match = re.search(r"Depends: (linux-image-[\d.]+-\d+-amd64)\b", result.stdout)
+    return match.group(1) if match else None
+
+
+def _apt_download(package: str, into: Path) -> Path:
+    into.mkdir(parents=True, exist_ok=True)
+    for attempt in (1, 2):
+        result = subprocess.run(
+            ["apt-get", "download", "-q", package], cwd=into, capture_output=True, text=True
+        )
+        debs = sorted(into.glob(f"{package}_*.deb"))
+        if result.returncode == 0 and debs:
+            return debs[-1]
+        if attempt == 1:
+            log("apt-get download failed; running apt-get update once and retrying")
+            subprocess.run(["apt-get", "update", "-qq"], capture_output=True)
+    raise HarnessError(f"apt-get download {package} failed:\n{result.stderr.strip()}")
+
+
+def _module_depends(path: Path) -> list[str]:
+    """The `depends=` field of a module's .modinfo section."""
+    data = path.read_bytes()
+    match = re.search(rb"(?:^|\x00)depends=([^\x00]*)\x00", data)
+    if not match or not match.group(1):
+        return []
+    return [name.decode().replace("-", "_") for name in match.group(1).split(b",")]
+
+
+def ensure_kernel() -> tuple[Path, list[Path]]:
+    """The kernel (vmlinux) and the ordered list of .ko files to insmod, from the cache or
+    from `apt-get download` + `dpkg -x` on first use."""
+    package = _apt_candidate_kernel()
+    if package is None:
+        cached = sorted(CACHE.glob("linux-image-*/vmlinux"))
+        if not cached:
+            log("apt-cache knows no linux-image-amd64; running apt-get update once")
+            subprocess.run(["apt-get", "update", "-qq"], capture_output=True)
+            package = _apt_candidate_kernel()
+            if package is None:
+                raise HarnessError("apt-cache depends linux-image-amd64 names no kernel package")
+        else:
+            package = cached[-1].parent.name
+    kdir = CACHE / package
+    order_file = kdir / "modules.load"
+    if not (kdir / "vmlinux").exists() or not order_file.exists():
+        log(f"fetching {package} with apt-get download (cached in {kdir})")
+        with tempfile.TemporaryDirectory(prefix="mkpolicy-e2e-kernel-") as tmp:
+            deb = _apt_download(package, Path(tmp))
+            unpacked = Path(tmp) / "x"
+            subprocess.run(["dpkg-deb", "-x", str(deb), str(unpacked)], check=True)
+            vmlinuz = sorted(unpacked.glob("boot/vmlinuz-*"))
+            if not vmlinuz:
+                raise HarnessError(f"{deb.name} has no boot/vmlinuz-*")
+            modules = {
+                p.name.removesuffix(".ko").replace("-", "_"): p
+                for p in unpacked.glob("lib/modules/*/kernel/**/*.ko")
+            }
+            ordered: list[str] = []
+
+            def visit(name: str, chain: tuple[str, ...]) -> None:
+                if name in ordered:
+                    return
+                if name not in modules:
+                    raise HarnessError(f"{deb.name}: no module {name} (needed by {' -> '.join(chain)})")
+                for dep in _module_depends(modules[name]):
+                    visit(dep, chain + (name,))
+                ordered.append(name)
+
+            for name in GUEST_MODULES:
+                visit(name, ("guest",))
+            staging = Path(tmp) / "out"
+            (staging / "modules").mkdir(parents=True)
+            for config in unpacked.glob("boot/config-*"):
+                shutil.copy2(config, staging / "config")
+            for name in ordered:
+                shutil.copy2(modules[name], staging / "modules" / f"{name}.ko")
+            (staging / "vmlinux").write_bytes(extract_vmlinux(vmlinuz[0]))
+            (staging / "modules.load").write_text("\n".join(ordered) + "\n")
+            if kdir.exists():
+                shutil.rmtree(kdir)
+            kdir.parent.mkdir(parents=True, exist_ok=True)
+            shutil.move(str(staging), str(kdir))
+    names = order_file.read_text().split()
+    return kdir / "vmlinux", [kdir / "modules" / f"{n}.ko" for n in names]
+
+
+def extract_vmlinux(bzimage: Path) -> bytes:
+    """The uncompressed ELF kernel inside Debian's bzImage (an xz stream).
+    QEMU boots it directly through its PVH entry point (CONFIG_PVH=y), which
+    skips the in-guest xz decompression: about 10 s of emulated time."""
+    data = bzimage.read_bytes()
+    start = data.find(b"\xfd7zXZ\x00")
+    if start < 0:
+        raise HarnessError(f"{bzimage}: no xz stream (is the kernel still built with CONFIG_KERNEL_XZ?)")
+    try:
+        elf = lzma.LZMADecompressor(format=lzma.FORMAT_XZ).decompress(data[start:])
+    except lzma.LZMAError as error:
+        raise HarnessError(f"{bzimage}: cannot decompress its xz stream: {error}") from error
+    if not elf.startswith(b"\x7fELF"):
+        raise HarnessError(f"{bzimage}: the xz stream is not an ELF kernel")
+    return elf
+
+
+def ensure_busybox() -> Path:
+    target = CACHE / "busybox-static" / "busybox"
+    if target.exists():
+        return target
+    log(f"fetching busybox-static with apt-get download (cached in {target.parent})")
+    with tempfile.TemporaryDirectory(prefix="mkpolicy-e2e-busybox-") as tmp:
+        deb = _apt_download("busybox-static", Path(tmp))
+        subprocess.run(["dpkg-deb", "-x", str(deb), str(Path(tmp) / "x")], check=True)
+        binary = Path(tmp) / "x" / "bin" / "busybox"
+        if not binary.exists():
+            raise HarnessError(f"{deb.name} has no bin/busybox")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(binary, target)
+    return target
+
+
+# ---------------------------------------------------------------------------
+# Initramfs: a newc cpio written directly (deterministic: mtime 0, uid 0)
+
+
+class Cpio:
+    def __init__(self, path: Path):
+        self.handle = open(path, "wb")
+        self.inode = 1
+        self.seen: set[str] = set()
+
+    def _entry(self, name: str, mode: int, data: bytes = b"") -> None:
+        name = name.lstrip("/")
+        if name in self.seen:
+            return
+        self.seen.add(name)
+        encoded = name.encode() + b"\x00"
+        header = "070701" + "".join(
+            f"{value:08x}"
+            for value in (self.inode, mode, 0, 0, 1, 0, len(data), 0, 0, 0, 0, len(encoded), 0)
+        )
+        self.inode += 1
+        self.handle.write(header.encode() + encoded)
+        self.handle.write(b"\x00" * ((4 - (110 + len(encoded)) % 4) % 4))
+        self.handle.write(data)
+        self.handle.write(b"\x00" * ((4 - len(data) % 4) % 4))
+
+    def directory(self, name: str) -> None:
+        parts = name.strip("/").split("/")
+        for i in range(1, len(parts) + 1):
+            self._entry("/".join(parts[:i]), stat.S_IFDIR | 0o755)
+
+    def file(self, name: str, data: bytes, executable: bool = False) -> None:
+        self.directory(os.path.dirname(name.strip("/")))
+        self._entry(name, stat.S_IFREG | (0o755 if executable else 0o644), data)
+
+    def symlink(self, name: str, target: str) -> None:
+        self.directory(os.path.dirname(name.strip("/")))
+        self._entry(name, stat.S_IFLNK | 0o777, target.encode())
+
+    def close(self) -> None:
+        self._entry("TRAILER!!!", 0)
+        self.handle.close()
+
+
+def shared_libraries(binary: Path) -> list[tuple[str, Path]]:
+    """(path the loader looks at, real file) for each library `ldd` lists."""
+    result = subprocess.run(["ldd", str(binary)], capture_output=True, text=True)
+    if result.returncode != 0:
+        raise HarnessError(f"ldd {binary} failed: {result.stderr.strip() or result.stdout.strip()}")
+    libraries = []
+    for line in result.stdout.splitlines():
+        line = line.strip()
+        if "not found" in line:
+            raise HarnessError(f"ldd {binary}: {line}")
+        match = re.match(r"\S+ => (/\S+) \(", line) or re.match(r"(/\S+) \(", line)
+        if match:
+            libraries.append((match.group(1), Path(match.group(1)).resolve()))
+    return libraries
+
+
+def stripped_copy(path: Path) -> bytes:
+    """The file without its symbol table and debug sections (the guest never
+    reads them, and every byte of initramfs costs emulated boot time).
+    Libraries are stripped once into the cache; mkpolicy on every run."""
+    key = f"{path.stat().st_size}-{path.stat().st_mtime_ns}-{path.name}"
+    cached = CACHE / "stripped" / key
+    if cached.exists():
+        return cached.read_bytes()
+    cached.parent.mkdir(parents=True, exist_ok=True)
+    for stale in cached.parent.glob(f"*-{path.name}"):
+        stale.unlink()  # an older build of the same file
+    partial = cached.with_name(cached.name + ".partial")
+    result = subprocess.run(
+        ["strip", "--strip-unneeded", "-o", str(partial), str(path)], capture_output=True, text=True
+    )
+    if result.returncode != 0:
+        raise HarnessError(f"strip {path} failed: {result.stderr.strip()}")
+    partial.rename(cached)
+    return cached.read_bytes()
+
+
+def build_initramfs(
+    out: Path,
+    busybox: Path,
+    modules: list[Path],
+    scenario_script: str,
+    mkpolicy: Path | None,
+    files: dict[str, bytes],
+) -> None:
+    cpio = Cpio(out)
+    for directory in ("dev", "proc", "sys", "tmp", "run", "etc", "e2e/modules", "sys/fs/cgroup"):
+        cpio.directory(directory)
+    cpio.file("bin/busybox", busybox.read_bytes(), executable=True)
+    cpio.symlink("bin/sh", "busybox")
+    cpio.file("init", (GUEST / "init.sh").read_bytes(), executable=True)
+    cpio.file("e2e/lib.sh", (GUEST / "lib.sh").read_bytes())
+    cpio.file("e2e/scenario.sh", scenario_script.encode())
+    cpio.file("e2e/modules.load", "".join(f"{m.stem}\n" for m in modules).encode())
+    for module in modules:
+        cpio.file(f"e2e/modules/{module.name}", module.read_bytes())
+    if mkpolicy is not None:
+        cpio.file("usr/bin/mkpolicy", stripped_copy(mkpolicy), executable=True)
+        for loader_path, real in shared_libraries(mkpolicy):
+            cpio.file(loader_path, stripped_copy(real), executable=True)
+    for name, data in sorted(files.items()):
+        cpio.file(f"e2e/files/{name}", data)
+    cpio.close()
+
+
+# ---------------------------------------------------------------------------
+# Booting and collecting
+
+
+@dataclasses.dataclass
+class Section:
+    stdout: str
+    stderr: str
+    rc: int
+
+
+@dataclasses.dataclass
+class Boot:
+    console: str
+    results: str
+    sections: dict[str, Section]
+    finished: bool
+    seconds: float
+    timed_out: bool
+
+
+def parse_sections(results: str) -> tuple[dict[str, Section], bool]:
+    """The guest prints each command's output between markers (guest/lib.sh):
+    `@@BEGIN name`, stdout, `@@STDERR`, stderr, `@@END name rc`; `@@DONE` last."""
+    sections: dict[str, Section] = {}
+    lines = results.replace("\r", "").split("\n")
+    i = 0
+    finished = False
+    while i < len(lines):
+        line = lines[i]
+        if line == "@@DONE":
+            finished = True
+        match = re.fullmatch(r"@@BEGIN (\S+)", line)
+        if not match:
+            i += 1
+            continue
+        name = match.group(1)
+        out: list[str] = []
+        err: list[str] = []
+        target = out
+        i += 1
+        rc = None
+        while i < len(lines):
+            end = re.fullmatch(r"@@END (\S+) (\d+)", lines[i])
+            if end and end.group(1) == name:
+                rc = int(end.group(2))
+                break
+            if lines[i] == "@@STDERR" and target is out:
+                target = err
+            else:
+                target.append(lines[i])
+            i += 1
+        if rc is None:
+            break  # cut off: the guest died or timed out mid-section
+        # lib.sh adds one newline after each stream so markers start a line.
+        sections[name] = Section("\n".join(out)[:-1] if out else "", "\n".join(err)[:-1] if err else "", rc)
+        i += 1
+    return sections, finished
+
+
+def boot(
+    topology: Topology,
+    vmlinuz: Path,
+    initramfs: Path,
+    workdir: Path,
+    cmdline: str,
+    timeout: float,
+    label: str,
+) -> Boot:
+    console = workdir / f"{label}.console.log"
+    results = workdir / f"{label}.results.log"
+    for path in (console, results):
+        path.unlink(missing_ok=True)
+    command = [
+        "qemu-system-x86_64",
+        "-accel", os.environ.get("MKPOLICY_E2E_ACCEL", "tcg"),
+        "-cpu", "qemu64,vendor=GenuineIntel",
+        "-nodefaults", "-no-user-config",
+        "-display", "none",
+        "-no-reboot",
+        "-kernel", str(vmlinuz),
+        "-initrd", str(initramfs),
+        "-append", f"{BASE_CMDLINE} {cmdline}".strip(),
+        "-serial", f"file:{console}",
+        "-serial", f"file:{results}",
+    ] + qemu_topology_args(topology, workdir)
+    (workdir / f"{label}.qemu-command").write_text(shlex.join(command) + "\n")
+    start = time.monotonic()
+    process = subprocess.Popen(
+        command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    timed_out = False
+    try:
+        qemu_output, _ = process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        timed_out = True
+        os.killpg(process.pid, signal.SIGKILL)
+        qemu_output, _ = process.communicate()
+    seconds = time.monotonic() - start
+    console_text = console.read_text(errors="replace") if console.exists() else ""
+    results_text = results.read_text(errors="replace") if results.exists() else ""
+    if process.returncode not in (0, -signal.SIGKILL) and not timed_out:
+        raise HarnessError(
+            f"QEMU exited with status {process.returncode}:\n{qemu_output.decode(errors='replace')}"
+            f"\ncommand: {' '.join(command)}"
+        )
+    sections, finished = parse_sections(results_text)
+    return Boot(console_text, results_text, sections, finished, seconds, timed_out)
+
+
+# ---------------------------------------------------------------------------
+# Scenarios
+
+
+class Failures:
+    """Collects check failures; each says what was expected and what the
+    guest reported, so that a failing run explains itself."""
+
+    def __init__(self) -> None:
+        self.messages: list[str] = []
+        self.checks = 0
+        # Which view a check is about (`sysfs`, `discover`, ...): prefixes messages.
+        self.scope = ""
+
+    def expect(self, condition: bool, message: str) -> bool:
+        self.checks += 1
+        if not condition:
+            self.messages.append(f"{self.scope}: {message}" if self.scope else message)
+        return condition
+
+    def equal(self, what: str, expected: object, actual: object) -> bool:
+        return self.expect(expected == actual, f"{what}: expected {expected!r}, guest reports {actual!r}")
+
+
+class Context:
+    """What a scenario's steps get: the topology, the boots so far, and a way
+    to boot again (the boot-parameter scenario boots twice)."""
+
+    def __init__(self, scenario: "Scenario", topology: Topology, runner: "Runner"):
+        self.scenario = scenario
+        self.topology = topology
+        self.runner = runner
+        self.boots: list[Boot] = []
+        self.failures = Failures()
+
+    def boot(self, script: str, cmdline: str = "", files: dict[str, bytes] | None = None) -> Boot:
+        result = self.runner.boot(self, script, cmdline, files or {})
+        self.boots.append(result)
+        return result
+
+    def section(self, result: Boot, name: str) -> Section:
+        if name not in result.sections:
+            raise ScenarioFailed(f"the guest never reported section '{name}'")
+        return result.sections[name]
+
+
+class ScenarioFailed(Exception):
+    pass
+
+
+@dataclasses.dataclass
+class Scenario:
+    name: str
+    topology: str
+    summary: str
+    run: Callable[[Context], None]
+    needs_mkpolicy: bool = False
+    timeout: float = 90.0
+
+
+def guest_script(name: str) -> str:
+    return (GUEST / f"{name}.sh").read_text()
+
+
+def parse_sysfs_dump(text: str) -> dict[str, dict[str, str]]:
+    """guest/sysfs.sh prints `KIND ID key=value ...` lines."""
+    table: dict[str, dict[str, str]] = {}
+    for line in text.splitlines():
+        fields = line.split(" ")
+        if len(fields) < 2:
+            continue
+        entry = table.setdefault(f"{fields[0]} {fields[1]}", {})
+        for field in fields[2:]:
+            key, _, value = field.partition("=")
+            entry[key] = value
+    return table
+
+
+def check_sysfs_view(context: Context, dump: dict[str, dict[str, str]]) -> None:
+    """The guest kernel's own view against the topology data."""
+    topology = context.topology
+    f = context.failures
+    machine = dump.get("machine -", {})
+    f.equal("online NUMA nodes", format_cpulist([n.id for n in topology.nodes]), machine.get("nodes"))
+    f.equal("online CPUs", format_cpulist(list(range(topology.cpu_count))), machine.get("cpus"))
+    matrix = topology.distance_matrix()
+    for node in topology.nodes:
+        entry = dump.get(f"node {node.id}")
+        if not f.expect(entry is not None, f"node {node.id}: missing from the guest's sysfs"):
+            continue
+        f.equal(f"node {node.id} cpulist", format_cpulist(node.cpus), entry.get("cpus"))
+        f.equal(f"node {node.id} distance", ",".join(map(str, matrix[node.id])), entry.get("distance"))
+        total_kib = int(entry.get("memtotal_kb", "0"))
+        # Firmware and the kernel keep some of each node: accept 60-100%.
+        f.expect(
+            node.memory_mib * 1024 * 0.6 <= total_kib <= node.memory_mib * 1024,
+            f"node {node.id} MemTotal: expected at most {node.memory_mib} MiB and at least 60% of it, "
+            f"guest reports {total_kib} kB",
+        )
+    for place in topology.places():
+        entry = dump.get(f"cpu {place.cpu}")
+        if not f.expect(entry is not None, f"cpu {place.cpu}: missing from the guest's sysfs"):
+            continue
+        f.equal(f"cpu {place.cpu} thread_siblings_list", format_cpulist(topology.siblings(place.cpu)), entry.get("siblings"))
+        f.equal(f"cpu {place.cpu} physical_package_id", str(place.socket), entry.get("package"))
+        f.equal(f"cpu {place.cpu} core_id", str(place.core), entry.get("core"))
+        f.equal(f"cpu {place.cpu} APIC id", str(place.apic_id), entry.get("apicid"))
+        f.equal(f"cpu {place.cpu} NUMA node", str(topology.node_of_cpu(place.cpu)), entry.get("node"))
+    check_devices(
+        context,
+        {key.split(" ", 1)[1]: value for key, value in dump.items() if key.startswith("pci ")},
+        source="sysfs",
+    )
+
+
+def check_devices(context: Context, guest: dict[str, dict[str, str]], source: str) -> None:
+    """Every device QEMU was given, at its address, with its node, driver and
+    vector count; and no network or NVMe device QEMU was not given."""
+    f = context.failures
+    expected_addresses = {d.address for d in context.topology.devices}
+    for device in context.topology.devices:
+        label = f"device {device.address} ({device.id}, {device.kind})"
+        entry = guest.get(device.address)
+        if not f.expect(entry is not None, f"{label}: not in the guest's {source} (guest has {sorted(guest)})"):
+            continue
+        f.equal(f"{label} vendor:device", f"{device.vendor}:{device.device}", f"{entry.get('vendor')}:{entry.get('device')}")
+        f.equal(f"{label} NUMA node", "none" if device.node is None else str(device.node), entry.get("node"))
+        f.equal(f"{label} driver", device.driver, entry.get("driver"))
+        f.equal(f"{label} MSI/MSI-X vectors", str(device.irqs), entry.get("irqs"))
+    for address, entry in sorted(guest.items()):
+        if entry.get("class", "").startswith(("0x0200", "0x0108")) and address not in expected_addresses:
+            f.expect(False, f"device {address}: class {entry.get('class')} in the guest but not in the topology")
+
+
+def run_discovery(context: Context) -> None:
+    """One boot: the guest kernel's own sysfs view, then `mkpolicy discover`,
+    each checked against the topology data."""
+    result = context.boot(guest_script("sysfs") + guest_script("discovery"))
+    section = context.section(result, "sysfs")
+    if section.rc != 0:
+        raise ScenarioFailed(f"guest/sysfs.sh exited {section.rc}: {section.stderr}")
+    context.failures.scope = "sysfs"
+    check_sysfs_view(context, parse_sysfs_dump(section.stdout))
+    version = context.section(result, "version")
+    context.failures.scope = "mkpolicy"
+    context.failures.equal("`mkpolicy --version` exit status in the guest", 0, version.rc)
+
+
+SCENARIOS: list[Scenario] = [
+    Scenario(
+        "discovery-2s2c2t-2n", "2s2c2t-2n",
+        "2 sockets x 2 cores x 2 threads, 2 nodes: CPUs per node, SMT siblings, APIC ids",
+        run_discovery, needs_mkpolicy=True,
+    ),
+    Scenario(
+        "discovery-1s4n-distances", "1s4n-distances",
+        "1 socket split into 4 nodes with a non-default distance matrix",
+        run_discovery, needs_mkpolicy=True,
+    ),
+    Scenario(
+        "discovery-pxb-devices", "pxb-devices",
+        "virtio-net and NVMe behind an expander bridge on node 1: nodes and IRQ vectors",
+        run_discovery, needs_mkpolicy=True,
+    ),
+]
+
+
+# ---------------------------------------------------------------------------
+# Running
+
+
+class Runner:
+    def __init__(self, mkpolicy: Path | None, timeout: float | None, keep: bool):
+        self.mkpolicy = mkpolicy
+        self.timeout = timeout
+        self.keep = keep
+        self.vmlinuz, self.modules = ensure_kernel()
+        self.busybox = ensure_busybox()
+
+    def boot(self, context: Context, script: str, cmdline: str, files: dict[str, bytes]) -> Boot:
+        workdir = context.workdir  # type: ignore[attr-defined]
+        label = f"boot{len(context.boots) + 1}"
+        initramfs = workdir / f"{label}.initramfs.cpio"
+        binary = None
+        if context.scenario.needs_mkpolicy:
+            binary = self.mkpolicy
+            if binary is None or not binary.exists():
+                raise HarnessError(
+                    f"scenario {context.scenario.name} runs mkpolicy in the guest, but {binary} does not exist: "
+                    "run `swift build --product mkpolicy` (or pass --mkpolicy PATH)"
+                )
+        build_initramfs(initramfs, self.busybox, self.modules, script, binary, files)
+        timeout = self.timeout or context.scenario.timeout
+        result = boot(context.topology, self.vmlinuz, initramfs, workdir, cmdline, timeout, label)
+        if result.timed_out and "@@INIT" not in result.results:
+            # Seen rarely under heavy host load: an emulated 8-CPU guest that
+            # stalls in early boot, before /init. The scenario never ran, so
+            # one more boot is not a second chance for a failing check.
+            log(f"{context.scenario.name}: {label} stalled before /init ran; booting once more")
+            stalled = workdir / f"{label}.console.log"
+            if stalled.exists():
+                stalled.rename(workdir / f"{label}.stalled-console.log")
+            result = boot(context.topology, self.vmlinuz, initramfs, workdir, cmdline, timeout, label)
+        if not self.keep:
+            initramfs.unlink(missing_ok=True)
+        if result.timed_out:
+            raise ScenarioFailed(f"{label}: QEMU killed after {timeout:.0f} s (the guest never powered off)")
+        if not result.finished:
+            raise ScenarioFailed(f"{label}: the guest stopped before the scenario finished (no @@DONE)")
+        log(f"{context.scenario.name}: {label} took {result.seconds:.1f} s")
+        return result
+
+    def run(self, scenario: Scenario, overrides: list[str]) -> bool:
+        topology = load_topology(scenario.topology)
+        apply_expectation_overrides(topology, overrides)
+        context = Context(scenario, topology, self)
+        workdir = CACHE / "runs" / scenario.name
+        if workdir.exists():
+            shutil.rmtree(workdir)
+        workdir.mkdir(parents=True)
+        context.workdir = workdir  # type: ignore[attr-defined]
+        start = time.monotonic()
+        error: str | None = None
+        try:
+            scenario.run(context)
+        except ScenarioFailed as failure:
+            error = str(failure)
+        elapsed = time.monotonic() - start
+        failures = context.failures
+        if error is None and not failures.messages:
+            print(f"PASS {scenario.name}: {failures.checks} checks, {len(context.boots)} boot(s), {elapsed:.1f} s")
+            return True
+        print(f"FAIL {scenario.name} (topology {topology.path.relative_to(ROOT)}):")
+        if error:
+            print(f"  {error}")
+        for message in failures.messages:
+            print(f"  {message}")
+        for index, logs in enumerate(sorted(workdir.glob("boot*.console.log")), 1):
+            print(f"--- guest console, {logs.name} (kept in {logs}) ---")
+            print(logs.read_text(errors="replace").replace("\r", "").rstrip())
+            results = logs.with_name(logs.name.replace("console", "results"))
+            if results.exists():
+                print(f"--- scenario output, {results.name} ---")
+                print(results.read_text(errors="replace").replace("\r", "").rstrip())
+        print(f"--- end of FAIL {scenario.name} ---")
+        return False
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("list", help="list the scenarios")
+    sub.add_parser("fetch", help="fetch the kernel and busybox into the cache")
+    args_parser = sub.add_parser("qemu-args", help="print the QEMU topology arguments")
+    args_parser.add_argument("topology")
+    run_parser = sub.add_parser("run", help="run scenarios")
+    run_parser.add_argument("scenarios", nargs="*", help="names (default: all)")
+    run_parser.add_argument("--expect", action="append", default=[], metavar="K=V",
+                            help="override an expectation without changing QEMU (device.ID.node=N)")
+    run_parser.add_argument("--mkpolicy", type=Path, default=ROOT / ".build" / "debug" / "mkpolicy")
+    run_parser.add_argument("--timeout", type=float, help="seconds per boot before QEMU is killed")
+    run_parser.add_argument("--keep", action="store_true", help="keep the initramfs under .cache/e2e/runs")
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "list":
+            for scenario in SCENARIOS:
+                print(f"{scenario.name:28} {scenario.summary}")
+            return 0
+        if args.command == "fetch":
+            vmlinuz, modules = ensure_kernel()
+            print(vmlinuz)
+            print(ensure_busybox())
+            return 0
+        if args.command == "qemu-args":
+            with tempfile.TemporaryDirectory() as tmp:
+                print(" ".join(qemu_topology_args(load_topology(args.topology), Path(tmp))))
+            return 0
+        by_name = {s.name: s for s in SCENARIOS}
+        names = args.scenarios or [s.name for s in SCENARIOS]
+        unknown = [n for n in names if n not in by_name]
+        if unknown:
+            print(f"e2e: unknown scenario(s) {unknown}; known: {sorted(by_name)}", file=sys.stderr)
+            return 64
+        runner = Runner(args.mkpolicy, args.timeout, args.keep)
+        passed = [runner.run(by_name[name], args.expect) for name in names]
+        print(f"{sum(passed)} passed, {len(passed) - sum(passed)} failed")
+        return 0 if all(passed) else 1
+    except HarnessError as error:
+        print(f"e2e: error: {error}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
