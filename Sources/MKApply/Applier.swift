@@ -78,8 +78,27 @@ public final class Applier {
     let steps = try checkedSteps(plan)
     let applied: AppliedRecord?
     do { applied = try store.loadApplied() } catch { throw .unreadableState(error) }
-    let pending = steps.filter { !inEffect($0, applied: applied) }
+    // When the final state of every path already holds, the intermediate
+    // steps (a parent widened, then narrowed) are moot: nothing to do.
+    let final = Verifier.finalState(steps) + steps.filter { $0.kind == .command }
+    if final.allSatisfy({ inEffect($0, applied: applied) }) { return ([], steps.count) }
+    let pending = steps.indices.filter {
+      !inEffect(steps[$0], applied: applied) && !Self.isMoot(steps, $0, host)
+    }.map { steps[$0] }
     return (pending, steps.count - pending.count)
+  }
+
+  /// A step inside a directory that a later step removes, once that
+  /// directory is gone: nothing left to do for it (its file cannot be read).
+  static func isMoot(_ steps: [ApplyStep], _ index: Int, _ host: any HostIO) -> Bool {
+    let step = steps[index]
+    guard step.kind != .command, step.kind != .file else { return false }
+    for later in steps[(index + 1)...] where later.kind == .rmdir {
+      let removesIt =
+        step.path.hasPrefix(later.path + "/") || (step.path == later.path && step.kind == .mkdir)
+      if removesIt && host.kind(later.path) == .missing { return true }
+    }
+    return false
   }
 
   func checkedSteps(_ plan: Plan) throws(ApplyRefusal) -> [ApplyStep] {
@@ -278,7 +297,7 @@ public final class Applier {
       while index < journal.entries.count {
         let entry = journal.entries[index]
         let step = entry.step
-        if entry.status == .done {
+        if entry.status == .done || entry.status == .unchanged {
           index += 1
           continue
         }
@@ -292,7 +311,7 @@ public final class Applier {
             try save(journal)
           } else if applied?.commands[step.path] == step.argv {
             report.unchanged += 1
-            journal.entries[index].status = .done
+            journal.entries[index].status = .unchanged
           } else {
             journal.entries[index].status = .started
             try save(journal)
@@ -308,9 +327,11 @@ public final class Applier {
             report.changes.append(step.summary)
             try save(journal)
           }
-        } else if ReadBack.difference(step, on: host) == nil {
+        } else if ReadBack.difference(step, on: host) == nil
+          || Self.isMoot(journal.entries.map(\.step), index, host)
+        {
           report.unchanged += 1
-          journal.entries[index].status = .done
+          journal.entries[index].status = .unchanged
         } else {
           try perform(step)
           if let difference = ReadBack.difference(step, on: host) {
@@ -495,7 +516,10 @@ public final class Applier {
     var written = value
     if ReadBack.name(path) == "cgroup.subtree_control" {
       let want = Set(value.split(separator: " ").map(String.init))
-      let have = Set((ReadBack.read(path, host) ?? "").split(separator: " ").map(String.init))
+      let have = Set(
+        (ReadBack.read(path, host) ?? "").split(separator: " ").map {
+          String($0.hasPrefix("+") ? $0.dropFirst() : $0)
+        })
       written =
         (want.subtracting(have).sorted().map { "+" + $0 }
         + have.subtracting(want).sorted().map { "-" + $0 })
@@ -511,7 +535,7 @@ public final class Applier {
     } else if ReadBack.name(path) == "cpuset.cpus.partition" {
       restored = back.split(separator: " ").first.map(String.init) == value
     } else if ReadBack.name(path) == "cgroup.subtree_control" {
-      restored = Set(back.split(separator: " ")) == Set(value.split(separator: " "))
+      restored = ReadBack.writeDifference(path, value, host) == nil
     } else if let a = try? CPUSet(cpulist: back, allowEmpty: true),
       let b = try? CPUSet(cpulist: value, allowEmpty: true),
       ReadBack.name(path).hasPrefix("cpuset.")

@@ -30,6 +30,8 @@ public struct JournalEntry: Sendable, Hashable, Codable {
     /// A command about to be started: its evidence file decides after a crash.
     case started
     case done
+    /// Already in effect when apply reached it: nothing to undo.
+    case unchanged
     /// A command that ran and exited non-zero: not in effect, not undone.
     case failed
     /// Put back to its prior value by a rollback.

@@ -98,7 +98,12 @@ public enum ReadBack {
       }
       return mode == wanted ? nil : mismatch
     case "cgroup.subtree_control":
-      let enabled = Set(have.split(separator: " ").map(String.init))
+      // The kernel lists enabled controllers; a plain file under --root holds
+      // what was written (`+cpuset +cpu`): both read as the same set.
+      let enabled = Set(
+        have.split(separator: " ").filter { !$0.hasPrefix("-") }.map {
+          String($0.hasPrefix("+") ? $0.dropFirst() : $0)
+        })
       let tokens = wanted.split(separator: " ").map(String.init)
       if !tokens.contains(where: { $0.hasPrefix("+") || $0.hasPrefix("-") }) {
         // A plain list (a recorded prior value): the enabled set must equal it.
