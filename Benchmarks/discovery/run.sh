@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Discovery benchmark: release build of mkpolicy, then `mkpolicy discover`
+# against hwloc's `lstopo --of xml` on this machine, back to back.
+#   Benchmarks/discovery/run.sh [RUNS]
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+scripts/ensure-deps.sh test
+swift build -c release --product mkpolicy >&2
+.venv/bin/python Benchmarks/discovery/bench.py .build/release/mkpolicy "${1:-50}"
