@@ -67,7 +67,8 @@ struct E2ETests {
     #expect(
       lines[start..<end].joined(separator: "\n") == """
         FAIL discovery-pxb-devices (topology Tests/e2e/topologies/pxb-devices.yaml):
-          sysfs: device 0000:41:01.0 (net1, virtio-net) NUMA node: expected '0', guest reports '1'
+          sysfs: device 0000:41:01.0 (net1, virtio-net) NUMA node: expected '0', the guest's sysfs says '1'
+          discover: device 0000:41:01.0 (net1, virtio-net) NUMA node: expected '0', mkpolicy discover in the guest reports '1'
         """)
     #expect(result.stdout.contains("Linux version 6.1"))
     #expect(result.stdout.contains("\n0 passed, 1 failed\n"))

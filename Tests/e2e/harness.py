@@ -625,6 +625,7 @@ class Boot:
     finished: bool
     seconds: float
     timed_out: bool
+    cmdline: str = ""
 
 
 def parse_sections(results: str) -> tuple[dict[str, Section], bool]:
@@ -660,8 +661,9 @@ def parse_sections(results: str) -> tuple[dict[str, Section], bool]:
             i += 1
         if rc is None:
             break  # cut off: the guest died or timed out mid-section
-        # lib.sh adds one newline after each stream so markers start a line.
-        sections[name] = Section("\n".join(out)[:-1] if out else "", "\n".join(err)[:-1] if err else "", rc)
+        # lib.sh adds one newline after each stream so that the markers start
+        # a line; joining the lines in between gives back the stream exactly.
+        sections[name] = Section("\n".join(out), "\n".join(err), rc)
         i += 1
     return sections, finished
 
@@ -714,7 +716,7 @@ def boot(
             f"\ncommand: {' '.join(command)}"
         )
     sections, finished = parse_sections(results_text)
-    return Boot(console_text, results_text, sections, finished, seconds, timed_out)
+    return Boot(console_text, results_text, sections, finished, seconds, timed_out, f"{BASE_CMDLINE} {cmdline}".strip())
 
 
 # ---------------------------------------------------------------------------
@@ -728,8 +730,14 @@ class Failures:
     def __init__(self) -> None:
         self.messages: list[str] = []
         self.checks = 0
-        # Which view a check is about (`sysfs`, `discover`, ...): prefixes messages.
+        # Which view a check is about (`sysfs`, `discover`, ...): prefixes
+        # messages; `reporter` names who said the actual value.
         self.scope = ""
+        self.reporter = "guest reports"
+
+    def about(self, scope: str, reporter: str) -> None:
+        self.scope = scope
+        self.reporter = reporter
 
     def expect(self, condition: bool, message: str) -> bool:
         self.checks += 1
@@ -738,7 +746,7 @@ class Failures:
         return condition
 
     def equal(self, what: str, expected: object, actual: object) -> bool:
-        return self.expect(expected == actual, f"{what}: expected {expected!r}, guest reports {actual!r}")
+        return self.expect(expected == actual, f"{what}: expected {expected!r}, {self.reporter} {actual!r}")
 
 
 class Context:
@@ -858,11 +866,138 @@ def run_discovery(context: Context) -> None:
     section = context.section(result, "sysfs")
     if section.rc != 0:
         raise ScenarioFailed(f"guest/sysfs.sh exited {section.rc}: {section.stderr}")
-    context.failures.scope = "sysfs"
+    context.failures.about("sysfs", "the guest's sysfs says")
     check_sysfs_view(context, parse_sysfs_dump(section.stdout))
-    version = context.section(result, "version")
-    context.failures.scope = "mkpolicy"
-    context.failures.equal("`mkpolicy --version` exit status in the guest", 0, version.rc)
+    discover = context.section(result, "discover")
+    context.failures.about("discover", "mkpolicy discover in the guest reports")
+    if discover.rc != 0:
+        raise ScenarioFailed(f"`mkpolicy discover --format json` exited {discover.rc} in the guest:\n{discover.stderr}")
+    try:
+        snapshot = json.loads(discover.stdout)
+    except json.JSONDecodeError as error:
+        raise ScenarioFailed(f"`mkpolicy discover --format json` printed no JSON ({error}):\n{discover.stdout[:2000]}")
+    check_discover(context, snapshot, result)
+    check_snapshot_round_trip(context, discover.stdout)
+
+
+def parse_kib(text: str) -> int:
+    match = re.fullmatch(r"(\d+)(KiB|MiB|GiB|B)", str(text))
+    if not match:
+        return -1
+    scale = {"B": 1 / 1024, "KiB": 1, "MiB": 1024, "GiB": 1024 * 1024}[match.group(2)]
+    return int(int(match.group(1)) * scale)
+
+
+def check_discover(context: Context, snapshot: dict, result: Boot) -> None:
+    """`mkpolicy discover` inside the guest against the topology data: the
+    package/node/core/thread tree, APIC ids, distances, memory, devices with
+    node, driver, children and IRQ vectors, and the kernel facts."""
+    topology = context.topology
+    f = context.failures
+    places = {p.cpu: p for p in topology.places()}
+    packages = snapshot.get("packages", [])
+    f.equal("package ids", list(range(topology.sockets)), [p.get("id") for p in packages])
+    nodes: dict[int, dict] = {}
+    for package in packages:
+        package_cpus = []
+        for die in package.get("dies", []):
+            for node in die.get("nodes", []):
+                nodes[node.get("id")] = node
+                for cache in node.get("caches", []):
+                    for core in cache.get("cores", []):
+                        threads = [t.get("cpu") for t in core.get("threads", [])]
+                        package_cpus += threads
+                        if threads:
+                            f.equal(f"SMT siblings of core {core.get('id')} (CPU {threads[0]})",
+                                    topology.siblings(threads[0]), sorted(threads))
+                        for thread in core.get("threads", []):
+                            cpu = thread.get("cpu")
+                            if f.expect(cpu in places, f"CPU {cpu} reported but QEMU has CPUs 0-{topology.cpu_count - 1}"):
+                                f.equal(f"CPU {cpu} physicalId (APIC id)", places[cpu].apic_id, thread.get("physicalId"))
+                                f.expect(thread.get("online", True) is True, f"CPU {cpu} reported offline")
+        expected = [c for c, p in places.items() if p.socket == package.get("id")]
+        f.equal(f"CPUs of package {package.get('id')}", format_cpulist(expected), format_cpulist(package_cpus))
+    f.equal("NUMA node ids", [n.id for n in topology.nodes], sorted(nodes))
+    matrix = topology.distance_matrix()
+    for spec in topology.nodes:
+        node = nodes.get(spec.id)
+        if node is None:
+            continue
+        cpus = [t["cpu"] for c in node.get("caches", []) for core in c.get("cores", []) for t in core.get("threads", [])]
+        f.equal(f"node {spec.id} CPUs", format_cpulist(spec.cpus), format_cpulist(cpus))
+        f.equal(f"node {spec.id} distances", matrix[spec.id], node.get("distances"))
+        total = parse_kib(node.get("memory", {}).get("total"))
+        f.expect(
+            spec.memory_mib * 1024 * 0.6 <= total <= spec.memory_mib * 1024,
+            f"node {spec.id} memory total: expected at most {spec.memory_mib} MiB and at least 60% of it, "
+            f"discover reports {node.get('memory', {}).get('total')!r}",
+        )
+    devices = {d.get("pciAddress"): d for d in snapshot.get("devices", [])}
+    guest: dict[str, dict[str, str]] = {}
+    for address, device in devices.items():
+        node = device.get("numaNode")
+        guest[address] = {
+            "vendor": device.get("vendor"), "device": device.get("device"),
+            "node": "none" if node is None else str(node), "driver": device.get("driver"),
+            "irqs": str(len(device.get("irqs", []))),
+            "class": f"0x{int(device.get('classCode', '0x0'), 16):06x}",
+        }
+    check_devices(context, guest, source="discover snapshot")
+    for spec in topology.devices:
+        device = devices.get(spec.address)
+        if device is None:
+            continue
+        label = f"device {spec.address} ({spec.id})"
+        f.equal(f"{label} class", "net" if spec.kind == "virtio-net" else "nvme", device.get("class"))
+        irqs = device.get("irqs", [])
+        children = device.get("children", [])
+        if spec.kind == "virtio-net":
+            f.equal(f"{label} children", ["net"], [c.get("kind") for c in children])
+            # virtio-net vectors are not kernel-managed: all can move.
+            f.equal(f"{label} movable vectors", [True] * spec.irqs, [i.get("movable") for i in irqs])
+        else:
+            f.expect(
+                any(c.get("kind") == "block" and re.fullmatch(r"nvme\d+n1", c.get("name", "")) for c in children),
+                f"{label}: no nvmeXn1 block child in {children}",
+            )
+            # The admin queue's vector moves; the I/O queues' are managed.
+            names = [i.get("name") for i in irqs]
+            f.expect(all(re.fullmatch(r"nvme\d+q\d+", n or "") for n in names), f"{label}: vector names {names}")
+            f.equal(f"{label} movable vectors (admin, then I/O queues)",
+                    [True] + [False] * (spec.irqs - 1), [i.get("movable") for i in irqs])
+    kernel = snapshot.get("kernel", {})
+    f.equal("kernel release", context.runner.kernel_release, kernel.get("release"))
+    f.equal("kernel command line", result.cmdline, kernel.get("commandLine"))
+    cgroup = kernel.get("cgroup", {})
+    f.equal("cgroup mode", "v2", cgroup.get("mode"))
+    f.expect("cpuset" in cgroup.get("controllers", []), f"cgroup controllers {cgroup.get('controllers')} lack cpuset")
+    f.equal("cpuset partitions available (5.11+)", True, cgroup.get("cpusetPartitions"))
+    f.equal("cpuset.cpus.exclusive available (6.7+ only)", False, cgroup.get("cpusetExclusive"))
+
+
+def check_snapshot_round_trip(context: Context, text: str) -> None:
+    """The guest's snapshot, read back strictly on the host by `mkpolicy
+    topology show`, prints byte-identical."""
+    path = context.workdir / "discovered.json"  # type: ignore[attr-defined]
+    path.write_text(text)
+    shown = subprocess.run(
+        [str(context.runner.mkpolicy), "topology", "show", str(path), "--format", "json"],
+        capture_output=True, text=True,
+    )
+    context.failures.about("snapshot", "the host reads")
+    if context.failures.equal("`mkpolicy topology show` of the guest's snapshot: exit status", 0, shown.returncode):
+        context.failures.expect(
+            shown.stdout == text,
+            "the guest's snapshot does not round-trip: `mkpolicy topology show --format json` printed\n"
+            + "".join(difflib_unified(text, shown.stdout)),
+        )
+
+
+def difflib_unified(expected: str, actual: str) -> list[str]:
+    import difflib
+
+    return list(difflib.unified_diff(
+        expected.splitlines(True), actual.splitlines(True), "guest", "host", n=2))
 
 
 SCENARIOS: list[Scenario] = [
@@ -894,6 +1029,8 @@ class Runner:
         self.timeout = timeout
         self.keep = keep
         self.vmlinuz, self.modules = ensure_kernel()
+        # linux-image-6.1.0-56-amd64 -> 6.1.0-56-amd64, what uname -r says.
+        self.kernel_release = self.vmlinuz.parent.name.removeprefix("linux-image-")
         self.busybox = ensure_busybox()
 
     def boot(self, context: Context, script: str, cmdline: str, files: dict[str, bytes]) -> Boot:

@@ -1,2 +1,2 @@
-# mkpolicy's own view of the guest, in both snapshot formats.
-section version mkpolicy --version
+# mkpolicy's own view of the guest (the host checks it against the topology).
+section discover mkpolicy discover --format json
