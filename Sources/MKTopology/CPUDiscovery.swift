@@ -59,20 +59,6 @@ struct CPUFacts {
           cpu: cpu, package: package, die: die, siblings: siblings, llc: llc,
           physicalId: physicalIds[cpu], online: online.contains(cpu), type: type))
     }
-    if !facts.unplaced.isEmpty {
-      let list = facts.unplaced.cpulist
-      let one = facts.unplaced.count == 1
-      diagnostics.append(
-        .warning(
-          "E321",
-          (one ? "CPU \(list) is" : "CPUs \(list) are")
-            + " offline: the kernel does not show \(one ? "its" : "their") package, core or "
-            + "cache, so \(one ? "it is" : "they are") left out of the snapshot",
-          help: [
-            "bring them online (echo 1 > /sys/devices/system/cpu/cpuN/online) and discover again "
-              + "if they are to be placed"
-          ]))
-    }
     if !missingCaches.isEmpty {
       diagnostics.append(
         .warning(

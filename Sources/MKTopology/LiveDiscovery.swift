@@ -100,65 +100,23 @@ public struct LiveDiscovery: Sendable {
   static func assemble(
     _ cpus: CPUFacts, _ numa: NUMAFacts, diagnostics: inout [Diagnostic]
   ) -> [CPUPackage] {
-    let byCPU = Dictionary(uniqueKeysWithValues: cpus.threads.map { ($0.cpu, $0) })
+    var threads = cpus.threads
     var nodeOf: [Int: Int] = [:]
+    let known = Set(threads.map(\.cpu))
     for node in numa.nodes {
-      for cpu in node.cpus where byCPU[cpu] != nil && nodeOf[cpu] == nil { nodeOf[cpu] = node.id }
+      for cpu in node.cpus where known.contains(cpu) && nodeOf[cpu] == nil { nodeOf[cpu] = node.id }
     }
-    // CPUs in no node (offline ones on most kernels) go with their online siblings.
+    // CPUs in no node's list go with their siblings, else the lowest node.
     let lowestNode = numa.nodes.first?.id ?? 0
-    for thread in cpus.threads where nodeOf[thread.cpu] == nil {
-      nodeOf[thread.cpu] =
-        thread.siblings.lazy.compactMap { nodeOf[$0] }.first ?? lowestNode
+    for thread in threads where nodeOf[thread.cpu] == nil {
+      nodeOf[thread.cpu] = thread.siblings.lazy.compactMap { nodeOf[$0] }.first ?? lowestNode
     }
-
-    // Cores: one per sibling set, split by node (never across one).
-    var coreCPUs: [[Int]] = []
-    var seen: Set<Int> = []
-    for thread in cpus.threads where !seen.contains(thread.cpu) {
-      let members = thread.siblings.filter {
-        byCPU[$0] != nil && nodeOf[$0] == nodeOf[thread.cpu] && !seen.contains($0)
-      }
-      let core = members.isEmpty ? [thread.cpu] : Array(members)
-      seen.formUnion(core)
-      coreCPUs.append(core)
-    }
-    coreCPUs.sort { $0[0] < $1[0] }
-
-    // LLC domains: cores sharing a cache within one node; without cache
-    // data, the package's part of the node.
-    struct DomainKey: Hashable {
-      var node: Int
-      var level: Int
-      var shared: CPUSet
-      var package: Int
-    }
-    var domainCores: [DomainKey: [[Int]]] = [:]
-    var domainSize: [DomainKey: UInt64] = [:]
-    for core in coreCPUs {
-      let first = byCPU[core[0]]!
-      let node = nodeOf[core[0]] ?? lowestNode
-      let key: DomainKey
-      if let llc = core.lazy.compactMap({ byCPU[$0]?.llc }).first {
-        key = DomainKey(node: node, level: llc.level, shared: llc.shared, package: first.package)
-        domainSize[key] = llc.sizeBytes
-      } else {
-        key = DomainKey(node: node, level: 0, shared: [], package: first.package)
-        domainSize[key] = 0
-      }
-      domainCores[key, default: []].append(core)
-    }
-    let orderedDomains = domainCores.keys.sorted {
-      domainCores[$0]![0][0] < domainCores[$1]![0][0]
-    }
-    var coreIds: [Int: Int] = [:]
-    for (rank, core) in coreCPUs.enumerated() { coreIds[core[0]] = rank }
 
     // Each node goes in the package and die of its first CPU; memory-only
     // nodes go with the nearest node that has CPUs.
     var nodePlace: [Int: (package: Int, die: Int)] = [:]
     for node in numa.nodes {
-      let withThreads = cpus.threads.filter { nodeOf[$0.cpu] == node.id }
+      let withThreads = threads.filter { nodeOf[$0.cpu] == node.id }
       if let first = withThreads.first {
         nodePlace[node.id] = (first.package, first.die)
         let packages = Set(withThreads.map(\.package))
@@ -179,17 +137,115 @@ public struct LiveDiscovery: Sendable {
         let b = node.distances.indices.contains($1.id) ? node.distances[$1.id] : Int.max
         return (a, $0.id) < (b, $1.id)
       }
-      nodePlace[node.id] =
-        nearest.flatMap { nodePlace[$0.id] } ?? (cpus.threads.first?.package ?? 0, 0)
+      nodePlace[node.id] = nearest.flatMap { nodePlace[$0.id] } ?? (threads.first?.package ?? 0, 0)
     }
+
+    // Offline CPUs: the kernel hides their package, core and cache, but
+    // keeps the nodeN/cpuM link. Those with a known node are listed there as
+    // a core of their own, offline (a multikernel host's pool CPUs are
+    // offline on the host and must stay in the model); the rest are left out.
+    var offlinePlaced = CPUSet()
+    for cpu in cpus.unplaced {
+      let linked = numa.nodes.first { $0.linkedCPUs.contains(cpu) }?.id
+      guard let node = linked ?? (numa.nodes.count == 1 ? lowestNode : nil),
+        let place = nodePlace[node]
+      else { continue }
+      nodeOf[cpu] = node
+      offlinePlaced.insert(cpu)
+      threads.append(
+        CPUFacts.Thread(
+          cpu: cpu, package: place.package, die: place.die, siblings: [cpu], llc: nil,
+          physicalId: nil, online: false, type: nil))
+    }
+    let leftOut = cpus.unplaced.subtracting(offlinePlaced)
+    for (set, placed) in [(offlinePlaced, true), (leftOut, false)] where !set.isEmpty {
+      let one = set.count == 1
+      let subject = one ? "CPU \(set.cpulist) is" : "CPUs \(set.cpulist) are"
+      let rest =
+        placed
+        ? "\(one ? "it is" : "they are") listed on \(one ? "its" : "their") NUMA node as "
+          + "\(one ? "a single-thread core" : "single-thread cores") with online: false and no "
+          + "physical id"
+        : "and no NUMA node lists \(one ? "it" : "them"), so \(one ? "it is" : "they are") "
+          + "left out of the snapshot"
+      diagnostics.append(
+        .warning(
+          "E321",
+          "\(subject) offline: the kernel does not show \(one ? "its" : "their") package, "
+            + "core or cache; " + rest,
+          help: [
+            "bring them online (echo 1 > /sys/devices/system/cpu/cpuN/online) and discover again "
+              + "for their full topology"
+          ]))
+    }
+    let byCPU = Dictionary(uniqueKeysWithValues: threads.map { ($0.cpu, $0) })
+
+    // Cores: one per sibling set, split by node (never across one).
+    var coreCPUs: [[Int]] = []
+    var seen: Set<Int> = []
+    for thread in threads.sorted(by: { $0.cpu < $1.cpu }) where !seen.contains(thread.cpu) {
+      let members = thread.siblings.filter {
+        byCPU[$0] != nil && nodeOf[$0] == nodeOf[thread.cpu] && !seen.contains($0)
+      }
+      let core = members.isEmpty ? [thread.cpu] : Array(members)
+      seen.formUnion(core)
+      coreCPUs.append(core)
+    }
+    coreCPUs.sort { $0[0] < $1[0] }
+
+    // LLC domains: cores sharing a cache within one node; without cache
+    // data, the package's part of the node (level 0). An offline core joins
+    // its node's domain when the node has only one.
+    struct DomainKey: Hashable {
+      var node: Int
+      var level: Int
+      var shared: CPUSet
+      var package: Int
+    }
+    var domainCores: [DomainKey: [[Int]]] = [:]
+    var domainSize: [DomainKey: UInt64] = [:]
+    var offlineCores: [[Int]] = []
+    for core in coreCPUs {
+      guard let first = byCPU[core[0]] else { continue }
+      if !first.online && first.llc == nil {
+        offlineCores.append(core)
+        continue
+      }
+      let node = nodeOf[core[0]] ?? lowestNode
+      let key: DomainKey
+      if let llc = core.lazy.compactMap({ byCPU[$0]?.llc }).first {
+        key = DomainKey(node: node, level: llc.level, shared: llc.shared, package: first.package)
+        domainSize[key] = llc.sizeBytes
+      } else {
+        key = DomainKey(node: node, level: 0, shared: [], package: first.package)
+        domainSize[key] = 0
+      }
+      domainCores[key, default: []].append(core)
+    }
+    for core in offlineCores {
+      let node = nodeOf[core[0]] ?? lowestNode
+      let onNode = domainCores.keys.filter { $0.node == node }
+      let key =
+        onNode.count == 1
+        ? onNode[0]
+        : DomainKey(node: node, level: 0, shared: [], package: byCPU[core[0]]?.package ?? 0)
+      if domainSize[key] == nil { domainSize[key] = 0 }
+      domainCores[key, default: []].append(core)
+    }
+    for key in domainCores.keys { domainCores[key]?.sort { $0[0] < $1[0] } }
+    let orderedDomains = domainCores.keys.sorted {
+      (domainCores[$0]?.first?.first ?? 0) < (domainCores[$1]?.first?.first ?? 0)
+    }
+    var coreIds: [Int: Int] = [:]
+    for (rank, core) in coreCPUs.enumerated() { coreIds[core[0]] = rank }
 
     var tree: [Int: [Int: [NUMANode]]] = [:]
     for node in numa.nodes {
       var domains: [CacheDomain] = []
       for (rank, key) in orderedDomains.enumerated() where key.node == node.id {
         let cores = (domainCores[key] ?? []).map { members -> Core in
-          let threads = members.map { cpu -> HardwareThread in
-            let fact = byCPU[cpu]!
+          let threads = members.compactMap { cpu -> HardwareThread? in
+            guard let fact = byCPU[cpu] else { return nil }
             return HardwareThread(cpu: cpu, physicalId: fact.physicalId, online: fact.online)
           }
           return Core(id: coreIds[members[0]] ?? 0, type: byCPU[members[0]]?.type, threads: threads)
@@ -207,7 +263,7 @@ public struct LiveDiscovery: Sendable {
     }
     // Packages whose CPUs all landed in another package's node cannot be
     // shown as a level of their own: say so.
-    for package in Set(cpus.threads.map(\.package)).sorted() where tree[package] == nil {
+    for package in Set(threads.map(\.package)).sorted() where tree[package] == nil {
       diagnostics.append(
         .warning(
           "E327",

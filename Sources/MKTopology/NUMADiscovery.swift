@@ -12,6 +12,8 @@ struct NUMAFacts {
     var hugePages: [HugePagePool]
     /// By node id; 0 where the kernel gives no distance.
     var distances: [Int]
+    /// Present CPUs linked under `nodeN/` (offline ones included).
+    var linkedCPUs: CPUSet = []
   }
 
   var nodes: [Node] = []
@@ -64,7 +66,8 @@ struct NUMAFacts {
         Node(
           id: id, cpus: cpus, memoryTotalBytes: total, memoryFreeBytes: free,
           hugePages: hugePages(files, dir: "/sys/devices/system/node/node\(id)/hugepages"),
-          distances: distances))
+          distances: distances,
+          linkedCPUs: CPUSet(files.numbered("/sys/devices/system/node/node\(id)", prefix: "cpu"))))
     }
     return facts
   }
@@ -90,7 +93,8 @@ struct NUMAFacts {
         Node(
           id: id, cpus: files.cpulist(dir + "/cpulist") ?? [],
           memoryTotalBytes: meminfo["MemTotal"] ?? 0, memoryFreeBytes: meminfo["MemFree"] ?? 0,
-          hugePages: hugePages(files, dir: dir + "/hugepages"), distances: distances))
+          hugePages: hugePages(files, dir: dir + "/hugepages"), distances: distances,
+          linkedCPUs: CPUSet(files.numbered(dir, prefix: "cpu"))))
     }
     return facts
   }

@@ -111,6 +111,8 @@ struct FixtureTree {
     return try FixtureTree(
       files: files,
       links: [
+        // The kernel keeps offline CPUs linked under their node.
+        "\(node)/node0/cpu0": "../../cpu/cpu0",
         "\(nvme)/driver": "../../../bus/pci/drivers/nvme",
         "\(nvme)/iommu_group": "../../../kernel/iommu_groups/7",
         "\(nic)/driver": "../../../bus/pci/drivers/ice",
@@ -131,8 +133,10 @@ struct FixtureTree {
     // The parts a solver depends on, asserted directly as well.
     let topology = result.topology
     #expect(topology.packages.map(\.id) == [0, 1])
-    #expect(topology.nodes.map(\.cpus.cpulist) == ["1", "2-3"])
-    #expect(topology.threads.map(\.physicalId) == [2, 4, 5])
+    #expect(topology.nodes.map(\.cpus.cpulist) == ["0-1", "2-3"])
+    #expect(topology.onlineCPUs.cpulist == "1-3")
+    #expect(topology.threads.map(\.physicalId) == [nil, 2, 4, 5])
+    #expect(topology.cacheDomains[0].cores.map(\.cpus.cpulist) == ["0", "1"])
     #expect(topology.kernel.cgroupMode == .v2)
     #expect(topology.kernel.multikernel == .bootParameter)
     #expect(topology.kernel.irqbalanceRunning)

@@ -89,17 +89,19 @@ struct HwlocView {
 
     #expect(topology.packages.count == hwloc.packages)
     #expect(topology.nodes.count == hwloc.nodes.count)
-    #expect(topology.cores.count == hwloc.cores)
+    // hwloc shows online CPUs only; offline ones are single-thread cores here.
+    #expect(topology.cores.filter { $0.threads.contains(where: \.online) }.count == hwloc.cores)
     #expect(CPUSet(topology.threads.filter(\.online).map(\.cpu)) == hwloc.threads)
     var ours: [Int: CPUSet] = [:]
-    for node in topology.nodes { ours[node.id] = node.cpus }
+    for node in topology.nodes { ours[node.id] = node.cpus.intersection(topology.onlineCPUs) }
     #expect(ours == hwloc.nodes)
     // LLC domains are split per node, so split hwloc's the same way.
     let hwlocLLCs = Set(
       hwloc.llcs.flatMap { llc in
         hwloc.nodes.values.map { llc.intersection($0) }.filter { !$0.isEmpty }
       })
-    #expect(Set(topology.cacheDomains.map(\.cpus)) == hwlocLLCs)
+    #expect(
+      Set(topology.cacheDomains.map { $0.cpus.intersection(topology.onlineCPUs) }) == hwlocLLCs)
     var devices: [String: Int?] = [:]
     for device in topology.devices { devices[device.pciAddress] = device.numaNode }
     #expect(devices == hwloc.pci)
