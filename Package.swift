@@ -70,7 +70,7 @@ let package = Package(
     .testTarget(
       name: "MKSolverTests",
       dependencies: ["MKCore", "MKPolicy", "MKTopology", "MKSolver", "MKTestSupport"],
-      exclude: ["Golden"], swiftSettings: strict),
+      exclude: ["Infeasible"], swiftSettings: strict),
     .testTarget(
       name: "MKApplyTests",
       dependencies: ["MKApply", "MKPlan", "MKSolver", "MKCore", "MKTestSupport"],

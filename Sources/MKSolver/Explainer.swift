@@ -218,7 +218,17 @@ struct Explainer {
     }
     var message = "workload '\(wl.name)' needs " + describe(p, mine, leadingName: false)
     if let model {
-      message += "; " + capacityPhrase(p, mine, model)
+      let llcRules = conflict.contains { g in
+        switch g {
+        case .avoid, .llcExclusive: true
+        default: false
+        }
+      }
+      switch code {
+      case "E203": message += "; " + devicePhrase(p, mine, model)
+      case "E204": message += "; " + hugePagePhrase(p, model)
+      default: message += "; " + capacityPhrase(p, mine, model, llcRules: llcRules)
+      }
     }
     if let hkRef = others.first(where: { $0.hasPrefix("housekeeping") }) {
       message += " after " + hkRef
@@ -258,12 +268,24 @@ struct Explainer {
       var text = "\(n) \(kind)thread\(n == 1 ? "" : "s")"
       if groups.contains(.smt(w)) {
         text += wl.smt == .exclusive ? " as whole cores" : " on separate cores (smt: off)"
+        let tpc = maxThreadsPerCore
+        if wl.smt == .exclusive && n % tpc != 0 {
+          text += " (\((n + tpc - 1) / tpc * tpc) threads)"
+        }
       }
       parts.append(text)
     } else if groups.contains(.smt(w)) {
       parts.append(wl.smt == .exclusive ? "whole cores" : "separate cores")
     }
-    if groups.contains(.memory(w)) { parts.append("\(ByteSize.format(wl.memory.min)) of memory") }
+    if groups.contains(.memory(w)) {
+      var text = "\(ByteSize.format(wl.memory.min)) of memory"
+      let g = max(4096, policy.coordinator.memoryGranuleBytes)
+      if wl.isolation == .kernel && wl.memory.min % g != 0 {
+        text +=
+          " (\(ByteSize.format((wl.memory.min + g - 1) / g * g)) in \(ByteSize.format(g)) granules)"
+      }
+      parts.append(text)
+    }
     if groups.contains(.hugePages(w)), let h = wl.hugepages {
       parts.append(
         "\(h.count) huge page\(h.count == 1 ? "" : "s") of \(ByteSize.format(h.pageSizeBytes))")
@@ -299,7 +321,37 @@ struct Explainer {
   }
 
   /// What the host offers in the scope the conflict confines the workload to.
-  func capacityPhrase(_ w: Int, _ groups: [ConstraintGroup], _ model: HostModel) -> String {
+  /// "the host has 1 matching device (0000:3b:00.0)" for the primary's requests.
+  func devicePhrase(_ w: Int, _ groups: [ConstraintGroup], _ model: HostModel) -> String {
+    let wl = policy.workloads[w]
+    var matching: [String] = []
+    for case .device(w, let r) in groups {
+      for device in model.devices where DeviceSelector.matches(wl.devices[r], device) {
+        if !matching.contains(device.pciAddress) { matching.append(device.pciAddress) }
+      }
+    }
+    if matching.isEmpty { return "no device on this host matches" }
+    let list = matching.sorted().joined(separator: ", ")
+    return
+      "the host has \(matching.count) matching device\(matching.count == 1 ? "" : "s") (\(list))"
+  }
+
+  /// Free huge pages of the requested size, per node.
+  func hugePagePhrase(_ w: Int, _ model: HostModel) -> String {
+    guard let h = policy.workloads[w].hugepages else { return "" }
+    let size = ByteSize.format(h.pageSizeBytes)
+    let free = model.nodes.map { ($0.id, $0.hugePagesFree[h.pageSizeBytes] ?? 0) }
+    let total = free.reduce(0) { $0 + $1.1 }
+    if total == 0 { return "the host has no free \(size) huge pages" }
+    let per = free.map { "node \($0.0): \($0.1)" }.joined(separator: ", ")
+    return "the host has \(total) free \(size) huge pages (\(per))"
+  }
+
+  func capacityPhrase(
+    _ w: Int, _ groups: [ConstraintGroup], _ model: HostModel, llcRules: Bool
+  ) -> String {
+    let domains = Set(model.llcs.map(\.domainId)).count
+    let inDomains = llcRules ? " in \(domains) LLC domain\(domains == 1 ? "" : "s")" : ""
     let wl = policy.workloads[w]
     var nodes = Array(model.nodes.indices)
     var scope = "the host"
@@ -351,7 +403,7 @@ struct Explainer {
     }
     var parts: [String] = []
     if hasCPU || !hasMem {
-      parts.append("\(scope) has \(nodes.reduce(0) { $0 + threads($1) }) \(unit)")
+      parts.append("\(scope) has \(nodes.reduce(0) { $0 + threads($1) }) \(unit)\(inDomains)")
     }
     if hasMem {
       let mem = nodes.reduce(UInt64(0)) { $0 + model.nodes[$1].memoryAvailable }
@@ -422,12 +474,12 @@ struct Explainer {
         let g: UInt64 =
           wl.isolation == .kernel ? max(4096, policy.coordinator.memoryGranuleBytes) : 1 << 20
         if let k = largest(
-          0, Int(wl.memory.min / g),
+          0, Int((wl.memory.min + g - 1) / g),
           {
             var q = policy
             q.workloads[w].memory.min = UInt64($0) * g
             return q
-          }), k > 0
+          }), k > 0, UInt64(k) * g < wl.memory.min
         {
           out.append("lower memory (min) of '\(wl.name)' to \(ByteSize.format(UInt64(k) * g))")
         }
@@ -440,9 +492,12 @@ struct Explainer {
               var q = policy
               q.workloads[w].hugepages?.count = $0
               return q
-            }), k > 0
+            })
         {
-          out.append("lower hugepages.count of '\(wl.name)' to \(k)")
+          out.append(
+            k > 0
+              ? "lower hugepages.count of '\(wl.name)' to \(k)" : "drop hugepages from '\(wl.name)'"
+          )
         }
       case .device(let w, let r):
         let wl = policy.workloads[w]
@@ -452,9 +507,12 @@ struct Explainer {
             var q = policy
             q.workloads[w].devices[r].count = $0
             return q
-          }), k > 0
+          })
         {
-          out.append("lower devices[\(r)].count of '\(wl.name)' to \(k)")
+          out.append(
+            k > 0
+              ? "lower devices[\(r)].count of '\(wl.name)' to \(k)"
+              : "drop devices[\(r)] (\(wl.devices[r].type.rawValue)) from '\(wl.name)'")
         }
       case .numa(let w):
         p.workloads[w].placement.numa = .any

@@ -163,8 +163,9 @@ struct HostModel: Sendable {
       hkPerNode.append(hkCount)
     }
 
-    // Host memory: on the nodes of the housekeeping CPUs, in proportion,
-    // in whole granules; what a node cannot hold moves to the next node.
+    // Host memory: over every node in proportion to its memory, in whole
+    // granules (independent of where housekeeping CPUs are, so that relaxing
+    // one never moves the other); what a node cannot hold moves to the next.
     let granule = max(4096, policy.coordinator.memoryGranuleBytes)
     let hostMemory = hk.memoryBytes
     if hostMemory > 0 {
@@ -178,10 +179,10 @@ struct HostModel: Sendable {
               at: hk.location,
               help: ["lower host.housekeeping.memory to at most \(ByteSize.format(totalMemory))"])))
       }
-      let weights = hkPerNode.reduce(0, +) > 0 ? hkPerNode : nodes.map { _ in 1 }
+      let weights = nodes.map { Double($0.memoryAvailable) }
       let granules = (hostMemory + granule - 1) / granule
       var shares = Apportion.largestRemainder(
-        total: Int(granules), weights: weights.map { Double($0) })
+        total: Int(granules), weights: weights)
       var spill: UInt64 = 0
       for index in nodes.indices {
         var want = UInt64(shares[index]) * granule + spill
