@@ -8,7 +8,7 @@ public enum TopologySummary {
     let t = topology.canonicalized()
     let threads = t.threads
     let online = threads.filter(\.online).count
-    var out = "Host: \(t.source?.split(separator: "\n").first.map(String.init) ?? "unnamed")\n"
+    var out = "Host: \(headline(t.source))\n"
     let k = t.kernel
     out +=
       "  \(t.architecture), kernel \(k.release.isEmpty ? "unknown" : k.release), cgroup "
@@ -16,7 +16,8 @@ public enum TopologySummary {
       + "\(k.irqbalanceRunning ? "running" : "not running")\n"
     out +=
       "  \(plural(t.packages.count, "socket")), \(plural(t.nodes.count, "NUMA node")), "
-      + "\(plural(t.cacheDomains.count, "LLC domain")), \(plural(t.cores.count, "core")), "
+      + "\(plural(t.cacheDomains.count, "LLC domain")), \(plural(t.cores.count, "core"))"
+      + hybrid(t.cores) + ", "
       + "\(plural(threads.count, "thread"))"
       + (online == threads.count ? "" : " (\(online) online)") + "\n\n"
 
@@ -60,6 +61,32 @@ public enum TopologySummary {
       }
     }
     return out
+  }
+
+  /// The source's first sentence, at most about 96 characters.
+  static func headline(_ source: String?) -> String {
+    guard let source, !source.isEmpty else { return "unnamed" }
+    var text = source.split(whereSeparator: \.isNewline).joined(separator: " ")
+    var previous: Character = " "
+    for index in text.indices {
+      if previous == ".", text[index] == " " {
+        text = String(text[..<text.index(before: index)])
+        break
+      }
+      previous = text[index]
+    }
+    if text.hasSuffix(".") { text.removeLast() }
+    guard text.count > 96 else { return text }
+    var cut = String(text.prefix(96))
+    if let space = cut.lastIndex(of: " ") { cut = String(cut[..<space]) }
+    return cut + " ..."
+  }
+
+  /// ` (6 performance, 8 efficiency)` on hybrid CPUs, else nothing.
+  private static func hybrid(_ cores: [Core]) -> String {
+    let p = cores.filter { $0.type == .performance }.count
+    let e = cores.filter { $0.type == .efficiency }.count
+    return p + e == 0 ? "" : " (\(p) performance, \(e) efficiency)"
   }
 
   private static func plural(_ count: Int, _ word: String) -> String {

@@ -29,6 +29,16 @@ import Testing
     #expect(text.hasPrefix("# "), "every example starts with a comment giving its source")
   }
 
+  @Test func summariesMatchGolden() throws {
+    var text = ""
+    for name in ["xeon-spr-2s-snc4", "intel-hybrid-edge", "multikernel-host"] {
+      text += "== \(name)\n" + TopologySummary.text(try Self.load(name).topology)
+    }
+    let mismatch = Golden.mismatch(
+      actual: text, goldenPath: PackagePaths.path("Tests/MKTopologyTests/Golden/summaries.txt"))
+    #expect(mismatch == nil, "\(mismatch ?? "")")
+  }
+
   @Test func examplesHaveTheShapesTheyClaim() throws {
     let spr = try Self.load("xeon-spr-2s-snc4").topology
     #expect((spr.packages.count, spr.nodes.count, spr.threads.count) == (2, 8, 224))
