@@ -1,0 +1,109 @@
+import Foundation
+import MKCore
+import MKPolicy
+import MKSolver
+import MKTopology
+
+/// The whole compile, as `mkpolicy plan` (and `apply POLICY`) run it: load
+/// the policy (the embedded default when none is given), read a topology
+/// snapshot or discover the live host, read the previous plan, solve, and
+/// build the plan. Every stage's diagnostics are kept, with the sources
+/// needed to render them with their lines.
+public enum PlanPipeline {
+  public struct Output: Sendable {
+    public var plan: Plan?
+    public var policy: Policy?
+    public var topology: Topology?
+    /// Errors when `plan` is nil; warnings are also inside the plan.
+    public var diagnostics: [Diagnostic]
+    /// File name -> text, for `DiagnosticRenderer`.
+    public var sources: [String: String]
+  }
+
+  public static func run(policyPaths: [String], topologyPath: String?, previousPath: String?)
+    -> Output
+  {
+    var out = Output(plan: nil, policy: nil, topology: nil, diagnostics: [], sources: [:])
+    let loaded =
+      policyPaths.isEmpty ? PolicyLoader.loadDefault() : PolicyLoader.load(paths: policyPaths)
+    out.sources.merge(loaded.sources) { first, _ in first }
+    out.diagnostics += loaded.diagnostics
+    guard let policy = loaded.policy, !loaded.hasErrors else { return out }
+    out.policy = policy
+
+    var warnings = loaded.diagnostics
+    let topology: Topology
+    if let topologyPath {
+      let read = TopologySnapshot.read(path: topologyPath)
+      out.sources.merge(read.sources) { first, _ in first }
+      out.diagnostics += read.diagnostics
+      guard let snapshot = read.topology, !read.hasErrors else { return out }
+      topology = snapshot
+      warnings += read.diagnostics
+    } else {
+      do {
+        let discovered = try LiveDiscovery().discover()
+        topology = discovered.topology
+        warnings += discovered.diagnostics
+        out.diagnostics += discovered.diagnostics
+      } catch {
+        out.diagnostics += error.diagnostics
+        return out
+      }
+    }
+    out.topology = topology
+
+    var previous: Plan?
+    if let previousPath {
+      guard let data = FileManager.default.contents(atPath: previousPath) else {
+        out.diagnostics.append(
+          .error(
+            "E420", "\(previousPath): cannot read the previous plan (\(Self.reason(previousPath)))",
+            help: [
+              "pass the plan.json of the plan in force, written by `mkpolicy plan --format json`"
+            ]))
+        return out
+      }
+      switch PlanCodec.decode(String(decoding: data, as: UTF8.self), file: previousPath) {
+      case .success(let plan): previous = plan
+      case .failure(let error):
+        out.diagnostics += error.diagnostics
+        return out
+      }
+    }
+
+    let previousAssignment = previous.map {
+      Assignment(
+        housekeeping: $0.housekeeping, sharedPool: $0.sharedPool, workloads: $0.assignments,
+        objective: $0.objective)
+    }
+    let solution: Solution
+    switch Solver().solve(policy, on: topology, previous: previousAssignment) {
+    case .success(let solved): solution = solved
+    case .failure(let error):
+      out.diagnostics += error.diagnostics
+      return out
+    }
+    out.diagnostics += solution.diagnostics
+    warnings += solution.diagnostics
+    switch PlanBuilder().build(
+      policy: policy, topology: topology, assignment: solution.assignment, warnings: warnings,
+      previous: previous)
+    {
+    case .success(let plan):
+      out.plan = plan
+      out.diagnostics = plan.diagnostics
+    case .failure(let error):
+      out.diagnostics = error.diagnostics
+    }
+    return out
+  }
+
+  private static func reason(_ path: String) -> String {
+    var isDirectory: ObjCBool = false
+    if !FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
+      return "no such file"
+    }
+    return isDirectory.boolValue ? "it is a directory" : "permission denied"
+  }
+}
