@@ -26,7 +26,10 @@ public struct CgroupSettings: Sendable, Hashable {
   public var quotaCPUs: Int?
   public var memoryMin: UInt64?
   public var memoryHigh: UInt64?
+  /// nil with `hasMemoryLimits`: no upper limit (`max`).
   public var memoryMax: UInt64?
+  /// The workload asked for memory at all (min or max above zero).
+  public var hasMemoryLimits: Bool
   public var io: [IOLine]
   public var provenance: Provenance
   public var cpuProvenance: Provenance
@@ -75,6 +78,7 @@ public struct CgroupSettings: Sendable, Hashable {
         quota = workload.cpus.max
       }
       let hasMemory = workload.memory.max > 0
+      let bounded = workload.memory.isBounded
       let granted = assignment.memoryBytes
       settings.append(
         CgroupSettings(
@@ -83,7 +87,8 @@ public struct CgroupSettings: Sendable, Hashable {
           memoryMin: hasMemory ? workload.memory.min : nil,
           memoryHigh: hasMemory
             ? (granted > 0 && granted < workload.memory.max ? granted : nil) : nil,
-          memoryMax: hasMemory ? workload.memory.max : nil, io: io,
+          memoryMax: hasMemory && bounded ? workload.memory.max : nil, hasMemoryLimits: hasMemory,
+          io: io,
           provenance: Provenance(workload: workload.name, source: workload.location.description),
           cpuProvenance: input.provenance(workload, "cpus"),
           memoryProvenance: input.provenance(workload, "memory"),

@@ -119,7 +119,7 @@ public struct CgroupV1Emitter: Sendable {
     }
 
     // memory
-    let withMemory = settings.filter { $0.memoryMax != nil }
+    let withMemory = settings.filter(\.hasMemoryLimits)
     if !withMemory.isEmpty {
       let memoryParent = ancestors("memory") { _ in [] }
       for setting in withMemory {
@@ -128,7 +128,7 @@ public struct CgroupV1Emitter: Sendable {
             path: memoryParent + "/" + setting.name,
             files: [
               .init(
-                "memory.limit_in_bytes", "\(setting.memoryMax ?? 0)",
+                "memory.limit_in_bytes", setting.memoryMax.map { "\($0)" } ?? "-1",
                 provenance: setting.memoryProvenance),
               .init(
                 "memory.soft_limit_in_bytes", setting.memoryHigh.map { "\($0)" } ?? "-1",

@@ -118,14 +118,17 @@ public struct CgroupV2Emitter: Sendable {
       let quota = setting.quotaCPUs.map { "\($0 * Self.period)" } ?? "max"
       files.append(.init("cpu.max", "\(quota) \(Self.period)", provenance: setting.cpuProvenance))
     }
-    if has.contains("memory"), let max = setting.memoryMax {
+    if has.contains("memory"), setting.hasMemoryLimits {
       files.append(
         .init("memory.min", "\(setting.memoryMin ?? 0)", provenance: setting.memoryProvenance))
       files.append(
         .init(
           "memory.high", setting.memoryHigh.map { "\($0)" } ?? "max",
           provenance: setting.memoryProvenance))
-      files.append(.init("memory.max", "\(max)", provenance: setting.memoryProvenance))
+      files.append(
+        .init(
+          "memory.max", setting.memoryMax.map { "\($0)" } ?? "max",
+          provenance: setting.memoryProvenance))
     }
     if has.contains("io") {
       for line in setting.io {

@@ -61,10 +61,10 @@ public struct SystemdSliceEmitter: Sendable {
       lines.append("AllowedMemoryNodes=\(setting.mems.cpulist)")
       lines.append("CPUWeight=\(setting.weight)")
       if let quota = setting.quotaCPUs { lines.append("CPUQuota=\(quota * 100)%") }
-      if let max = setting.memoryMax {
+      if setting.hasMemoryLimits {
         lines.append("MemoryMin=\(setting.memoryMin ?? 0)")
         lines.append("MemoryHigh=\(setting.memoryHigh.map { "\($0)" } ?? "infinity")")
-        lines.append("MemoryMax=\(max)")
+        lines.append("MemoryMax=\(setting.memoryMax.map { "\($0)" } ?? "infinity")")
       }
       for line in setting.io {
         let device = "/dev/" + line.device

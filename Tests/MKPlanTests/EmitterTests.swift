@@ -174,3 +174,21 @@ import Testing
     #expect(KerfCommandEmitter.profileParameters(.default, cpus: 4) == [])
   }
 }
+
+extension EmitterTests {
+  /// A policy that writes no memory max gets no limit (`max`), never UInt64.max.
+  @Test func unboundedMemoryIsMax() {
+    var analytics = PlanFixture.analytics
+    analytics.memory = .init(min: 1 << 30, max: Elastic<UInt64>.unbounded)
+    let policy = PlanFixture.policy(workloads: [PlanFixture.router, PlanFixture.feed, analytics])
+    let plan = PlanFixture.plan(policy: policy)
+    let writes = plan.cgroupWrites.filter {
+      $0.path.hasPrefix("/sys/fs/cgroup/mkpolicy.slice/analytics/memory.")
+    }
+    #expect(
+      writes.map { "\($0.path.split(separator: "/").last!)=\($0.value!)" } == [
+        "memory.min=1073741824", "memory.high=4294967296", "memory.max=max",
+      ])
+    #expect(plan.systemdUnits.last?.content.contains("\nMemoryMax=infinity\n") == true)
+  }
+}

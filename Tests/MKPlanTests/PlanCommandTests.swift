@@ -1,0 +1,103 @@
+import Foundation
+import MKPlan
+import MKTestSupport
+import Testing
+
+/// Black-box tests of `mkpolicy plan` through the built binary.
+@Suite struct PlanCommandTests {
+  static let topology = "Examples/topologies/xeon-spr-2s-snc4.yaml"
+
+  static func temporaryDirectory() throws -> String {
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "mkplan-cli-\(UUID().uuidString)"
+    ).path
+    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    return path
+  }
+
+  @Test func textReportForTheDefaultPolicy() {
+    let result = PackagePaths.runMKPolicy(["plan", "--topology", Self.topology])
+    #expect(result.status == 0, "\(result.stderr)")
+    #expect(result.stdout.hasPrefix("mkpolicy plan: policy default\n"))
+    #expect(result.stdout.contains("\nCPU map\n  node 0 (CPUs "))
+    #expect(result.stdout.contains("\nChanges (against host)\n  needs reboot (0)\n"))
+  }
+
+  @Test func outWritesEveryArtefactAndJSONMatchesIt() throws {
+    let directory = try Self.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    let result = PackagePaths.runMKPolicy([
+      "plan", "Policies/default.yaml", "--topology", Self.topology, "--format", "json", "--out",
+      directory,
+    ])
+    #expect(result.status == 0, "\(result.stderr)")
+    let files = try FileManager.default.subpathsOfDirectory(atPath: directory).sorted()
+    #expect(
+      files == [
+        "cgroup.sh", "cmdline", "irq.sh", "kerf.sh", "plan.json", "report.txt", "systemd",
+        "systemd/mkpolicy-pool.slice",
+        "systemd/mkpolicy.slice",
+      ])
+    #expect(try String(contentsOfFile: directory + "/plan.json", encoding: .utf8) == result.stdout)
+    #expect(result.stderr == "wrote 8 files to \(directory)\n")
+  }
+
+  @Test func detailedExitcodeAgainstPrevious() throws {
+    let directory = try Self.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    let first = PackagePaths.runMKPolicy([
+      "plan", "--topology", Self.topology, "--format", "json", "--detailed-exitcode",
+    ])
+    #expect(first.status == 2, "changes against a fresh host: \(first.stderr)")
+    let previous = directory + "/plan.json"
+    try first.stdout.write(toFile: previous, atomically: true, encoding: .utf8)
+    let second = PackagePaths.runMKPolicy([
+      "plan", "--topology", Self.topology, "--previous", previous, "--detailed-exitcode",
+    ])
+    #expect(second.status == 0, "\(second.stderr)")
+    #expect(
+      second.stdout.contains(
+        "Changes (against previous plan)\n  needs reboot (0)\n    none\n  live (0)\n    none\n  coordinator (0)\n    none\n"
+      ))
+  }
+
+  @Test func badPreviousPlanIsAnErrorWithNoOutput() throws {
+    let directory = try Self.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    try "{\"kind\": \"Plan\"}".write(
+      toFile: directory + "/bad.json", atomically: true, encoding: .utf8)
+    let result = PackagePaths.runMKPolicy([
+      "plan", "--topology", Self.topology, "--previous", directory + "/bad.json", "--out",
+      directory + "/out",
+    ])
+    #expect(result.status == 1)
+    #expect(result.stdout == "")
+    #expect(result.stderr.contains("error[E420]: \(directory)/bad.json: missing key"))
+    #expect(!FileManager.default.fileExists(atPath: directory + "/out"))
+    let missing = PackagePaths.runMKPolicy([
+      "plan", "--topology", Self.topology, "--previous", directory + "/nope.json",
+    ])
+    #expect(missing.status == 1)
+    #expect(missing.stderr.contains("nope.json: cannot read the previous plan (no such file)"))
+  }
+
+  @Test func outOntoAFileIsRefused() throws {
+    let directory = try Self.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(atPath: directory) }
+    let file = directory + "/file"
+    try "x".write(toFile: file, atomically: true, encoding: .utf8)
+    let result = PackagePaths.runMKPolicy(["plan", "--topology", Self.topology, "--out", file])
+    #expect(result.status == 1)
+    #expect(
+      result.stderr
+        == "error: --out \(file): exists and is not a directory; give a directory path\n")
+    #expect(result.stdout == "")
+  }
+
+  @Test func badTopologyIsLocated() {
+    let result = PackagePaths.runMKPolicy(["plan", "--topology", "Policies/default.yaml"])
+    #expect(result.status == 1)
+    #expect(result.stdout == "")
+    #expect(result.stderr.contains("Policies/default.yaml:"))
+  }
+}
