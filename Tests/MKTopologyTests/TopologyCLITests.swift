@@ -28,6 +28,32 @@ import Testing
     }
   }
 
+  @Test func discoverWorksWithoutRoot() throws {
+    var argv = [PackagePaths.mkpolicyBinary, "discover", "--format", "json"]
+    if getuid() == 0 {
+      // Run a copy that the unprivileged user can reach, as nobody.
+      let dir = try Self.temporaryDirectory()
+      defer { try? FileManager.default.removeItem(atPath: dir) }
+      try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: dir)
+      let copy = dir + "/mkpolicy"
+      try FileManager.default.copyItem(atPath: PackagePaths.mkpolicyBinary, toPath: copy)
+      argv =
+        ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", copy] + argv.dropFirst()
+      let run = Subprocess.run(argv)
+      try Self.expectReadableSnapshot(run)
+    } else {
+      try Self.expectReadableSnapshot(Subprocess.run(argv))
+    }
+  }
+
+  static func expectReadableSnapshot(_ run: Subprocess.Result) throws {
+    #expect(run.status == 0, "\(run.stderr)")
+    #expect(!run.stderr.contains("error"))
+    let read = TopologySnapshot.read(text: run.stdout, file: "nobody.json")
+    #expect(read.diagnostics == [])
+    #expect(try #require(read.topology).threads.count > 0)
+  }
+
   @Test func discoverWritesTheFileAndPrintsTheSummary() throws {
     let dir = try Self.temporaryDirectory()
     defer { try? FileManager.default.removeItem(atPath: dir) }
