@@ -260,7 +260,7 @@ public final class Applier {
         settings.append(PriorValue.Setting(file: file, value: value))
       }
       return PriorValue(exists: true, settings: settings)
-    case .write, .irq:
+    case .write, .irq, .kernel:
       guard let text = try? host.read(step.path) else { return PriorValue(exists: false) }
       var value = text.trimmingASCIIWhitespace()
       if ReadBack.name(step.path) == "cpuset.cpus.partition" {
@@ -283,7 +283,7 @@ public final class Applier {
     switch step.kind {
     case .mkdir: try host.makeDirectory(step.path)
     case .rmdir: try host.removeDirectory(step.path)
-    case .write, .irq: try host.write(step.path, step.value ?? "")
+    case .write, .irq, .kernel: try host.write(step.path, step.value ?? "")
     case .file: try host.replaceAtomically(step.path, step.value ?? "")
     case .command: break
     }
@@ -460,12 +460,12 @@ public final class Applier {
         for setting in prior.settings ?? [] {
           let path = step.path + "/" + setting.file
           guard host.kind(path) != .missing else { continue }
-          try restoreValue(path, setting.value, into: &report)
+          try restoreValue(path, setting.value, kind: .write, into: &report)
         }
-      case .write, .irq:
+      case .write, .irq, .kernel:
         guard let prior = entry.prior else { return }
         if prior.exists {
-          try restoreValue(step.path, prior.value ?? "", into: &report)
+          try restoreValue(step.path, prior.value ?? "", kind: step.kind, into: &report)
         } else if !created.contains(ReadBack.directory(step.path)), host.kind(step.path) == .file {
           try host.removeFile(step.path)
           report.restored.append("\(step.path) removed (did not exist)")
@@ -499,20 +499,19 @@ public final class Applier {
   }
 
   /// Writes a recorded value back if the file does not already hold it.
-  func restoreValue(_ path: String, _ value: String, into report: inout ApplyReport)
-    throws(HostIOError)
-  {
-    let step = ApplyStep(
-      kind: path.hasPrefix("/proc/irq/") ? .irq : .write, path: path, value: value)
-    let matches: Bool
-    if step.kind == .irq {
-      matches =
-        (try? CPUSet(cpulist: ReadBack.read(path, host) ?? "", allowEmpty: true))
-        == (try? CPUSet(cpulist: value, allowEmpty: true))
-    } else {
-      matches = ReadBack.writeDifference(path, value, host) == nil
+  func restoreValue(
+    _ path: String, _ value: String, kind: ApplyStep.Kind, into report: inout ApplyReport
+  ) throws(HostIOError) {
+    let check = { () -> String? in
+      switch kind {
+      case .irq:
+        let have = try? CPUSet(cpulist: ReadBack.read(path, self.host) ?? "", allowEmpty: true)
+        return have == (try? CPUSet(cpulist: value, allowEmpty: true)) ? nil : "differs"
+      case .kernel: return ReadBack.kernelDifference(path, value, self.host)
+      default: return ReadBack.writeDifference(path, value, self.host)
+      }
     }
-    if matches { return }
+    if check() == nil { return }
     var written = value
     if ReadBack.name(path) == "cgroup.subtree_control" {
       let want = Set(value.split(separator: " ").map(String.init))
@@ -522,32 +521,12 @@ public final class Applier {
         })
       written =
         (want.subtracting(have).sorted().map { "+" + $0 }
-        + have.subtracting(want).sorted().map { "-" + $0 })
-        .joined(separator: " ")
+        + have.subtracting(want).sorted().map { "-" + $0 }).joined(separator: " ")
     }
     try host.write(path, written)
     let back = ReadBack.read(path, host) ?? ""
-    let restored: Bool
-    if step.kind == .irq {
-      restored =
-        (try? CPUSet(cpulist: back, allowEmpty: true))
-        == (try? CPUSet(cpulist: value, allowEmpty: true))
-    } else if ReadBack.name(path) == "cpuset.cpus.partition" {
-      restored = back.split(separator: " ").first.map(String.init) == value
-    } else if ReadBack.name(path) == "cgroup.subtree_control" {
-      restored = ReadBack.writeDifference(path, value, host) == nil
-    } else if let a = try? CPUSet(cpulist: back, allowEmpty: true),
-      let b = try? CPUSet(cpulist: value, allowEmpty: true),
-      ReadBack.name(path).hasPrefix("cpuset.")
-    {
-      restored = a == b
-    } else if ReadBack.name(path).hasPrefix("memory.") {
-      restored = ReadBack.memoryForm(back) == ReadBack.memoryForm(value)
-    } else {
-      restored = back == value
-    }
     try expect(
-      restored, "write", path, "reads \(Quoted.text(back)), recorded \(Quoted.text(value))")
+      check() == nil, "write", path, "reads \(Quoted.text(back)), recorded \(Quoted.text(value))")
     report.restored.append("\(path) = \(Quoted.text(value))")
   }
 }

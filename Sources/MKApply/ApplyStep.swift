@@ -7,6 +7,9 @@ import MKPlan
 public struct ApplyStep: Sendable, Hashable, Codable {
   public enum Kind: String, Sendable, Hashable, Codable {
     case mkdir, write, rmdir, irq, file, command
+    /// A kernel tunable outside cgroups: `/proc/irq/default_smp_affinity`,
+    /// per-node `nr_hugepages`.
+    case kernel
   }
   public var kind: Kind
   /// The file or directory changed; for `irq` the `smp_affinity_list` file;
@@ -36,6 +39,7 @@ public struct ApplyStep: Sendable, Hashable, Codable {
     case .rmdir: "rmdir   \(path)"
     case .write: "write   \(path) = \(Quoted.text(value ?? ""))"
     case .irq: "irq     \(path) = \(Quoted.text(value ?? ""))"
+    case .kernel: "kernel  \(path) = \(Quoted.text(value ?? ""))"
     case .file:
       "file    \(path) (\((value ?? "").split(separator: "\n", omittingEmptySubsequences: false).count - 1) lines)"
     case .command:
@@ -72,13 +76,16 @@ extension Plan {
       ApplyStep(kind: .command, path: command.id, argv: command.argv, undo: Self.undo(command.argv))
     }
     var steps = coordinatorCommands.filter(isTeardown).map(step)
-    for operation in cgroupWrites {
+    for operation in cgroupPrerequisites + cgroupWrites {
       switch operation.op {
       case .mkdir: steps.append(ApplyStep(kind: .mkdir, path: operation.path))
       case .rmdir: steps.append(ApplyStep(kind: .rmdir, path: operation.path))
       case .write:
         steps.append(ApplyStep(kind: .write, path: operation.path, value: operation.value ?? ""))
       }
+    }
+    for write in kernelWrites {
+      steps.append(ApplyStep(kind: .kernel, path: write.path, value: write.content))
     }
     for setting in irqAffinity where setting.movable {
       steps.append(

@@ -210,7 +210,9 @@ public final class MemoryHost: HostIO {
       throw HostIOError(
         operation: "read", path: path, errno: directories.contains(path) ? EISDIR : ENOENT)
     }
-    return value.isEmpty || value.hasSuffix("\n") ? value : value + "\n"
+    // Kernel files print a trailing newline; regular files hold what was written.
+    let kernelFile = path.hasPrefix("/sys/") || path.hasPrefix("/proc/")
+    return !kernelFile || value.isEmpty || value.hasSuffix("\n") ? value : value + "\n"
   }
 
   public func kind(_ path: String) -> HostFileKind {

@@ -29,7 +29,7 @@ public struct PathGuard: Sendable {
     "devices", "freezer", "net_cls", "net_prio", "perf_event",
   ]
   static let writableControllers: Set<String> = [
-    "cgroup", "cpuset", "cpu", "memory", "io", "pids", "hugetlb",
+    "cgroup", "cpuset", "cpu", "memory", "io", "blkio", "pids", "hugetlb",
   ]
 
   public init(plan: Plan, stateDirectory: String = "/var/lib/mkpolicy") {
@@ -156,8 +156,32 @@ public struct PathGuard: Sendable {
     case .mkdir, .rmdir:
       return cgroupPathProblem(step.path, endsInFile: false)
     case .write:
+      if step.path == cgroupMountRoot + "/cgroup.subtree_control" {
+        // The one write above the parent: enabling controllers for it (never disabling).
+        let tokens = (step.value ?? "").split(separator: " ")
+        let enabling =
+          !tokens.isEmpty
+          && tokens.allSatisfy {
+            $0.hasPrefix("+") && $0.count > 1
+              && $0.dropFirst().allSatisfy { ("a"..."z").contains($0) }
+          }
+        return enabling
+          ? nil : "only +controller tokens may be written to the root's cgroup.subtree_control"
+      }
       if let problem = cgroupPathProblem(step.path, endsInFile: true) { return problem }
       return Self.valueProblem(step.value ?? "")
+    case .kernel:
+      let value = (step.value ?? "").trimmingASCIIWhitespace()
+      if step.path == "/proc/irq/default_smp_affinity" {
+        let hex = !value.isEmpty && value.allSatisfy { $0.isHexDigit || $0 == "," }
+        return hex ? nil : "value is not a hex CPU mask"
+      }
+      if Self.isHugePagesPath(step.path) {
+        return !value.isEmpty && value.count <= 12
+          && value.allSatisfy({ $0.isASCII && $0.isNumber })
+          ? nil : "value is not a page count"
+      }
+      return "not /proc/irq/default_smp_affinity or a node's nr_hugepages"
     case .irq:
       let parts = step.path.split(separator: "/")
       guard parts.count == 4, parts[0] == "proc", parts[1] == "irq",
@@ -205,11 +229,54 @@ public struct PathGuard: Sendable {
     return nil
   }
 
+  /// `/sys/devices/system/node/nodeN/hugepages/hugepages-SIZEkB/nr_hugepages`.
+  static func isHugePagesPath(_ path: String) -> Bool {
+    let parts = path.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+    guard parts.count == 9, parts[0].isEmpty, parts[1] == "sys", parts[2] == "devices",
+      parts[3] == "system", parts[4] == "node", parts[6] == "hugepages",
+      parts[8] == "nr_hugepages", parts[5].hasPrefix("node"), parts[7].hasPrefix("hugepages-"),
+      parts[7].hasSuffix("kB")
+    else { return false }
+    let node = parts[5].dropFirst(4)
+    let size = parts[7].dropFirst("hugepages-".count).dropLast(2)
+    let digits = { (text: Substring) in
+      !text.isEmpty && text.count <= 9 && text.allSatisfy { $0.isASCII && $0.isNumber }
+    }
+    return digits(node) && digits(size)
+  }
+
+  /// The hierarchy root the parent lives in (`/sys/fs/cgroup`, or a v1
+  /// controller's mount such as `/sys/fs/cgroup/cpuset`).
+  public var cgroupMountRoot: String {
+    let prefix = "/sys/fs/cgroup/"
+    guard cgroupParent.hasPrefix(prefix) else { return "/sys/fs/cgroup" }
+    let first = cgroupParent.dropFirst(prefix.count).split(separator: "/").first.map(String.init)
+    if let first, Self.v1Mounts.contains(first),
+      cgroupParent.dropFirst(prefix.count).split(separator: "/").count > 1
+    {
+      return prefix + first
+    }
+    return "/sys/fs/cgroup"
+  }
+
+  /// The parent and, on a cgroup v1 host, the same relative parent in every
+  /// other v1 controller hierarchy (cpu, memory, blkio settings live there).
+  public var cgroupParents: [String] {
+    let root = cgroupMountRoot
+    guard root != "/sys/fs/cgroup" else { return [cgroupParent] }
+    let relative = cgroupParent.dropFirst(root.count)
+    return [cgroupParent]
+      + ["cpu", "cpuacct", "cpu,cpuacct", "memory", "blkio", "pids", "hugetlb"]
+      .map { "/sys/fs/cgroup/" + $0 + relative }.filter { $0 != cgroupParent }
+  }
+
   func cgroupPathProblem(_ path: String, endsInFile: Bool) -> String? {
-    guard path == cgroupParent || path.hasPrefix(cgroupParent + "/") else {
+    guard
+      let parent = cgroupParents.first(where: { path == $0 || path.hasPrefix($0 + "/") })
+    else {
       return "outside the cgroup parent \(cgroupParent)"
     }
-    var below = path.dropFirst(cgroupParent.count).split(separator: "/").map(String.init)
+    var below = path.dropFirst(parent.count).split(separator: "/").map(String.init)
     if endsInFile {
       guard let file = below.popLast() else { return "a cgroup directory, not an interface file" }
       let controller = file.split(separator: ".", maxSplits: 1).first.map(String.init) ?? ""
@@ -232,7 +299,8 @@ public struct PathGuard: Sendable {
   /// Whether a path is one apply may write at all (used by the property tests).
   public func isAllowed(_ path: String) -> Bool {
     guard Self.pathProblem(path) == nil else { return false }
-    return path == cgroupParent || path.hasPrefix(cgroupParent + "/")
+    return cgroupParents.contains { path == $0 || path.hasPrefix($0 + "/") }
+      || path == cgroupMountRoot + "/cgroup.subtree_control" || Self.isHugePagesPath(path)
       || path.hasPrefix("/proc/irq/")
       || path == bootloaderFile || Self.irqbalanceFiles.contains(path)
       || path == stateDirectory || path.hasPrefix(stateDirectory + "/")

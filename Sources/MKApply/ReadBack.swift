@@ -20,6 +20,8 @@ public enum ReadBack {
       return have == (step.value ?? "") ? nil : "\(step.path) does not hold the planned content"
     case .irq:
       return irqDifference(step, host)
+    case .kernel:
+      return kernelDifference(step.path, step.value ?? "", host)
     case .write:
       return writeDifference(step.path, step.value ?? "", host)
     case .command:
@@ -58,10 +60,29 @@ public enum ReadBack {
     return nil
   }
 
-  /// `memory.max` and friends: `max`, or bytes rounded down to a page.
+  /// `memory.max` and friends: `max`, or bytes rounded down to a page. cgroup
+  /// v1 writes `-1` for no limit and reads back a huge page-aligned number.
   static func memoryForm(_ text: String) -> String {
-    if let bytes = UInt64(text) { return String(bytes / pageSize * pageSize) }
+    if text == "-1" { return "max" }
+    if let bytes = UInt64(text) {
+      return bytes >= 1 << 62 ? "max" : String(bytes / pageSize * pageSize)
+    }
     return text
+  }
+
+  /// A hex CPU mask with commas and leading zeros removed (`00000000,000000ff` is `ff`).
+  static func hexForm(_ text: String) -> String {
+    let digits = text.lowercased().filter { $0 != "," }.drop { $0 == "0" }
+    return digits.isEmpty ? "0" : String(digits)
+  }
+
+  static func kernelDifference(_ path: String, _ value: String, _ host: any HostIO) -> String? {
+    let wanted = value.trimmingASCIIWhitespace()
+    guard let have = read(path, host) else { return "\(path) cannot be read" }
+    let same =
+      name(path) == "default_smp_affinity"
+      ? hexForm(have) == hexForm(wanted) : have == wanted
+    return same ? nil : "\(path) reads \(Quoted.text(have)), wanted \(Quoted.text(wanted))"
   }
 
   static func writeDifference(_ path: String, _ value: String, _ host: any HostIO) -> String? {
@@ -117,6 +138,16 @@ public enum ReadBack {
       return nil
     case let memory where memory.hasPrefix("memory."):
       return memoryForm(have) == memoryForm(wanted) ? nil : mismatch
+    case let device where device.hasSuffix("_device"):
+      // blkio.throttle.*_device: one `MAJ:MIN value` line per device.
+      let lines = have.split(separator: "\n").map { String($0).trimmingASCIIWhitespace() }
+      if lines.contains(wanted) { return nil }
+      // Writing 0 removes the device's limit: its line is gone.
+      let device = String(wanted.split(separator: " ").first ?? "")
+      if wanted.hasSuffix(" 0") && !lines.contains(where: { $0.hasPrefix(device + " ") }) {
+        return nil
+      }
+      return mismatch
     case "io.max":
       let line = have.split(separator: "\n").first {
         $0.hasPrefix(wanted.split(separator: " ").first ?? "")

@@ -1,7 +1,11 @@
 import ArgumentParser
 import Foundation
 import MKApply
+import MKCore
 import MKPlan
+import MKPolicy
+import MKSolver
+import MKTopology
 
 /// Where apply, verify and recover act: a root directory and the state directory in it.
 struct HostOptions: ParsableArguments {
@@ -35,13 +39,19 @@ enum CLIOutput {
   static func error(_ text: String) {
     FileHandle.standardError.write(Data(text.utf8))
   }
+
+  static func failure(_ error: DiagnosticError, sources: [String: String] = [:]) -> ExitCode {
+    CLIOutput.error(DiagnosticRenderer(sources: sources).text(error.diagnostics))
+    return ExitCode(1)
+  }
 }
 
 /// `mkpolicy apply`: changes a live host to match a plan, safely.
 struct ApplyCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "apply",
-    abstract: "Apply a plan to this host: journaled, read back, rolled back on failure.",
+    abstract:
+      "Apply a policy or a saved plan to this host: journaled, read back, rolled back on failure.",
     discussion: """
       Exit status: 0 applied (or nothing to do), 1 failed (rolled back unless --no-rollback), \
       3 the plan is stale for this host, 64 usage.
@@ -52,6 +62,11 @@ struct ApplyCommand: ParsableCommand {
 
   @Option(name: .long, help: "Apply a saved plan (JSON from `mkpolicy plan --format json`).")
   var plan: String?
+
+  @Option(
+    name: .long,
+    help: "A topology snapshot to compile against, or that a --plan must have been made from.")
+  var topology: String?
 
   @OptionGroup var host: HostOptions
 
@@ -71,26 +86,32 @@ struct ApplyCommand: ParsableCommand {
   }
 
   func run() throws {
-    guard let planPath = plan else {
-      CLIOutput.error(
-        "error: compiling a policy inside apply is not available in this build\n"
-          + "help: run `mkpolicy plan --format json \(policy ?? "POLICY") > plan.json`, then `mkpolicy apply --plan plan.json`\n"
-      )
-      throw ExitCode(64)
-    }
-    let loaded: Plan
-    do {
-      let data = try Data(contentsOf: URL(fileURLWithPath: planPath))
-      loaded = try JSONDecoder().decode(Plan.self, from: data)
-    } catch {
-      CLIOutput.error("error[E511]: \(planPath): not a readable plan: \(error)\n")
-      throw ExitCode(1)
-    }
     let hostIO = host.makeHost()
+    let loaded: Plan
+    let origin: String
+    if let planPath = plan {
+      origin = planPath
+      loaded = try Self.readPlan(planPath)
+      if let topology {
+        let digest = HostFingerprinter.fingerprint(try Self.readTopology(topology)).digest
+        if digest != loaded.topologyFingerprint.digest {
+          CLIOutput.error(
+            "error[E503]: \(planPath) is stale: it was not made from the topology \(topology)\n"
+              + "  digest: plan \(loaded.topologyFingerprint.digest), snapshot \(digest)\n"
+              + "help: make a new plan from this topology and review it\n")
+          throw ExitCode(3)
+        }
+      }
+    } else {
+      origin = policy ?? ""
+      let previous = try? StateStore(host: hostIO, directory: host.stateDir).loadApplied()
+      loaded = try Self.compile(
+        policy ?? "", topology: topology, root: host.root, previous: previous?.plan)
+    }
     let changes = FingerprintCheck(host: hostIO).changes(loaded.topologyFingerprint)
     if !changes.isEmpty {
       CLIOutput.error(
-        "error[E503]: \(planPath) is stale: it was made for another state of this host\n"
+        "error[E503]: the plan from \(origin) is stale: it was made for another state of this host\n"
           + changes.map { "  \($0)\n" }.joined()
           + "help: make a new plan on this host (`mkpolicy plan`) and review it\n")
       throw ExitCode(3)
@@ -100,9 +121,7 @@ struct ApplyCommand: ParsableCommand {
       if !dryRun && !yes {
         let preview = try applier.apply(loaded, dryRun: true)
         print(preview.render().stdout, terminator: "")
-        if preview.changes.isEmpty && preview.notes.isEmpty {
-          // Nothing to confirm: the real run below makes no writes.
-        } else {
+        if !preview.changes.isEmpty || !preview.notes.isEmpty {
           CLIOutput.error("apply these changes to \(host.root)? [y/N] ")
           let answer = readLine()?.trimmingCharacters(in: .whitespaces).lowercased()
           guard answer == "y" || answer == "yes" else {
@@ -119,6 +138,63 @@ struct ApplyCommand: ParsableCommand {
     } catch let refusal as ApplyRefusal {
       CLIOutput.error("error[\(refusal.code)]: \(refusal)\n")
       throw ExitCode(1)
+    }
+  }
+
+  static func readPlan(_ path: String) throws -> Plan {
+    guard let data = FileManager.default.contents(atPath: path) else {
+      CLIOutput.error("error[E420]: \(path): cannot read the plan file\n")
+      throw ExitCode(1)
+    }
+    switch PlanCodec.decode(String(decoding: data, as: UTF8.self), file: path) {
+    case .success(let plan): return plan
+    case .failure(let error): throw CLIOutput.failure(error)
+    }
+  }
+
+  static func readTopology(_ path: String) throws -> Topology {
+    let result = TopologySnapshot.read(path: path)
+    guard let topology = result.topology, !result.hasErrors else {
+      throw CLIOutput.failure(DiagnosticError(result.diagnostics), sources: result.sources)
+    }
+    return topology
+  }
+
+  /// Policy -> topology -> solver -> plan (the stages of `mkpolicy plan`),
+  /// against the plan last applied, so that changes are sequenced from it.
+  static func compile(_ path: String, topology topologyPath: String?, root: String, previous: Plan?)
+    throws -> Plan
+  {
+    let loaded = PolicyLoader.load(paths: [path])
+    guard let policy = loaded.policy, !loaded.hasErrors else {
+      throw CLIOutput.failure(DiagnosticError(loaded.diagnostics), sources: loaded.sources)
+    }
+    let topology: Topology
+    if let topologyPath {
+      topology = try readTopology(topologyPath)
+    } else {
+      do {
+        topology = try LiveDiscovery(options: .init(root: root)).discover().topology
+      } catch {
+        throw CLIOutput.failure(error)
+      }
+    }
+    let previousAssignment = previous.map {
+      Assignment(
+        housekeeping: $0.housekeeping, sharedPool: $0.sharedPool, workloads: $0.assignments,
+        objective: $0.objective)
+    }
+    let solution: Solution
+    switch Solver().solve(policy, on: topology, previous: previousAssignment) {
+    case .success(let value): solution = value
+    case .failure(let error): throw CLIOutput.failure(error, sources: loaded.sources)
+    }
+    switch PlanBuilder().build(
+      policy: policy, topology: topology, assignment: solution.assignment,
+      warnings: loaded.diagnostics + solution.diagnostics, previous: previous)
+    {
+    case .success(let plan): return plan
+    case .failure(let error): throw CLIOutput.failure(error, sources: loaded.sources)
     }
   }
 }
