@@ -81,7 +81,7 @@ struct CPUFacts {
         let shared = files.cpulist(path + "/shared_cpu_list")
       else { continue }
       let size = files.line(path + "/size").flatMap(parseCacheSize) ?? 0
-      if best == nil || level > best!.level {
+      if level > (best?.level ?? Int.min) {
         best = Cache(level: level, sizeBytes: size, shared: shared.union([cpu]))
       }
     }

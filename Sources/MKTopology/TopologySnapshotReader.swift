@@ -95,6 +95,9 @@ final class SnapshotDecoder {
   private struct Fields {
     var node: YAMLNode
     var values: [String: YAMLNode]
+
+    /// Where `key`'s value is (the mapping itself if it is absent).
+    func at(_ key: String) -> SourceLocation { values[key]?.location ?? node.location }
   }
 
   private func fields(
@@ -304,7 +307,7 @@ final class SnapshotDecoder {
       _ = each(f.values["dies"], "dies") { die($0, package: -1) }
       return nil
     }
-    packageIds.append((id, f.values["id"]!.location))
+    packageIds.append((id, f.at("id")))
     guard let dies = each(f.values["dies"], "dies", { die($0, package: id) }) else { return nil }
     return CPUPackage(id: id, dies: dies)
   }
@@ -312,7 +315,7 @@ final class SnapshotDecoder {
   private func die(_ node: YAMLNode, package: Int) -> Die? {
     guard let f = fields(node, "a die", required: ["id", "nodes"]) else { return nil }
     let id = f.values["id"].flatMap { int($0, "die id") }
-    if let id { dieIds.append((package, id, f.values["id"]!.location)) }
+    if let id { dieIds.append((package, id, f.at("id"))) }
     guard let nodes = each(f.values["nodes"], "nodes", numaNode), let id else { return nil }
     return Die(id: id, nodes: nodes)
   }
@@ -325,7 +328,7 @@ final class SnapshotDecoder {
     else { return nil }
     let v = f.values
     let id = v["id"].flatMap { int($0, "node id", range: 0...4095) }
-    if let id { nodeIds.append((id, v["id"]!.location)) }
+    if let id { nodeIds.append((id, f.at("id"))) }
     var memory: (UInt64, UInt64)?
     if let m = v["memory"], let mf = fields(m, "node memory", required: ["total", "free"]) {
       let total = mf.values["total"].flatMap { size($0, "memory total") }
@@ -335,7 +338,7 @@ final class SnapshotDecoder {
           error(
             "E307",
             "free memory \(ByteSize.format(free)) exceeds total memory \(ByteSize.format(total))",
-            at: mf.values["free"]!.location)
+            at: mf.at("free"))
         }
         memory = (total, free)
       }
@@ -364,13 +367,13 @@ final class SnapshotDecoder {
     if size == 0 || size & (size - 1) != 0 {
       error(
         "E305", "huge page size \(ByteSize.format(size)) is not a power of two",
-        at: f.values["size"]!.location)
+        at: f.at("size"))
       return nil
     }
     if free > total {
       error(
         "E307", "\(free) free huge pages exceed the \(total) in the pool",
-        at: f.values["free"]!.location)
+        at: f.at("free"))
     }
     return HugePagePool(pageSizeBytes: size, total: total, free: free)
   }
@@ -380,7 +383,7 @@ final class SnapshotDecoder {
       return nil
     }
     let id = f.values["id"].flatMap { int($0, "cache id") }
-    if let id { cacheIds.append((id, f.values["id"]!.location)) }
+    if let id { cacheIds.append((id, f.at("id"))) }
     let level = f.values["level"].flatMap { int($0, "cache level", range: 0...4) }
     let size = f.values["size"].flatMap { self.size($0, "cache size") }
     let cores = each(f.values["cores"], "cores", core)
@@ -397,7 +400,7 @@ final class SnapshotDecoder {
       return nil
     }
     let id = f.values["id"].flatMap { int($0, "core id") }
-    if let id { coreIds.append((id, f.values["id"]!.location)) }
+    if let id { coreIds.append((id, f.at("id"))) }
     let type = optional(f.values["type"]) { oneOf($0, "core type", CoreType.allCases) }
     let threads = each(f.values["threads"], "threads", thread)
     if let threads, threads.isEmpty, let threadsNode = f.values["threads"] {
@@ -413,7 +416,7 @@ final class SnapshotDecoder {
       let f = fields(node, "a thread", required: ["cpu"], optional: ["physicalId", "online"])
     else { return nil }
     let cpu = f.values["cpu"].flatMap { int($0, "cpu", range: 0...CPUSet.maximumCPU) }
-    if let cpu { cpus.append((cpu, f.values["cpu"]!.location)) }
+    if let cpu { cpus.append((cpu, f.at("cpu"))) }
     let physicalId = optional(f.values["physicalId"]) { int($0, "physicalId") }
     var online: Bool? = true
     if let o = f.values["online"] { online = bool(o, "online") }
@@ -522,7 +525,7 @@ final class SnapshotDecoder {
         node, "an IRQ", required: ["irq", "affinity", "movable"], optional: ["name"])
     else { return nil }
     let number = f.values["irq"].flatMap { int($0, "irq") }
-    if let number { irqNumbers.append((number, f.values["irq"]!.location)) }
+    if let number { irqNumbers.append((number, f.at("irq"))) }
     let name = optional(f.values["name"]) { string($0, "IRQ name") }
     var affinity: CPUSet?
     if let a = f.values["affinity"], let text = string(a, "affinity") {

@@ -45,7 +45,7 @@ public enum TopologySynthesizer {
     atLeast(shape.threadsPerCore, 1, "threads per core")
     atLeast(shape.llcLevel, 1, "LLC level")
     guard problems.isEmpty else { return problems }
-    if shape.coresPerLLC + shape.efficiencyCoresPerLLC == 0 {
+    if shape.coresPerLLC == 0 && shape.efficiencyCoresPerLLC == 0 {
       problems.append("an LLC domain has no cores")
     }
     if shape.threadsPerCore > 8 {
@@ -56,10 +56,13 @@ public enum TopologySynthesizer {
         "\(shape.nodesPerSocket) NUMA nodes per socket cannot be split evenly over "
           + "\(shape.diesPerSocket) dies")
     }
-    // Guard the product against overflow before comparing it.
+    // Guard every product against overflow before comparing it.
+    let (perfThreads, overflow1) = shape.coresPerLLC.multipliedReportingOverflow(
+      by: shape.threadsPerCore)
+    let (perLLC, overflow2) = perfThreads.addingReportingOverflow(shape.efficiencyCoresPerLLC)
     let factors = [
       shape.sockets, shape.nodesPerSocket, shape.llcsPerNode,
-      shape.coresPerLLC * shape.threadsPerCore + shape.efficiencyCoresPerLLC,
+      overflow1 || overflow2 ? Int.max : perLLC,
     ]
     var threads = 1
     for factor in factors {
@@ -112,7 +115,8 @@ public enum TopologySynthesizer {
         if node < 0 || node >= shape.totalNodes {
           problems.append("device node \(node) does not exist (\(shape.totalNodes) nodes)")
         } else {
-          perNode[node] += max(device.perNode, 0)
+          let (sum, overflow) = perNode[node].addingReportingOverflow(max(device.perNode, 0))
+          perNode[node] = overflow ? Int.max : sum
         }
       }
     }

@@ -124,5 +124,9 @@ import Testing
     #expect(
       TopologySynthesizer.validate(TopologyShape(sockets: 8, nodesPerSocket: 64, coresPerLLC: 64))
         == ["65536 hardware threads exceed the maximum of 8192"])
+    #expect(
+      TopologySynthesizer.validate(TopologyShape(sockets: Int.max, coresPerLLC: Int.max)) == [
+        "\(Int.max) hardware threads exceed the maximum of 8192"
+      ])
   }
 }
