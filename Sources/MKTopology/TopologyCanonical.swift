@@ -42,3 +42,40 @@ extension NUMANode {
     return node
   }
 }
+
+extension Topology {
+  /// The same topology without the facts that change while a host runs or
+  /// that applying a plan changes: free memory, free huge pages, IRQ
+  /// affinities, whether irqbalance runs, the boot id. Two discoveries of an
+  /// unchanged host agree on this form byte for byte, so digests and
+  /// comparisons that mean "the same hardware and kernel" should use it.
+  public func withoutVolatileState() -> Topology {
+    var copy = canonicalized()
+    copy.packages = copy.packages.map { package in
+      var package = package
+      package.dies = package.dies.map { die in
+        var die = die
+        die.nodes = die.nodes.map { node in
+          var node = node
+          node.memoryFreeBytes = 0
+          node.hugePages = node.hugePages.map {
+            HugePagePool(pageSizeBytes: $0.pageSizeBytes, total: $0.total, free: 0)
+          }
+          return node
+        }
+        return die
+      }
+      return package
+    }
+    copy.devices = copy.devices.map { device in
+      var device = device
+      device.irqs = device.irqs.map {
+        DeviceIRQ(irq: $0.irq, name: $0.name, affinity: [], movable: $0.movable)
+      }
+      return device
+    }
+    copy.kernel.irqbalanceRunning = false
+    copy.kernel.bootId = nil
+    return copy
+  }
+}

@@ -76,6 +76,22 @@ import Testing
       ])
   }
 
+  @Test func volatileStateIsDropped() throws {
+    var shape = TopologySynthesizerTests.small
+    shape.kernel.irqbalanceRunning = true
+    let topology = try TopologySynthesizer.build(shape)
+    let stable = topology.withoutVolatileState()
+    #expect(stable.nodes.allSatisfy { $0.memoryFreeBytes == 0 && $0.hugePages[0].free == 0 })
+    #expect(stable.nodes.map(\.memoryTotalBytes) == topology.nodes.map(\.memoryTotalBytes))
+    #expect(stable.nodes[0].hugePages[0].total == 2)
+    #expect(stable.devices.flatMap(\.irqs).allSatisfy { $0.affinity.isEmpty })
+    #expect(
+      stable.devices.flatMap(\.irqs).map(\.movable)
+        == topology.devices.flatMap(\.irqs).map(\.movable))
+    #expect(stable.kernel.bootId == nil && !stable.kernel.irqbalanceRunning)
+    #expect(stable.threads == topology.threads)
+  }
+
   @Test func leadingCommentBecomesSource() {
     #expect(TopologySnapshot.leadingComment("# a\n#\n#  b \napiVersion: x\n# c\n") == "a\n\n b")
     #expect(TopologySnapshot.leadingComment("apiVersion: x\n") == nil)
