@@ -92,6 +92,39 @@ import Testing
     #expect(stable.threads == topology.threads)
   }
 
+  /// Every one-line damage to a real snapshot (the line removed, its value
+  /// replaced by a wrong type, by garbage, by an unterminated flow) is read
+  /// or rejected with located errors, never a crash.
+  @Test func damagedSnapshotsAreRejectedWithLocations() throws {
+    let name = "Examples/topologies/intel-hybrid-edge.yaml"
+    let text = try String(contentsOfFile: PackagePaths.path(name), encoding: .utf8)
+    let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+    var rejected = 0
+    for index in lines.indices {
+      var variants = [lines.enumerated().filter { $0.offset != index }.map(\.element)]
+      if let colon = lines[index].firstIndex(of: ":") {
+        let key = lines[index][...colon]
+        for value in [" [1, 2]", " -7", " \"x\"", " {", " 4GiB"] {
+          var copy = lines
+          copy[index] = key + value
+          variants.append(copy)
+        }
+      }
+      for variant in variants {
+        let result = TopologySnapshot.read(
+          text: variant.joined(separator: "\n"), file: "damaged.yaml")
+        if result.topology == nil {
+          rejected += 1
+          #expect(result.hasErrors)
+          #expect(result.diagnostics.allSatisfy { $0.location?.file == "damaged.yaml" })
+        } else {
+          #expect(!result.hasErrors)
+        }
+      }
+    }
+    #expect(rejected > lines.count)
+  }
+
   @Test func leadingCommentBecomesSource() {
     #expect(TopologySnapshot.leadingComment("# a\n#\n#  b \napiVersion: x\n# c\n") == "a\n\n b")
     #expect(TopologySnapshot.leadingComment("apiVersion: x\n") == nil)
