@@ -74,7 +74,7 @@ let package = Package(
     .testTarget(
       name: "MKApplyTests",
       dependencies: ["MKApply", "MKPlan", "MKSolver", "MKCore", "MKTestSupport"],
-      swiftSettings: strict),
+      exclude: ["Golden"], swiftSettings: strict),
     .testTarget(
       name: "MKPlanTests",
       dependencies: ["MKCore", "MKPolicy", "MKTopology", "MKSolver", "MKPlan", "MKTestSupport"],
