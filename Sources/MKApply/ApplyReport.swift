@@ -44,7 +44,7 @@ public struct ApplyReport: Sendable, Equatable {
     case .applied:
       out += "applied: \(changes.count) change(s), \(unchanged) already in effect\n"
       for change in changes { out += "  \(change)\n" }
-      if let failure { err += "error[E510]: \(failure)\n" }
+      if let failure { err += "error[E511]: \(failure)\n" }
     case .rolledBack, .leftAsIs, .rollbackIncomplete:
       err += "error[E501]: apply failed: \(failure ?? "unknown failure")\n"
       if !changes.isEmpty {
