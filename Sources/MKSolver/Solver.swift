@@ -143,7 +143,8 @@ public struct Solver: Sendable {
       var cap = d.maxMemory
       if d.numa == .single { cap = min(cap, maxNodeMemory / d.memoryGranule * d.memoryGranule) }
       return ElasticSizing.Item(
-        min: Int(d.minMemory), max: Int(max(d.minMemory, cap)), weight: d.weight,
+        min: Int(d.minMemory), max: Int(min(max(d.minMemory, cap), UInt64(Int.max))),
+        weight: d.weight,
         priority: d.priority, granule: Int(d.memoryGranule))
     }
     let minMem = memItems.reduce(0) { $0 + $1.min }
