@@ -3,6 +3,9 @@
 /// `memory@N { size; numa-node-id; }` per node, PCI devices with vendor and
 /// device ids), `/aliases`, and `/instances/NAME` with the resources of each.
 ///
+/// `device-names` is one space-separated string, the form kerf's parser
+/// accepts for more than one device.
+///
 /// Instance `memory-base` is 0: the kernel places instance memory inside
 /// the pool when `kerf create` runs, so no address is known at plan time.
 public struct DeviceTreeEmitter: Sendable {
@@ -60,7 +63,11 @@ public struct DeviceTreeEmitter: Sendable {
               ("memory-bytes", .u64([instance.memoryBytes])),
             ]
             if !instance.devices.isEmpty {
-              properties.append(("device-names", .strings(instance.devices)))
+              // One space-separated string: kerf 0.4.0 reads the property with
+              // as_str() and splits it on whitespace, so a NUL-separated list
+              // of two or more names is a parse error there.
+              properties.append(
+                ("device-names", .strings([instance.devices.joined(separator: " ")])))
             }
             return DeviceTreeNode(
               instance.name, properties: [("id", .u32([UInt32(instance.id)]))],

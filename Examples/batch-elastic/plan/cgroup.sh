@@ -1,0 +1,45 @@
+#!/bin/sh
+# mkpolicy plan for policy batch-elastic: cgroup v2 settings in kernel-valid order.
+# Generated; review it like code. Stops at the first failing step.
+set -eu
+
+# /sys/fs/cgroup: host
+printf '%s\n' '+cpuset +cpu +memory +io' > /sys/fs/cgroup/cgroup.subtree_control  # Policies/batch-elastic.yaml:15:3
+
+# /sys/fs/cgroup/mkpolicy.slice: host
+mkdir -p /sys/fs/cgroup/mkpolicy.slice  # Policies/batch-elastic.yaml:15:3
+printf '%s\n' 1-191,193-383 > /sys/fs/cgroup/mkpolicy.slice/cpuset.cpus  # Policies/batch-elastic.yaml:15:3
+printf '%s\n' 0-7 > /sys/fs/cgroup/mkpolicy.slice/cpuset.mems  # Policies/batch-elastic.yaml:15:3
+printf '%s\n' '+cpuset +cpu +memory +io' > /sys/fs/cgroup/mkpolicy.slice/cgroup.subtree_control  # Policies/batch-elastic.yaml:15:3
+
+# /sys/fs/cgroup/mkpolicy.slice/ci-runners: workload ci-runners
+mkdir -p /sys/fs/cgroup/mkpolicy.slice/ci-runners  # Policies/batch-elastic.yaml:22:5
+printf '%s\n' 1-7 > /sys/fs/cgroup/mkpolicy.slice/ci-runners/cpuset.mems  # Policies/batch-elastic.yaml:25:5
+printf '%s\n' 40,64,88,112,137,161,176-177,184-191,232,256,280,304,329,353,368-369,376-383 > /sys/fs/cgroup/mkpolicy.slice/ci-runners/cpuset.cpus  # Policies/batch-elastic.yaml:25:5
+printf '%s\n' 400 > /sys/fs/cgroup/mkpolicy.slice/ci-runners/cpu.weight  # Policies/batch-elastic.yaml:28:5
+printf '%s\n' 'max 100000' > /sys/fs/cgroup/mkpolicy.slice/ci-runners/cpu.max  # Policies/batch-elastic.yaml:25:5
+printf '%s\n' 17179869184 > /sys/fs/cgroup/mkpolicy.slice/ci-runners/memory.min  # Policies/batch-elastic.yaml:26:5
+printf '%s\n' max > /sys/fs/cgroup/mkpolicy.slice/ci-runners/memory.high  # Policies/batch-elastic.yaml:26:5
+printf '%s\n' 68719476736 > /sys/fs/cgroup/mkpolicy.slice/ci-runners/memory.max  # Policies/batch-elastic.yaml:26:5
+
+# /sys/fs/cgroup/mkpolicy.slice/ml-training: workload ml-training
+mkdir -p /sys/fs/cgroup/mkpolicy.slice/ml-training  # Policies/batch-elastic.yaml:30:5
+printf '%s\n' 0-7 > /sys/fs/cgroup/mkpolicy.slice/ml-training/cpuset.mems  # Policies/batch-elastic.yaml:33:5
+printf '%s\n' 1-39,41-63,65-87,89-111,113-136,138-160,162-175,178-183,193-231,233-255,257-279,281-303,305-327,330-351,354-367,370-375 > /sys/fs/cgroup/mkpolicy.slice/ml-training/cpuset.cpus  # Policies/batch-elastic.yaml:33:5
+printf '%s\n' 300 > /sys/fs/cgroup/mkpolicy.slice/ml-training/cpu.weight  # Policies/batch-elastic.yaml:38:5
+printf '%s\n' 'max 100000' > /sys/fs/cgroup/mkpolicy.slice/ml-training/cpu.max  # Policies/batch-elastic.yaml:33:5
+printf '%s\n' 34359738368 > /sys/fs/cgroup/mkpolicy.slice/ml-training/memory.min  # Policies/batch-elastic.yaml:34:5
+printf '%s\n' 1567663063040 > /sys/fs/cgroup/mkpolicy.slice/ml-training/memory.high  # Policies/batch-elastic.yaml:34:5
+printf '%s\n' max > /sys/fs/cgroup/mkpolicy.slice/ml-training/memory.max  # Policies/batch-elastic.yaml:34:5
+printf '%s\n' '259:0 rbps=2000000000' > /sys/fs/cgroup/mkpolicy.slice/ml-training/io.max  # Policies/batch-elastic.yaml:36:9
+
+# /sys/fs/cgroup/mkpolicy.slice/etl-nightly: workload etl-nightly
+mkdir -p /sys/fs/cgroup/mkpolicy.slice/etl-nightly  # Policies/batch-elastic.yaml:40:5
+printf '%s\n' 5-7 > /sys/fs/cgroup/mkpolicy.slice/etl-nightly/cpuset.mems  # Policies/batch-elastic.yaml:43:5
+printf '%s\n' 328,352 > /sys/fs/cgroup/mkpolicy.slice/etl-nightly/cpuset.cpus  # Policies/batch-elastic.yaml:43:5
+printf '%s\n' 100 > /sys/fs/cgroup/mkpolicy.slice/etl-nightly/cpu.weight  # Policies/batch-elastic.yaml:48:5
+printf '%s\n' 'max 100000' > /sys/fs/cgroup/mkpolicy.slice/etl-nightly/cpu.max  # Policies/batch-elastic.yaml:43:5
+printf '%s\n' 8589934592 > /sys/fs/cgroup/mkpolicy.slice/etl-nightly/memory.min  # Policies/batch-elastic.yaml:44:5
+printf '%s\n' 8589934592 > /sys/fs/cgroup/mkpolicy.slice/etl-nightly/memory.high  # Policies/batch-elastic.yaml:44:5
+printf '%s\n' 34359738368 > /sys/fs/cgroup/mkpolicy.slice/etl-nightly/memory.max  # Policies/batch-elastic.yaml:44:5
+printf '%s\n' '259:0 rbps=1000000000 wbps=500000000 riops=40000' > /sys/fs/cgroup/mkpolicy.slice/etl-nightly/io.max  # Policies/batch-elastic.yaml:46:9
