@@ -73,7 +73,7 @@ let package = Package(
       exclude: ["Infeasible"], swiftSettings: strict),
     .testTarget(
       name: "MKApplyTests",
-      dependencies: ["MKApply", "MKPlan", "MKSolver", "MKCore", "MKTestSupport"],
+      dependencies: ["MKApply", "MKPlan", "MKSolver", "MKTopology", "MKCore", "MKTestSupport"],
       exclude: ["Golden"], swiftSettings: strict),
     .testTarget(
       name: "MKPlanTests",

@@ -40,7 +40,10 @@ public struct ApplyReport: Sendable, Equatable {
       out += "dry run: \(changes.count) change(s) would be made, \(unchanged) already in effect\n"
       for change in changes { out += "  \(change)\n" }
     case .nothingToDo:
-      out += "nothing to do: all \(unchanged) step(s) already in effect; no writes made\n"
+      out +=
+        unchanged == 0
+        ? "nothing to do: the plan has no steps; no writes made\n"
+        : "nothing to do: all \(unchanged) step(s) already in effect; no writes made\n"
     case .applied:
       out += "applied: \(changes.count) change(s), \(unchanged) already in effect\n"
       for change in changes { out += "  \(change)\n" }

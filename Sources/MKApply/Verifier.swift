@@ -74,7 +74,11 @@ public struct Verifier {
       report.differences.append(
         "an apply was interrupted: \(store.journalPath) is present (run `mkpolicy recover`)")
     }
-    for step in Self.finalState(record.plan.applySteps) {
+    // A plan made against a previous one holds only the difference in
+    // cgroupWrites; its cgroupTree is the whole tree that must now hold.
+    var whole = record.plan
+    whole.cgroupWrites = record.plan.cgroupWrites + record.plan.cgroupTree
+    for step in Self.finalState(whole.applySteps) {
       report.checked += 1
       if let difference = ReadBack.difference(step, on: host) {
         report.differences.append(difference)

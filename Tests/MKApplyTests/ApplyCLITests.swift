@@ -1,6 +1,8 @@
 import Foundation
 import MKApply
+import MKPlan
 import MKTestSupport
+import MKTopology
 import Testing
 
 /// Black-box tests of `mkpolicy apply`, `verify` and `recover` on a --root.
@@ -175,5 +177,52 @@ import Testing
     let bad = root.mkpolicy(["apply", "--plan", notAPlan, "--yes"])
     #expect(bad.status == 1)
     #expect(bad.stderr.contains("error[E420]: \(notAPlan): "))
+  }
+}
+
+/// The whole pipeline: `mkpolicy apply POLICY --topology SNAPSHOT` compiles
+/// with the front end, solver and planner, and applies to a --root whose
+/// /proc and /sys say it is the snapshot's host.
+@Suite struct ApplyPolicyCLITests {
+  @Test func compilesAPolicyAndAppliesIt() throws {
+    let snapshot = PackagePaths.path("Examples/topologies/xeon-spr-2s-snc4.yaml")
+    let policy = PackagePaths.path("Policies/default.yaml")
+    let topology = try #require(TopologySnapshot.read(path: snapshot).topology)
+    let fingerprint = HostFingerprinter.fingerprint(topology)
+    let root = try TestRoot.make()
+    defer { root.remove() }
+    try FileManager.default.removeItem(atPath: root.root + "/proc/sys/kernel/random/boot_id")
+    try root.put("/proc/sys/kernel/osrelease", fingerprint.kernelRelease + "\n")
+    try root.put("/sys/devices/system/cpu/online", fingerprint.onlineCPUs.cpulist + "\n")
+    for device in fingerprint.devices {
+      try FileManager.default.createDirectory(
+        atPath: root.root + "/sys/bus/pci/devices/" + device, withIntermediateDirectories: true)
+    }
+    let dry = root.mkpolicy(["apply", policy, "--topology", snapshot, "--dry-run"])
+    #expect(dry.status == 0, "\(dry.stderr)")
+    #expect(dry.stdout.hasPrefix("dry run: "))
+    let applied = root.mkpolicy(["apply", policy, "--topology", snapshot, "--yes"])
+    #expect(applied.status == 0, "\(applied.stderr)")
+    #expect(applied.stdout.hasPrefix("applied: "))
+    #expect(root.read("/sys/fs/cgroup/mkpolicy.slice/cpuset.mems") == "0-7")
+    let verify = root.mkpolicy(["verify"])
+    #expect(verify.status == 0, "\(verify.stdout)")
+    let again = root.mkpolicy(["apply", policy, "--topology", snapshot, "--yes"])
+    #expect(again.status == 0)
+    #expect(again.stdout.hasPrefix("nothing to do: "))
+    // The host changes: the saved plan is now stale.
+    let plan = try root.savePlan(
+      try #require(
+        (try? JSONDecoder().decode(
+          AppliedRecord.self,
+          from: Data(contentsOf: URL(fileURLWithPath: root.root + "/var/lib/mkpolicy/applied.json"))
+        ))?
+        .plan), name: "saved")
+    try root.put("/proc/sys/kernel/osrelease", "6.99.0\n")
+    let stale = root.mkpolicy(["apply", "--plan", plan, "--yes"])
+    #expect(stale.status == 3)
+    #expect(
+      stale.stderr.contains(
+        "  kernel release: planned for \(fingerprint.kernelRelease), running 6.99.0\n"))
   }
 }
