@@ -110,6 +110,14 @@ public struct KerfCommandEmitter: Sendable {
           cmdline: cmdline,
           provenance: provenance))
     }
+    if !kernels.isEmpty, input.topology.kernel.multikernel == nil {
+      out.diagnostics.append(
+        .warning(
+          "E414",
+          "the host runs no multikernel kernel (no /sys/fs/multikernel): the kerf commands for \(kernels.map { "'\($0.workload.name)'" }.joined(separator: ", ")) need one",
+          at: kernels[0].workload.location,
+          help: ["boot a multikernel kernel before applying, or plan against a snapshot of one"]))
+    }
     pool.physicalIds.sort()
     pool.devices.sort { $0.pciAddress < $1.pciAddress }
     if !out.instances.isEmpty { out.pool = pool }

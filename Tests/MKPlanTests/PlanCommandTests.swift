@@ -23,6 +23,20 @@ import Testing
     #expect(result.stdout.contains("\nChanges (against host)\n  needs reboot (0)\n"))
   }
 
+  /// Two processes, same inputs: the same bytes, text and JSON.
+  @Test func outputIsByteIdenticalAcrossRuns() {
+    let arguments = [
+      "plan", "Policies/trading-realtime.yaml", "--topology",
+      "Examples/trading-realtime/topology.yaml",
+    ]
+    for format in ["text", "json"] {
+      let first = PackagePaths.runMKPolicy(arguments + ["--format", format])
+      let second = PackagePaths.runMKPolicy(arguments + ["--format", format])
+      #expect(first.status == 0 && second.status == 0, "\(first.stderr)")
+      #expect(!first.stdout.isEmpty && first.stdout == second.stdout, "\(format)")
+    }
+  }
+
   @Test func outWritesEveryArtefactAndJSONMatchesIt() throws {
     let directory = try Self.temporaryDirectory()
     defer { try? FileManager.default.removeItem(atPath: directory) }
