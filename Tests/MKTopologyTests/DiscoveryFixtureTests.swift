@@ -185,6 +185,7 @@ struct FixtureTree {
         + "33 30 0:29 / /sys/fs/cgroup/cpu,cpuacct rw - cgroup cgroup rw,cpu,cpuacct\n"
         + "34 30 0:30 / /sys/fs/cgroup/systemd rw - cgroup cgroup rw,xattr,name=systemd\n",
       "/sys/fs/cgroup/unified/cgroup.controllers": "\n",
+      "/.dockerenv": "",
       "/sys/devices/system/node/node0/cpulist": "0-2\n",
       "/sys/devices/system/node/node0/distance": "10\n",
     ]
@@ -194,7 +195,9 @@ struct FixtureTree {
     }
     let tree = try FixtureTree(files: files)
     defer { tree.remove() }
-    let topology = try tree.discover().topology
+    let result = try tree.discover()
+    #expect(result.diagnostics.map(\.code).contains("E328"))
+    let topology = result.topology
     #expect(topology.kernel.cgroupMode == .hybrid)
     #expect(topology.kernel.cgroupControllers == ["cpu", "cpuacct", "cpuset"])
     #expect(topology.kernel.cpusetPartitions == false)
