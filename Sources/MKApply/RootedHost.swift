@@ -14,17 +14,23 @@
 /// before its N-th mutating operation (1-based). The CLI sets it from the
 /// environment variable `MKPOLICY_TEST_KILL_BEFORE_OP`; the crash tests use it
 /// to stop a real `mkpolicy apply` at every write point.
+/// `MKPOLICY_TEST_STOP_BEFORE_OP = N` sends SIGSTOP instead (concurrency test).
 public final class RootedHost: HostIO {
   public let root: String
   public let killBeforeOperation: Int?
+  /// Like `killBeforeOperation`, but SIGSTOP: the process halts (holding
+  /// its lock) until SIGCONT, so a test can run a second apply meanwhile.
+  public let stopBeforeOperation: Int?
   /// Mutating operations started so far (writes, mkdir, rmdir, replace, run...).
   public private(set) var mutatingOperations = 0
 
-  public init(root: String = "/", killBeforeOperation: Int? = nil) {
+  public init(root: String = "/", killBeforeOperation: Int? = nil, stopBeforeOperation: Int? = nil)
+  {
     var trimmed = root
     while trimmed.count > 1 && trimmed.hasSuffix("/") { trimmed.removeLast() }
     self.root = trimmed.isEmpty ? "/" : trimmed
     self.killBeforeOperation = killBeforeOperation
+    self.stopBeforeOperation = stopBeforeOperation
   }
 
   public var processID: Int32 { getpid() }
@@ -50,6 +56,9 @@ public final class RootedHost: HostIO {
     mutatingOperations += 1
     if let killBeforeOperation, mutatingOperations == killBeforeOperation {
       kill(getpid(), SIGKILL)
+    }
+    if let stopBeforeOperation, mutatingOperations == stopBeforeOperation {
+      kill(getpid(), SIGSTOP)
     }
   }
 

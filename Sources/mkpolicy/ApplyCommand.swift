@@ -19,12 +19,14 @@ struct HostOptions: ParsableArguments {
 
   /// The real host, with the crash-test hook read from the environment:
   /// MKPOLICY_TEST_KILL_BEFORE_OP=N makes the process SIGKILL itself just
-  /// before its N-th mutating operation. Tests only; see docs/apply.md.
+  /// before its N-th mutating operation, MKPOLICY_TEST_STOP_BEFORE_OP=N
+  /// SIGSTOP. Tests only; see docs/apply.md.
   func makeHost() -> RootedHost {
-    let hook = ProcessInfo.processInfo.environment["MKPOLICY_TEST_KILL_BEFORE_OP"].flatMap {
-      Int($0)
-    }
-    return RootedHost(root: root, killBeforeOperation: hook)
+    let environment = ProcessInfo.processInfo.environment
+    return RootedHost(
+      root: root,
+      killBeforeOperation: environment["MKPOLICY_TEST_KILL_BEFORE_OP"].flatMap { Int($0) },
+      stopBeforeOperation: environment["MKPOLICY_TEST_STOP_BEFORE_OP"].flatMap { Int($0) })
   }
 
   func validate() throws {

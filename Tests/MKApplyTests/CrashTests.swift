@@ -56,7 +56,13 @@ import Testing
           (try? JSONDecoder().decode(Journal.self, from: Data(text.utf8))) != nil,
           "\(name) point \(point): the journal does not parse")
       }
-      let again = run.mkpolicy(["apply", "--plan", target, "--yes"])
+      // Odd points recover with `recover --complete` when a journal exists,
+      // the others by running the same apply again.
+      let journalLeft = run.read("/var/lib/mkpolicy/journal.json") != nil
+      let again =
+        point % 2 == 1 && journalLeft
+        ? run.mkpolicy(["recover", "--complete"])
+        : run.mkpolicy(["apply", "--plan", target, "--yes"])
       #expect(again.status == 0, "\(name) point \(point): \(again.stdout) \(again.stderr)")
       #expect(
         run.tree() == expected,
@@ -103,5 +109,57 @@ import Testing
       #expect(Set(ran).count == ran.count)
       #expect(run.mkpolicy(["recover"]).stdout.hasPrefix("no interrupted apply"))
     }
+  }
+}
+
+/// Two real applies at once: the first is stopped (SIGSTOP through the test
+/// hook MKPOLICY_TEST_STOP_BEFORE_OP) while it holds the lock mid-way.
+@Suite struct ConcurrentApplyTests {
+  static func state(of pid: Int32) -> Character? {
+    guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+      let close = stat.lastIndex(of: ")")
+    else { return nil }
+    return stat[stat.index(close, offsetBy: 2)...].first
+  }
+
+  @Test func aSecondApplyFailsAtOnceWhileTheFirstHoldsTheLock() throws {
+    let root = try TestRoot.make()
+    defer { root.remove() }
+    let plan = try root.savePlan(Fixtures.create, name: "create")
+    let first = Process()
+    first.executableURL = URL(fileURLWithPath: PackagePaths.mkpolicyBinary)
+    first.arguments = ["apply", "--plan", plan, "--yes", "--root", root.root]
+    var environment = ProcessInfo.processInfo.environment
+    environment["PATH"] = root.bin + ":" + (environment["PATH"] ?? "/usr/bin:/bin")
+    environment["KERF_LOG"] = root.kerfLog
+    environment["MKPOLICY_TEST_STOP_BEFORE_OP"] = "10"
+    first.environment = environment
+    first.standardOutput = FileHandle.nullDevice
+    first.standardError = FileHandle.nullDevice
+    try first.run()
+    let pid = first.processIdentifier
+    // Wait (bounded) until it has stopped itself at its 10th write.
+    var stopped = false
+    for _ in 0..<500 {
+      if Self.state(of: pid) == "T" {
+        stopped = true
+        break
+      }
+      usleep(10_000)
+    }
+    #expect(stopped, "the first apply never reached its 10th write")
+    let second = root.mkpolicy(["apply", "--plan", plan, "--yes"])
+    #expect(second.status == 1)
+    #expect(
+      second.stderr
+        == "error[E504]: another mkpolicy (pid \(pid)) holds /var/lib/mkpolicy/lock; wait for it to finish, or remove the file if that process is not mkpolicy\n"
+    )
+    let recover = root.mkpolicy(["recover", "--rollback"])
+    #expect(recover.status == 1)
+    kill(pid, SIGCONT)
+    first.waitUntilExit()
+    #expect(first.terminationStatus == 0)
+    #expect(root.mkpolicy(["verify"]).status == 0)
+    #expect(root.kerfInvocations.count == 3)
   }
 }
