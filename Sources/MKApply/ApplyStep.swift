@@ -87,6 +87,12 @@ extension Plan {
     for write in kernelWrites {
       steps.append(ApplyStep(kind: .kernel, path: write.path, value: write.content))
     }
+    if irqbalanceMode == "stop" {
+      steps.append(
+        ApplyStep(
+          kind: .command, path: "irqbalance:stop", argv: ["systemctl", "stop", "irqbalance"],
+          undo: ["systemctl", "start", "irqbalance"]))
+    }
     for setting in irqAffinity where setting.movable {
       steps.append(
         ApplyStep(

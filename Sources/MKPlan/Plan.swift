@@ -35,6 +35,10 @@ public struct Plan: Sendable, Hashable, Codable {
   /// `host.allowForeignCgroups`: only then may the parent be inside a cgroup
   /// another manager owns (`kubepods*`, `system.slice`). Nil means false.
   public var allowForeignCgroups: Bool?
+  /// `host.irqbalance` (`ban`, `stop`, `keep`). With `stop`, apply runs
+  /// `systemctl stop irqbalance` before writing IRQ affinity (and starts it
+  /// again on rollback). Nil: apply leaves the irqbalance service alone.
+  public var irqbalanceMode: String?
   /// Each boot parameter with the workloads and policy lines behind it, in
   /// the order of `bootParameters`.
   public var bootParameterItems: [BootParameter] = []

@@ -222,3 +222,24 @@ import Testing
       ])
   }
 }
+
+@Suite struct IRQBalanceStopTests {
+  @Test func stopModeStopsIrqbalanceBeforeIRQsAndStartsItOnRollback() throws {
+    let host = Fixtures.host(before: 2)
+    var plan = Fixtures.move
+    plan.irqbalanceMode = "stop"
+    #expect(
+      plan.applySteps.map(\.kind) == [.write, .write, .command, .irq])
+    let report = try Applier(host: host).apply(plan)
+    #expect(report.outcome == .applied)
+    #expect(host.commands.last == ["systemctl", "stop", "irqbalance"])
+    let failing = Fixtures.host(before: 2)
+    failing.managedIRQs = [25]
+    let rolled = try Applier(host: failing).apply(plan)
+    #expect(rolled.outcome == .rolledBack)
+    #expect(
+      failing.commands.suffix(2) == [
+        ["systemctl", "stop", "irqbalance"], ["systemctl", "start", "irqbalance"],
+      ])
+  }
+}
