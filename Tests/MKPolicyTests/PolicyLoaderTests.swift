@@ -15,11 +15,11 @@ import Testing
       copy == shipped, "copy Policies/default.yaml to Sources/MKPolicy/Resources/default.yaml")
   }
 
-  @Test func defaultPolicyIsOneHousekeepingCorePerNodeAndASharedPool() throws {
+  @Test func defaultPolicyIsOneHousekeepingCPUPerNodeAndASharedPool() throws {
     let result = PolicyLoader.loadDefault()
     #expect(result.diagnostics.isEmpty)
     let policy = try #require(result.policy)
-    #expect(policy.host.housekeeping.perNode && policy.host.housekeeping.cpus == .count(2))
+    #expect(policy.host.housekeeping.perNode && policy.host.housekeeping.cpus == .count(1))
     #expect(policy.workloads.count == 1)
     #expect(policy.workloads[0].isolation == .shared && !policy.workloads[0].cpus.isBounded)
     #expect(policy.sourceFiles == [PolicyLoader.defaultPolicyFile])
