@@ -337,12 +337,14 @@ public final class Applier {
           if let difference = ReadBack.difference(step, on: host) {
             throw StepFailure(
               message:
-                "\(step.kind == .file ? "replace" : step.kind.rawValue) \(step.path)\(step.kind == .write || step.kind == .irq ? " = \(Quoted.text(step.value ?? ""))" : ""): read-back mismatch (the call succeeded, the effect is missing): \(difference)"
+                "\(step.kind == .file ? "replace" : step.kind.rawValue) \(step.path)\([.write, .irq, .kernel].contains(step.kind) ? " = \(Quoted.text(step.value ?? ""))" : ""): read-back mismatch (the call succeeded, the effect is missing): \(difference)"
             )
           }
+          // Not journaled per write: after a crash every write is checked
+          // against the host again, and rollback compares with the prior
+          // values; only commands need their progress on disk.
           journal.entries[index].status = .done
           report.changes.append(step.summary)
-          try save(journal)
         }
         index += 1
       }
