@@ -12,11 +12,13 @@ import Testing
   /// Plans applied in order; the crash test targets the last one.
   static let cases: [(String, [Plan])] = [
     ("create", [Fixtures.create]),
+    ("grow", [Fixtures.create, Fixtures.grow]),
     ("move", [Fixtures.create, Fixtures.grow, Fixtures.move]),
+    ("shrink", [Fixtures.create, Fixtures.grow, Fixtures.move, Fixtures.shrink]),
     ("teardown", [Fixtures.create, Fixtures.teardown]),
   ]
 
-  @Test(arguments: [0, 1, 2])
+  @Test(arguments: [0, 1, 2, 3, 4])
   func killAtEveryWritePointThenApplyAgain(_ which: Int) throws {
     let (name, plans) = Self.cases[which]
     let template = try TestRoot.make()
