@@ -227,7 +227,7 @@ public struct KerfCommandEmitter: Sendable {
       commands.append(
         .init(
           id: "init", argv: [Self.kerf, "init", "--cpus=none", "--memory=none", "--devices=none"],
-          provenance: Provenance()))
+          provenance: previousPool?.provenance.first ?? Provenance()))
     }
     // 4. Growth, then new instances, then reloads.
     for instance in grow {

@@ -100,12 +100,15 @@ public struct PlanBuilder: Sendable {
     plan.cgroupPrerequisites = prerequisites.filter { $0.value != enabledBefore }
     plan.kernelWrites = irq.kernelWrites + boot.runtimeHugePages
     plan.bootParameterItems = boot.parameters
+    plan.irqbalanceMode = policy.host.irqbalance.rawValue
     plan.cgroupMode = mode.rawValue
     plan.cgroupTree = cgroupTree
     plan.systemdUnits = units.units
     plan.coordinatorPool = kerf.pool
     plan.kernelInstances = kerf.instances
-    plan.changes = Self.changes(plan, previous: previous, commandLine: topology.kernel.commandLine)
+    plan.changes = Self.changes(
+      plan, previous: previous, commandLine: topology.kernel.commandLine,
+      host: Provenance(workload: nil, source: policy.host.location?.description))
     return .success(plan)
   }
 
@@ -126,7 +129,9 @@ public struct PlanBuilder: Sendable {
 
   // MARK: changes
 
-  static func changes(_ plan: Plan, previous: Plan?, commandLine: String) -> PlanChanges {
+  static func changes(_ plan: Plan, previous: Plan?, commandLine: String, host: Provenance)
+    -> PlanChanges
+  {
     var changes = PlanChanges()
     changes.against = previous == nil ? "host" : "previous plan"
     let before = Set(previous?.bootParameters ?? commandLine.split(separator: " ").map(String.init))
@@ -139,7 +144,7 @@ public struct PlanBuilder: Sendable {
     if let previous {
       for parameter in previous.bootParameters where !plan.bootParameters.contains(parameter) {
         changes.needsReboot.append(
-          PlanChange("remove boot parameter \(parameter)", provenance: Provenance()))
+          PlanChange("remove boot parameter \(parameter)", provenance: host))
       }
     }
 
@@ -168,6 +173,13 @@ public struct PlanBuilder: Sendable {
           provenance: group.provenance))
     }
 
+    if plan.irqbalanceMode == "stop", plan.irqAffinity.contains(where: \.movable),
+      previous?.irqbalanceMode != "stop"
+    {
+      changes.live.append(
+        PlanChange(
+          "stop irqbalance before writing IRQ affinity (host.irqbalance: stop)", provenance: host))
+    }
     let previousIRQ = Dictionary(
       (previous?.irqAffinity ?? []).map { ($0.irq, $0) }, uniquingKeysWith: { first, _ in first })
     var byTarget: [(cpus: CPUSet, irqs: [Int], provenance: Provenance)] = []

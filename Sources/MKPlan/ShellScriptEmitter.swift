@@ -50,6 +50,9 @@ public enum ShellScriptEmitter {
   /// IRQ affinity, the default for new IRQs, and the irqbalance settings.
   public static func irqScript(_ plan: Plan) -> String {
     var lines = header(plan, "IRQ affinity")
+    if plan.irqbalanceMode == "stop", plan.irqAffinity.contains(where: \.movable) {
+      lines += ["", "# host.irqbalance: stop", "systemctl stop irqbalance"]
+    }
     var last: Provenance?
     for setting in plan.irqAffinity where setting.movable {
       if setting.provenance != last {

@@ -192,3 +192,25 @@ extension EmitterTests {
     #expect(plan.systemdUnits.last?.content.contains("\nMemoryMax=infinity\n") == true)
   }
 }
+
+extension EmitterTests {
+  /// The last instance goes: it is torn down and the pool handed back.
+  @Test func lastInstanceRemovedReturnsThePool() {
+    let topology = PlanFixture.topology()
+    let previous = PlanFixture.plan(topology: topology)
+    var assignment = PlanFixture.assignment(topology)
+    assignment.workloads.removeFirst()
+    let plan = PlanFixture.plan(
+      topology: topology,
+      policy: PlanFixture.policy(workloads: [PlanFixture.feed, PlanFixture.analytics]),
+      assignment: assignment, previous: previous)
+    #expect(
+      plan.coordinatorCommands.map(\.argv) == [
+        ["kerf", "kill", "order-router"], ["kerf", "unload", "order-router"],
+        ["kerf", "delete", "order-router"],
+        ["kerf", "init", "--cpus=none", "--memory=none", "--devices=none"],
+      ])
+    #expect(plan.coordinatorCommands.allSatisfy { $0.provenance.workload == "order-router" })
+    #expect(plan.coordinatorPool == nil && plan.kernelInstances.isEmpty)
+  }
+}

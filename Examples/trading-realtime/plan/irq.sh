@@ -3,6 +3,9 @@
 # Generated; review it like code. Stops at the first failing step.
 set -eu
 
+# host.irqbalance: stop
+systemctl stop irqbalance
+
 # host (Policies/trading-realtime.yaml:18:5)
 printf '%s\n' 0-1 > /proc/irq/100/smp_affinity_list
 printf '%s\n' 0-1 > /proc/irq/101/smp_affinity_list
