@@ -115,3 +115,16 @@ import Testing
     #expect(result.stderr.contains("Policies/default.yaml:"))
   }
 }
+
+extension PlanCommandTests {
+  /// The bar: no arguments plans the embedded default for this host
+  /// (live discovery) in under a second; asserted with room for a busy CI.
+  @Test func noArgumentsPlansTheDefaultForThisHost() {
+    let start = Date()
+    let result = PackagePaths.runMKPolicy(["plan"])
+    let elapsed = Date().timeIntervalSince(start)
+    #expect(result.status == 0, "\(result.stderr)")
+    #expect(result.stdout.hasPrefix("mkpolicy plan: policy default\nhost: discovered on "))
+    #expect(elapsed < 2, "took \(elapsed) s")
+  }
+}
