@@ -56,6 +56,12 @@ let package = Package(
       ],
       swiftSettings: strict),
 
+    // Solver benchmarks (Benchmarks/solver): quality against an exact MILP,
+    // scale, stability. Not part of the product.
+    .executableTarget(
+      name: "mkpolicy-bench", dependencies: ["MKCore", "MKPolicy", "MKTopology", "MKSolver"],
+      swiftSettings: strict),
+
     // Golden files with a diff, subprocess helpers for black-box CLI tests.
     .target(name: "MKTestSupport", swiftSettings: strict),
 

@@ -1,8 +1,8 @@
 /// Elastic sizing: every workload first gets its `min`; what is left goes to
 /// strict priority tiers in turn (higher first), and inside a tier by weighted
 /// max-min fairness (water-filling: n = clamp(weight * level, min, max)),
-/// rounded down to granules and topped up by largest remainder, ties to the
-/// workload written first. Pure arithmetic, so it is exact and deterministic.
+/// rounded down to granules and topped up one granule at a time to the
+/// smallest share so far, ties to the workload written first. Pure arithmetic, so it is exact and deterministic.
 public enum ElasticSizing {
   public struct Item: Sendable, Hashable {
     public var min: Int
@@ -64,23 +64,27 @@ public enum ElasticSizing {
         sizes[i] = Swift.min(items[i].max, items[i].min + Swift.max(0, extra))
         remaining -= (sizes[i] - items[i].min) * items[i].cost
       }
-      let order = members.sorted { a, b in
-        let ra = (exact[a]! - Double(sizes[a])) / Double(items[a].granule)
-        let rb = (exact[b]! - Double(sizes[b])) / Double(items[b].granule)
-        return ra != rb ? ra > rb : a < b
-      }
-      var progress = true
-      while progress && remaining > 0 {
-        progress = false
-        for i in order {
+      // Top up granule by granule, always to the workload with the smallest
+      // share so far (progressive filling), ties to the one written first.
+      while remaining > 0 {
+        var pick = -1
+        var pickShare = Double.infinity
+        for i in members {
           let step = items[i].granule
-          if sizes[i] + step <= items[i].max && step * items[i].cost <= remaining {
-            sizes[i] += step
-            remaining -= step * items[i].cost
-            progress = true
+          guard sizes[i] + step <= items[i].max, step * items[i].cost <= remaining else {
+            continue
+          }
+          let share = Double(sizes[i]) / Double(items[i].weight)
+          if share < pickShare {
+            pick = i
+            pickShare = share
           }
         }
+        guard pick >= 0 else { break }
+        sizes[pick] += items[pick].granule
+        remaining -= items[pick].granule * items[pick].cost
       }
+      _ = exact
     }
     return sizes
   }

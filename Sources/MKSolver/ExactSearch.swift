@@ -21,10 +21,25 @@ struct ExactSearch {
       && demands.reduce(0) { $0 + $1.slots.count } <= 8
   }
 
+  /// Most constrained first, so that dead ends show early.
+  let order: [Int]
+
   init(model: HostModel, demands: [Demand], budget: Int = 200_000) {
     self.model = model
     self.demands = demands
     self.budget = budget
+    let tpc = model.maxThreadsPerCore
+    order = demands.indices.sorted { a, b in
+      let ka = [
+        demands[a].llcExclusive ? 0 : 1, demands[a].numa == .single ? 0 : 1,
+        -demands[a].threads * demands[a].slotCost(tpc),
+      ]
+      let kb = [
+        demands[b].llcExclusive ? 0 : 1, demands[b].numa == .single ? 0 : 1,
+        -demands[b].threads * demands[b].slotCost(tpc),
+      ]
+      return ka != kb ? ka.lexicographicallyPrecedes(kb) : a < b
+    }
   }
 
   struct Found {
@@ -76,7 +91,7 @@ struct ExactSearch {
   }
 
   private mutating func place(
-    _ w: Int, _ state: inout [Slot], _ shares: inout [[Share]], _ partners: inout [[Int: Int]],
+    _ k: Int, _ state: inout [Slot], _ shares: inout [[Share]], _ partners: inout [[Int: Int]],
     _ devices: [[Int]]
   ) -> Bool {
     visited += 1
@@ -84,7 +99,17 @@ struct ExactSearch {
       exhausted = true
       return false
     }
-    if w == demands.count { return memoryFits(shares, devices) }
+    if k == demands.count { return memoryFits(shares, devices) }
+    // Necessary: what is left to place fits the slots still open.
+    let tpc = model.maxThreadsPerCore
+    var need = 0
+    for i in k..<order.count { need += demands[order[i]].threads * demands[order[i]].slotCost(tpc) }
+    var room = 0
+    for (l, s) in state.enumerated() where !s.exclusive {
+      room += s.free * model.llcs[l].threadsPerCore + s.open.count
+    }
+    if need > room { return false }
+    let w = order[k]
     let d = demands[w]
     let devNodes = nodesOf(devices[w])
     let nodes = d.near && !devNodes.isEmpty ? devNodes : Set(model.nodes.indices)
@@ -98,7 +123,7 @@ struct ExactSearch {
       if exhausted { return false }
       if remaining == 0 {
         guard rulesHold(w, shares[w], nodes.count) else { return false }
-        return place(w + 1, &state, &shares, &partners, devices)
+        return place(k + 1, &state, &shares, &partners, devices)
       }
       guard i < llcs.count else { return false }
       let l = llcs[i]

@@ -206,12 +206,12 @@ struct Explainer {
     } else if hasMem {
       code = "E202"
       field = "memory"
-    } else if hasDev {
-      code = "E203"
-      field = "devices"
     } else if hasHuge {
       code = "E204"
       field = "hugepages"
+    } else if hasDev {
+      code = "E203"
+      field = "devices"
     } else {
       code = "E205"
       field = mine.first.map { fieldKey($0) } ?? "cpus"

@@ -94,7 +94,7 @@ struct SearchDriver: Sendable {
       return ra != rb ? ra : a < b
     }
     // CPUs in search order (pairing decisions depend on it), memory after.
-    for w in demands.indices {
+    for w in search.order {
       let shares = found.shares[w].sorted { $0.llc < $1.llc }
       let placed = Placed(
         shares: shares, memory: [], hugePages: [], devices: found.devices[w], terms: Terms())

@@ -1,0 +1,166 @@
+import MKCore
+import MKPolicy
+import MKTopology
+import Testing
+
+@testable import MKSolver
+
+@Suite struct ElasticSizingTests {
+  typealias Item = ElasticSizing.Item
+
+  @Test func weightedWaterFillingSaturatesAtMax() {
+    let items = [
+      Item(min: 2, max: 10, weight: 100, priority: 0),
+      Item(min: 2, max: 10, weight: 200, priority: 0),
+      Item(min: 2, max: 10, weight: 100, priority: 0),
+    ]
+    #expect(ElasticSizing.sizes(items, capacity: 20) == [5, 10, 5])
+    #expect(ElasticSizing.sizes(items, capacity: 12) == [3, 6, 3])
+    #expect(ElasticSizing.sizes(items, capacity: 40) == [10, 10, 10])
+    #expect(ElasticSizing.sizes(items, capacity: 4) == [2, 2, 2])
+  }
+
+  @Test func higherPriorityIsServedFirstAndGranulesHold() {
+    let items = [
+      Item(min: 2, max: 8, weight: 100, priority: 0),
+      Item(min: 2, max: 8, weight: 100, priority: 10, granule: 2),
+      Item(min: 1, max: 3, weight: 100, priority: 10),
+    ]
+    // Tier 10 first: 8 + 3; the rest (2) to tier 0.
+    #expect(ElasticSizing.sizes(items, capacity: 15) == [4, 8, 3])
+    // Not enough for tier 10's maxes: level 5 gives 4 (granule 2) and 3 (max);
+    // the one thread tier 10 cannot use goes to tier 0.
+    #expect(ElasticSizing.sizes(items, capacity: 10) == [3, 4, 3])
+  }
+
+  @Test func tiesGoToTheWorkloadWrittenFirst() {
+    let items = Array(repeating: Item(min: 0, max: 10, weight: 1, priority: 0), count: 3)
+    #expect(ElasticSizing.sizes(items, capacity: 5) == [2, 2, 1])
+  }
+
+  /// Seeded random items: bounds, capacity, granules, and the discrete
+  /// max-min property ((s_i + g_i)/w_i > (s_j - g_j)/w_j for any i that can
+  /// grow and j that can shrink in the same tier).
+  @Test func randomInstancesAreWeightedMaxMinFair() {
+    var r = InstanceGenerator.RNG(state: 7)
+    for _ in 0..<3000 {
+      let items = (0..<r.int(1...6)).map { _ -> Item in
+        let g = r.pick([1, 1, 2])
+        let minimum = r.int(0...4) * g
+        return Item(
+          min: minimum, max: minimum + r.int(0...8) * g, weight: r.pick([1, 50, 100, 300]),
+          priority: r.pick([0, 0, 10]), granule: g, cost: r.pick([1, 1, 2]))
+      }
+      let capacity = r.int(0...60)
+      let sizes = ElasticSizing.sizes(items, capacity: capacity)
+      let used = zip(items, sizes).reduce(0) { $0 + $1.1 * $1.0.cost }
+      let mins = items.reduce(0) { $0 + $1.min * $1.cost }
+      for (item, size) in zip(items, sizes) {
+        #expect(size >= item.min && size <= item.max && (size - item.min) % item.granule == 0)
+      }
+      if mins <= capacity { #expect(used <= capacity) } else { #expect(sizes == items.map(\.min)) }
+      for i in items.indices {
+        for j in items.indices where i != j && items[i].priority == items[j].priority {
+          let (a, b) = (items[i], items[j])
+          guard sizes[i] + a.granule <= a.max, sizes[j] - b.granule >= b.min,
+            a.granule * a.cost <= b.granule * b.cost + (capacity - used)
+          else { continue }
+          let grow = Double(sizes[i] + a.granule) / Double(a.weight)
+          let shrink = Double(sizes[j] - b.granule) / Double(b.weight)
+          #expect(grow > shrink - 1e-9, "\(items) \(capacity) -> \(sizes)")
+        }
+        // Nothing left that the item could still take.
+        if sizes[i] + items[i].granule <= items[i].max && mins <= capacity {
+          #expect(capacity - used < items[i].granule * items[i].cost, "\(items) \(capacity)")
+        }
+      }
+    }
+  }
+
+  /// The solver gives these sizes to workloads that fit anywhere.
+  @Test func solverUsesTheElasticSizes() throws {
+    let topology = Fixtures.host(sockets: 1, nodesPerSocket: 1, llcsPerNode: 2, coresPerLLC: 4)
+    let policy = Fixtures.policy(
+      housekeeping: 2,
+      [
+        Fixtures.workload("a", line: 10, cpus: .init(min: 2, max: 12), weight: 100),
+        Fixtures.workload("b", line: 30, cpus: .init(min: 2, max: 12), weight: 300),
+        Fixtures.workload("c", line: 50, cpus: .init(exactly: 4), smt: .exclusive, priority: 5),
+      ])
+    let a = try Solver().solve(policy, on: topology).get().assignment
+    // 14 threads after housekeeping: c 4, then 10 shared 1:3 from mins of 2.
+    #expect(a.workloads.map(\.cpus.count) == [3, 7, 4])
+  }
+}
+
+@Suite struct SolverScenarioTests {
+  @Test func warnsWhenAWorkloadSpansSocketsOrItsDeviceIsFar() throws {
+    let topology = Fixtures.host(
+      sockets: 2, nodesPerSocket: 1, llcsPerNode: 1, coresPerLLC: 4,
+      devices: [
+        .init(.net, vendorId: "15b3", deviceId: "1017", driver: "mlx5_core", nodes: [1])
+      ])
+    let policy = Fixtures.policy(
+      housekeeping: 2,
+      [
+        Fixtures.workload("wide", line: 10, cpus: .init(exactly: 10)),
+        Fixtures.workload(
+          "router", line: 30, cpus: .init(exactly: 4),
+          devices: [DeviceRequest(type: .net, location: Fixtures.loc(37, 9))]),
+      ])
+    let solution = try Solver().solve(policy, on: topology).get()
+    let codes = solution.diagnostics.map(\.code)
+    #expect(codes.contains("E260"))
+    #expect(solution.diagnostics.allSatisfy { $0.severity == .warning })
+    let router = try #require(solution.assignment.workload(named: "router"))
+    #expect(router.devices.count == 1)
+    #expect(!router.irqCPUs.isEmpty && router.irqCPUs.isSubset(of: router.cpus))
+  }
+
+  @Test func nearDevicesPutsCPUsMemoryAndHugePagesOnTheDeviceNode() throws {
+    let topology = Fixtures.host(
+      sockets: 1, nodesPerSocket: 2, llcsPerNode: 2, coresPerLLC: 4,
+      devices: [.init(.nvme, vendorId: "144d", deviceId: "a808", driver: "nvme", nodes: [1])],
+      hugePages: [HugePagePool(pageSizeBytes: 2 << 20, total: 256, free: 256)])
+    var policy = Fixtures.policy(
+      housekeeping: 2,
+      [
+        Fixtures.workload(
+          "db", line: 10, isolation: .kernel, cpus: .init(exactly: 6), smt: .exclusive,
+          memory: .init(exactly: 4 << 30), hugepages: HugePages(pageSizeBytes: 2 << 20, count: 200),
+          devices: [DeviceRequest(type: .nvme, name: "nvme*", location: Fixtures.loc(17, 9))],
+          placement: Placement(numa: .any, nearDevices: true))
+      ])
+    let db = try #require(
+      try Solver().solve(policy, on: topology).get().assignment.workload(named: "db"))
+    #expect(db.numaNodes == [1])
+    #expect(db.memoryBytesByNode == ["1": 4 << 30])
+    #expect(db.hugePagesByNode == ["1": 200])
+    #expect(db.cpus.count == 6)
+    // 300 pages do not fit node 1's pool of 256, and nearDevices keeps them off node 0.
+    policy.workloads[0].hugepages = HugePages(pageSizeBytes: 2 << 20, count: 300)
+    guard case .failure(let error) = Solver().solve(policy, on: topology) else {
+      Issue.record("300 huge pages near the device were placed")
+      return
+    }
+    let d = try #require(error.diagnostics.first)
+    #expect(d.code == "E204")
+    #expect(d.location == Fixtures.loc(16, 7))
+    #expect(d.help.contains("lower hugepages.count of 'db' to 256"))
+    #expect(d.help.contains("set placement.nearDevices: false for 'db'"))
+  }
+
+  @Test func editsMoveOnlyWhatMustMove() throws {
+    let topology = Fixtures.host(sockets: 2, nodesPerSocket: 2, llcsPerNode: 2, coresPerLLC: 4)
+    var policy = Fixtures.policy(
+      housekeeping: 2, perNode: true,
+      (0..<6).map { Fixtures.workload("w\($0)", line: 10 + 20 * $0, cpus: .init(exactly: 4 + $0)) })
+    let first = try Solver().solve(policy, on: topology).get().assignment
+    policy.workloads.append(Fixtures.workload("new", line: 200, cpus: .init(exactly: 6)))
+    let second = try Solver().solve(policy, on: topology, previous: first).get().assignment
+    for old in first.workloads {
+      #expect(second.workload(named: old.workload)?.cpus == old.cpus, "\(old.workload) moved")
+    }
+    #expect(second.workload(named: "new")?.cpus.count == 6)
+  }
+}
