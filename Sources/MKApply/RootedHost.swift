@@ -114,7 +114,17 @@ public final class RootedHost: HostIO {
   public func write(_ path: String, _ value: String) throws(HostIOError) {
     let target = try checked("write", path, value)
     beginMutation()
-    let fd = open(target, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0o644)
+    // Kernel files exist or not; only a plain directory tree gets new files,
+    // so a missing interface file reports the kernel's ENOENT.
+    var fd = open(target, O_WRONLY | O_TRUNC | O_NOFOLLOW | O_CLOEXEC)
+    if fd < 0 && errno == ENOENT {
+      let directory = String(target[..<(target.lastIndex(of: "/") ?? target.startIndex)])
+      if !isKernelFilesystem(directory.isEmpty ? "/" : directory) {
+        fd = open(target, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0o644)
+      } else {
+        errno = ENOENT
+      }
+    }
     guard fd >= 0 else {
       throw HostIOError(operation: "write", path: path, value: value, errno: errno)
     }

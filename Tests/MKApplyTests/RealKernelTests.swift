@@ -129,6 +129,20 @@ import Testing
     #expect(Self.listing(parent) == inside)
     #expect(Self.kernelRead(child + "/cpuset.cpus") == "\(childCPU)")
 
+    // 4b. cgroup v1 has no partitions: the missing interface file is the
+    // kernel's ENOENT, and nothing is created in its place.
+    if !hierarchy.v2 {
+      let partition = plan(
+        "kernel-partition",
+        [CgroupOperation(op: .write, path: child + "/cpuset.cpus.partition", value: "root")])
+      let refused = try Applier(host: host, stateDirectory: stateDirectory).apply(partition)
+      #expect(refused.outcome == .rolledBack)
+      #expect(
+        refused.failure
+          == "write \(child)/cpuset.cpus.partition = \"root\": ENOENT (No such file or directory)")
+      #expect(!FileManager.default.fileExists(atPath: child + "/cpuset.cpus.partition"))
+    }
+
     // 5. Tear down: the hierarchy is as it was.
     let teardown = plan(
       "kernel-teardown",
