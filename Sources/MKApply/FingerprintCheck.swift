@@ -16,8 +16,18 @@ public struct FingerprintCheck {
     let online = (try? host.read("/sys/devices/system/cpu/online")).flatMap {
       try? CPUSet(cpulist: $0, allowEmpty: true)
     }
-    let devices = try? host.list("/sys/bus/pci/devices")
+    let devices = (try? host.list("/sys/bus/pci/devices"))?.filter { !isBridge($0) }
     return (boot, kernel, online, devices)
+  }
+
+  /// Bridges (PCI class 0x06) are left out here as discovery leaves them out
+  /// of the topology, and so of the plan's fingerprint; otherwise every plan
+  /// of a machine with a bridge would look stale.
+  private func isBridge(_ address: String) -> Bool {
+    guard let classCode = try? host.read("/sys/bus/pci/devices/\(address)/class") else {
+      return false
+    }
+    return classCode.trimmingASCIIWhitespace().lowercased().hasPrefix("0x06")
   }
 
   /// What changed since the plan was made; empty when the plan still fits.

@@ -140,12 +140,28 @@ public final class MemoryHost: HostIO {
     (try? CPUSet(cpulist: files[directory + "/cpuset.cpus"] ?? "", allowEmpty: true)) ?? CPUSet()
   }
 
-  private func effectiveCPUs(_ directory: String) -> CPUSet {
+  /// The CPUs a cgroup holds before it hands any to child partitions: a
+  /// valid partition root takes its own `cpuset.cpus`; a member gets its
+  /// cpus narrowed to what its parent has left.
+  private func heldCPUs(_ directory: String) -> CPUSet {
     if directory == cgroupMount { return onlineCPUs }
-    let fromParent = effectiveCPUs(parent(directory))
     let own = cpus(of: directory)
     if version == .v1 { return own }
+    if isPartitionRoot(directory) { return own }
+    let fromParent = effectiveCPUs(parent(directory))
     return own.isEmpty ? fromParent : own.intersection(fromParent)
+  }
+
+  /// As the kernel reports `cpuset.cpus.effective`: on v2, without the CPUs
+  /// of valid child partitions, which the parent hands over to them.
+  private func effectiveCPUs(_ directory: String) -> CPUSet {
+    let held = heldCPUs(directory)
+    if version == .v1 { return held }
+    var given = CPUSet()
+    for child in children(of: directory) where isPartitionRoot(child) {
+      given = given.union(cpus(of: child))
+    }
+    return held.subtracting(given)
   }
 
   private func effectiveMems(_ directory: String) -> String {
@@ -167,7 +183,7 @@ public final class MemoryHost: HostIO {
     let own = cpus(of: directory)
     if !isPartitionRoot(parent(directory)) { return "Parent is not a partition root" }
     if own.isEmpty { return "Cpu list in cpuset.cpus not exclusive" }
-    if !own.isSubset(of: effectiveCPUs(parent(directory))) {
+    if !own.isSubset(of: heldCPUs(parent(directory))) {
       return "Invalid cpu list in cpuset.cpus"
     }
     for sibling in children(of: parent(directory)) where sibling != directory {

@@ -100,13 +100,17 @@ public enum ReadBack {
         file == "cpuset.mems"
         ? ["cpuset.mems.effective", "cpuset.effective_mems"]
         : file == "cpuset.cpus" ? ["cpuset.cpus.effective", "cpuset.effective_cpus"] : []
+      // A partition root hands the CPUs of its valid child partitions over
+      // to them: its own effective CPUs are what is left.
+      let expected =
+        file == "cpuset.cpus" ? wantedSet.subtracting(childPartitionCPUs(dir, host)) : wantedSet
       if !wantedSet.isEmpty {
         for effectiveName in effectiveNames {
           guard let text = read(dir + "/" + effectiveName, host) else { continue }
           let effective = try? CPUSet(cpulist: text, allowEmpty: true)
-          if effective != wantedSet {
+          if effective != expected {
             return
-              "\(dir)/\(effectiveName) reads \(Quoted.text(text)), wanted \(Quoted.text(wantedSet.cpulist))"
+              "\(dir)/\(effectiveName) reads \(Quoted.text(text)), wanted \(Quoted.text(expected.cpulist))"
           }
           break
         }
@@ -158,6 +162,21 @@ public enum ReadBack {
     default:
       return have == wanted ? nil : mismatch
     }
+  }
+
+  /// The CPUs of the valid partitions (`root`, `isolated`) directly below
+  /// `dir`, which the kernel takes out of `dir`'s effective CPUs.
+  static func childPartitionCPUs(_ dir: String, _ host: any HostIO) -> CPUSet {
+    var cpus = CPUSet()
+    for child in (try? host.list(dir)) ?? [] where host.kind(dir + "/" + child) == .directory {
+      guard let mode = read(dir + "/" + child + "/cpuset.cpus.partition", host),
+        mode == "root" || mode == "isolated",
+        let text = read(dir + "/" + child + "/cpuset.cpus.effective", host),
+        let childCPUs = try? CPUSet(cpulist: text, allowEmpty: true)
+      else { continue }
+      cpus = cpus.union(childCPUs)
+    }
+    return cpus
   }
 
   /// A cgroup v2 partition turned invalid by a cpus change.
