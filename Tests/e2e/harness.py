@@ -163,6 +163,10 @@ class Topology:
     distances: list[list[int]] | None
     bridges: list[Bridge]
     devices: list[DeviceSpec]
+    # `pc` (i440fx, the default) or `q35-iommu`: q35 with an emulated Intel
+    # IOMMU doing interrupt remapping, under which IRQ moves take effect at
+    # once (without it x86 defers an MSI's move to its next interrupt).
+    machine: str = "pc"
 
     @property
     def cpu_count(self) -> int:
@@ -224,7 +228,7 @@ def load_topology(name_or_path: str) -> Topology:
     except yaml.YAMLError as error:
         raise HarnessError(f"{path}: not valid YAML: {error}") from error
     where = str(path)
-    allowed = {"smp", "nodes", "distances", "bridges", "devices"}
+    allowed = {"smp", "nodes", "distances", "bridges", "devices", "machine"}
     unknown = set(data or {}) - allowed
     if unknown:
         raise HarnessError(f"{where}: unknown keys {sorted(unknown)} (allowed: {sorted(allowed)})")
@@ -306,7 +310,13 @@ def load_topology(name_or_path: str) -> Topology:
             spec.vendor, spec.device, spec.driver = "1b36", "0010", "nvme"
             spec.pci_class = "0x010802"
         devices.append(spec)
+    machine = str(data.get("machine", "pc"))
+    if machine not in ("pc", "q35-iommu"):
+        raise HarnessError(f"{where}: machine {machine!r} is not one of pc, q35-iommu")
+    if machine == "q35-iommu" and bridges:
+        raise HarnessError(f"{where}: expander bridges (pxb) need machine: pc")
     return Topology(
+        machine=machine,
         name=path.stem,
         path=path,
         sockets=sockets,
@@ -336,7 +346,10 @@ def apply_expectation_overrides(topology: Topology, overrides: list[str]) -> Non
 
 
 def qemu_topology_args(topology: Topology, workdir: Path) -> list[str]:
-    args = [
+    args = []
+    if topology.machine == "q35-iommu":
+        args += ["-machine", "q35", "-device", "intel-iommu,intremap=on"]
+    args += [
         "-m", f"{topology.memory_mib}M",
         "-smp", f"{topology.cpu_count},sockets={topology.sockets},cores={topology.cores},threads={topology.threads}",
     ]
@@ -352,7 +365,7 @@ def qemu_topology_args(topology: Topology, workdir: Path) -> list[str]:
     for bridge in topology.bridges:
         args += ["-device", f"pxb,id={bridge.id},bus_nr={bridge.bus},numa_node={bridge.node},bus=pci.0"]
     for device in topology.devices:
-        bus = device.bridge or "pci.0"
+        bus = device.bridge or ("pcie.0" if topology.machine == "q35-iommu" else "pci.0")
         where = f"bus={bus},addr={device.slot:#x}"
         if device.kind == "virtio-net":
             args += [
@@ -1000,6 +1013,175 @@ def difflib_unified(expected: str, actual: str) -> list[str]:
         expected.splitlines(True), actual.splitlines(True), "guest", "host", n=2))
 
 
+# ---------------------------------------------------------------------------
+# Apply scenarios: the plan is made in the guest; the host reads it back from
+# the guest's output and checks the kernel's state against it.
+
+
+@dataclasses.dataclass
+class State:
+    """guest/lib.sh dump_state: cgroup files by (dir, file), IRQ affinities."""
+
+    cgroup: dict[tuple[str, str], str]
+    irqs: dict[int, tuple[str, str]]
+    default_affinity: str
+
+    @staticmethod
+    def parse(text: str) -> "State":
+        cgroup: dict[tuple[str, str], str] = {}
+        irqs: dict[int, tuple[str, str]] = {}
+        default = ""
+        for line in text.splitlines():
+            parts = line.split(" ", 3)
+            if parts[0] == "cg" and len(parts) >= 3:
+                directory = "/sys/fs/cgroup" + parts[1][1:].rstrip("/") if parts[1] != "." else "/sys/fs/cgroup"
+                cgroup[(directory, parts[2])] = parts[3] if len(parts) > 3 else ""
+            elif parts[0] == "irq" and len(parts) >= 3:
+                irqs[int(parts[1])] = (parts[2], parts[3] if len(parts) > 3 else "")
+            elif parts[0] == "default_smp_affinity":
+                default = parts[3] if len(parts) > 3 else ""
+        return State(cgroup, irqs, default)
+
+    def value(self, path: str) -> str | None:
+        directory, _, file = path.rpartition("/")
+        return self.cgroup.get((directory, file))
+
+    def diff(self, other: "State") -> list[str]:
+        """What differs, one line each, in a stable order."""
+        lines = []
+        for key in sorted(set(self.cgroup) | set(other.cgroup)):
+            a, b = self.cgroup.get(key), other.cgroup.get(key)
+            if a != b:
+                lines.append(f"{key[0]}/{key[1]}: {a!r} -> {b!r}")
+        for irq in sorted(set(self.irqs) | set(other.irqs)):
+            a, b = self.irqs.get(irq), other.irqs.get(irq)
+            if a != b:
+                lines.append(f"/proc/irq/{irq} (affinity, effective): {a!r} -> {b!r}")
+        if self.default_affinity != other.default_affinity:
+            lines.append(f"/proc/irq/default_smp_affinity: {self.default_affinity!r} -> {other.default_affinity!r}")
+        return lines
+
+
+def plan_cpus(value: object) -> list[int]:
+    """A CPUSet in plan JSON: a list of CPUs (or, to be safe, a cpulist)."""
+    if isinstance(value, list):
+        return sorted(int(v) for v in value)
+    return parse_cpulist(str(value))
+
+
+def plan_cgroup_writes(plan: dict) -> list[tuple[str, str]]:
+    """(path, value) of every cgroup write the plan makes, in its order."""
+    ops = plan.get("cgroupPrerequisites", []) + plan.get("cgroupTree", []) + plan.get("cgroupWrites", [])
+    writes: list[tuple[str, str]] = []
+    for op in ops:  # cgroupTree repeats cgroupWrites in apply order
+        if op.get("op") == "write" and (op["path"], op.get("value", "")) not in writes:
+            writes.append((op["path"], op.get("value", "")))
+    return writes
+
+
+def trace_writes(section: Section) -> list[str]:
+    return [line for line in section.stdout.splitlines() if line.strip()]
+
+
+def load_plan(context: Context, result: Boot) -> dict:
+    plan = context.section(result, "plan")
+    if plan.rc != 0:
+        raise ScenarioFailed(f"`mkpolicy plan` exited {plan.rc} in the guest:\n{plan.stderr}")
+    try:
+        return json.loads(plan.stdout)
+    except json.JSONDecodeError as error:
+        raise ScenarioFailed(f"`mkpolicy plan --format json` printed no JSON ({error})")
+
+
+def check_state_matches_plan(context: Context, plan: dict, state: State) -> None:
+    """Every value the plan writes reads back from the kernel as written
+    (cpulists compared as sets, subtree_control as a set of controllers),
+    every cgroup given CPUs has them as cpuset.cpus.effective, and every
+    movable IRQ has the planned affinity and an effective CPU inside it."""
+    f = context.failures
+    for path, value in plan_cgroup_writes(plan):
+        actual = state.value(path)
+        name = path.rpartition("/")[2]
+        if name == "cgroup.subtree_control":
+            wanted = {c.lstrip("+") for c in value.split() if c.startswith("+")}
+            have = set((actual or "").split())
+            f.expect(wanted <= have, f"{path}: wrote {value!r}, kernel reads {actual!r}")
+        elif name in ("cpuset.cpus", "cpuset.mems"):
+            f.equal(path, format_cpulist(parse_cpulist(value)), actual)
+            wanted = set(parse_cpulist(value))
+            if name == "cpuset.cpus":
+                # A partition root's effective CPUs exclude those it hands to
+                # its valid child partitions.
+                directory = path.rpartition("/")[0]
+                for (child, file), mode in state.cgroup.items():
+                    if file == "cpuset.cpus.partition" and child.rpartition("/")[0] == directory and mode in ("root", "isolated"):
+                        wanted -= set(parse_cpulist(state.cgroup.get((child, "cpuset.cpus.effective"), "")))
+            f.equal(f"{path}.effective", format_cpulist(sorted(wanted)), state.value(path + ".effective"))
+        else:
+            f.equal(path, value, actual)
+    for setting in plan.get("irqAffinity", []):
+        if not setting.get("movable", True):
+            continue
+        irq = setting["irq"]
+        cpus = plan_cpus(setting["cpus"])
+        requested, effective = state.irqs.get(irq, ("", ""))
+        f.equal(f"/proc/irq/{irq}/smp_affinity_list", format_cpulist(cpus), requested)
+        eff = parse_cpulist(effective) if effective else []
+        f.expect(
+            bool(eff) and set(eff) <= set(cpus),
+            f"/proc/irq/{irq}/effective_affinity_list: expected CPUs within {format_cpulist(cpus)}, kernel reads {effective!r}",
+        )
+
+
+def run_apply(context: Context) -> None:
+    policy = POLICIES / "partitions.yaml"
+    result = context.boot(guest_script("apply"), files={policy.name: policy.read_bytes()})
+    f = context.failures
+    f.about("apply", "the guest reports")
+    plan = load_plan(context, result)
+    parent = plan.get("cgroupParentPath", "")
+    # The policy's three kinds of workload, as the kernel must show them.
+    kinds = {"feed": "isolated", "db": "root", "pool": "member"}
+    assignments = {a["workload"]: plan_cpus(a["cpus"]) for a in plan.get("assignments", [])}
+    f.equal("workloads in the plan", sorted(kinds), sorted(assignments))
+
+    apply1 = context.section(result, "apply1")
+    f.equal("first apply: exit status", 0, apply1.rc)
+    f.expect(apply1.stdout.startswith("applied: "), f"first apply: stdout does not start with 'applied: ':\n{apply1.stdout}{apply1.stderr}")
+    writes1 = trace_writes(context.section(result, "apply1-writes"))
+    f.expect(len(writes1) > 0, "first apply: ftrace saw no write to a kernel file (is the tracer working?)")
+
+    state = State.parse(context.section(result, "state-applied").stdout)
+    check_state_matches_plan(context, plan, state)
+    for workload, partition in kinds.items():
+        directory = f"{parent}/{workload}"
+        cpus = assignments.get(workload, [])
+        f.equal(f"{directory}/cpuset.cpus.effective", format_cpulist(cpus), state.value(f"{directory}/cpuset.cpus.effective"))
+        f.equal(f"{directory}/cpuset.cpus.partition", partition, state.value(f"{directory}/cpuset.cpus.partition"))
+    f.expect(
+        any(s.get("movable", True) for s in plan.get("irqAffinity", [])),
+        "the plan moves no IRQ (expected the NIC's vectors to go to the housekeeping CPUs)",
+    )
+
+    verify1 = context.section(result, "verify1")
+    f.equal("verify after apply: exit status", 0, verify1.rc)
+
+    apply2 = context.section(result, "apply2")
+    f.equal("second apply: exit status", 0, apply2.rc)
+    f.expect(apply2.stdout.startswith("nothing to do: "), f"second apply: stdout does not start with 'nothing to do: ':\n{apply2.stdout}")
+    writes2 = trace_writes(context.section(result, "apply2-writes"))
+    f.equal("second apply: writes to kernel files seen by ftrace", 0, len(writes2))
+
+    drift = context.section(result, "drift")
+    f.equal("the hand-made change: exit status", 0, drift.rc)
+    verify2 = context.section(result, "verify2")
+    f.equal("verify after a hand-made change: exit status", 2, verify2.rc)
+    f.expect(
+        f"{parent}/pool/cpuset.cpus" in verify2.stdout,
+        f"verify after a hand-made change does not name {parent}/pool/cpuset.cpus:\n{verify2.stdout}",
+    )
+
+
 SCENARIOS: list[Scenario] = [
     Scenario(
         "discovery-2s2c2t-2n", "2s2c2t-2n",
@@ -1015,6 +1197,11 @@ SCENARIOS: list[Scenario] = [
         "discovery-pxb-devices", "pxb-devices",
         "virtio-net and NVMe behind an expander bridge on node 1: nodes and IRQ vectors",
         run_discovery, needs_mkpolicy=True,
+    ),
+    Scenario(
+        "apply-cgroup-v2", "partitions",
+        "apply an isolated and a root partition and a shared pool; read back, verify, re-apply, drift",
+        run_apply, needs_mkpolicy=True,
     ),
 ]
 
@@ -1109,6 +1296,12 @@ def main(argv: list[str]) -> int:
     sub.add_parser("fetch", help="fetch the kernel and busybox into the cache")
     args_parser = sub.add_parser("qemu-args", help="print the QEMU topology arguments")
     args_parser.add_argument("topology")
+    try_parser = sub.add_parser("try", help="boot a topology with any guest script and print what it reported")
+    try_parser.add_argument("topology")
+    try_parser.add_argument("script", type=Path, help="a busybox sh script (guest/lib.sh's `section` is there)")
+    try_parser.add_argument("--append", default="", help="more kernel parameters")
+    try_parser.add_argument("--mkpolicy", type=Path, default=ROOT / ".build" / "debug" / "mkpolicy")
+    try_parser.add_argument("--timeout", type=float, default=120)
     run_parser = sub.add_parser("run", help="run scenarios")
     run_parser.add_argument("scenarios", nargs="*", help="names (default: all)")
     run_parser.add_argument("--expect", action="append", default=[], metavar="K=V",
@@ -1131,6 +1324,15 @@ def main(argv: list[str]) -> int:
             with tempfile.TemporaryDirectory() as tmp:
                 print(" ".join(qemu_topology_args(load_topology(args.topology), Path(tmp))))
             return 0
+        if args.command == "try":
+            def run_try(context: Context) -> None:
+                files = {p.name: p.read_bytes() for p in sorted(POLICIES.glob("*.yaml"))}
+                result = context.boot(args.script.read_text(), args.append, files)
+                print(result.results.replace("\r", ""), end="")
+
+            scenario = Scenario("try", args.topology, "an ad-hoc script", run_try, needs_mkpolicy=True)
+            runner = Runner(args.mkpolicy, args.timeout, keep=False)
+            return 0 if runner.run(scenario, []) else 1
         by_name = {s.name: s for s in SCENARIOS}
         names = args.scenarios or [s.name for s in SCENARIOS]
         unknown = [n for n in names if n not in by_name]

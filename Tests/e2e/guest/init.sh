@@ -11,6 +11,9 @@ mount -t tmpfs tmpfs /tmp
 mount -t tmpfs tmpfs /run
 mount -t cgroup2 cgroup2 /sys/fs/cgroup
 mount -t debugfs debugfs /sys/kernel/debug
+mount -t tracefs tracefs /sys/kernel/tracing
+hostname e2e-guest
+mkdir -p /etc /var/lib
 stty -F /dev/ttyS1 raw -echo
 exec 3>/dev/ttyS1
 echo "@@INIT" >&3

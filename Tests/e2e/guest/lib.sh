@@ -36,3 +36,47 @@ settle_devices() {
   done
   echo "e2e: NVMe controllers not live after 30 s" >&2
 }
+
+# The kernel state that apply changes: every cgroup's cpuset, cpu and memory
+# files (`cg DIR FILE VALUE`, DIR relative to /sys/fs/cgroup) and every
+# IRQ's requested and effective affinity (`irq N LIST EFFECTIVE`).
+dump_state() {
+  (
+    cd /sys/fs/cgroup || exit 1
+    find . -type d | sort | while read -r dir; do
+      for file in cgroup.subtree_control cgroup.procs cpuset.cpus cpuset.cpus.effective \
+        cpuset.cpus.partition cpuset.mems cpuset.mems.effective cpu.weight cpu.max memory.max; do
+        [ -r "$dir/$file" ] && echo "cg $dir $file $(cat "$dir/$file" | tr '\n' ' ' | sed 's/ $//')"
+      done
+    done
+  )
+  echo "default_smp_affinity - - $(cat /proc/irq/default_smp_affinity)"
+  for irq in /proc/irq/[0-9]*; do
+    echo "irq ${irq##*/} $(cat "$irq/smp_affinity_list") $(cat "$irq/effective_affinity_list")"
+  done | sort -n -k2
+}
+
+# traced NAME COMMAND...: `section NAME COMMAND...`, and then a section
+# NAME-writes listing every write COMMAND (and its threads) made to a kernel
+# file (sysfs/cgroupfs through kernfs, /proc/irq), counted by ftrace: an
+# account of writes that does not depend on what the command says it did.
+TRACING=/sys/kernel/tracing
+traced() {
+  _tname=$1
+  shift
+  echo 0 >$TRACING/tracing_on
+  echo >$TRACING/trace
+  echo kernfs_fop_write_iter >$TRACING/set_ftrace_filter
+  echo 'irq_affinity*proc_write' >>$TRACING/set_ftrace_filter
+  echo default_affinity_write >>$TRACING/set_ftrace_filter
+  echo 1 >$TRACING/options/function-fork
+  echo function >$TRACING/current_tracer
+  # shellcheck disable=SC2016
+  section "$_tname" sh -c 'echo $$ >'$TRACING'/set_ftrace_pid; echo 1 >'$TRACING'/tracing_on; exec "$@"' traced "$@"
+  _trc=$?
+  echo 0 >$TRACING/tracing_on
+  section "$_tname-writes" grep -v '^#' $TRACING/trace
+  echo >$TRACING/set_ftrace_pid
+  echo nop >$TRACING/current_tracer
+  return $_trc
+}
