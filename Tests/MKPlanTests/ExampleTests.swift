@@ -75,7 +75,8 @@ import Testing
     }
     let files = try FileManager.default.subpathsOfDirectory(atPath: directory).filter {
       var isDirectory: ObjCBool = false
-      let exists = FileManager.default.fileExists(atPath: "\(directory)/\($0)", isDirectory: &isDirectory)
+      let path = "\(directory)/\($0)"
+      let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
       return exists && !isDirectory.boolValue
     }
     #expect(
