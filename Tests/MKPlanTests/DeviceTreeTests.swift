@@ -131,3 +131,19 @@ import Testing
       DeviceTreeEmitter().emit(pool: plan.coordinatorPool, instances: plan.kernelInstances) == nil)
   }
 }
+
+extension DeviceTreeTests {
+  /// A broken plan (an instance larger than the pool, on a CPU the pool
+  /// lacks) renders to a tree kerf rejects.
+  @Test func brokenPlanIsRejected() throws {
+    var plan = PlanFixture.plan()
+    plan.kernelInstances[0].physicalIds.append(4095)
+    plan.kernelInstances[0].memoryBytes *= 2
+    let verdict = try Self.validate(try DeviceTreeBlobWriter.blob(try Self.tree(plan)))
+    #expect(
+      verdict.errors.contains { $0.contains("CPU 4095 does not exist in hardware inventory") })
+    #expect(verdict.errors.contains { $0.contains("exceeds memory pool") })
+    #expect(
+      verdict.cpuErrors["order-router"]?.contains("Invalid APIC IDs requested: [4095]") == true)
+  }
+}
