@@ -51,6 +51,21 @@ import Testing
     #expect(a.devices == a.devices.sorted() && a.devices.count == 3)
   }
 
+  /// Free memory, IRQ affinities and the like change on an unchanged host
+  /// between two runs; they must not make two plans of it differ.
+  @Test func fingerprintDigestIgnoresVolatileHostState() {
+    let base = PlanFixture.topology()
+    var busy = base
+    busy.packages[0].dies[0].nodes[0].memoryFreeBytes /= 2
+    busy.devices[0].irqs[0].affinity = [3]
+    busy.kernel.irqbalanceRunning.toggle()
+    busy.kernel.bootId = "another-boot"
+    #expect(HostFingerprinter.fingerprint(busy).digest == HostFingerprinter.fingerprint(base).digest)
+    var grown = base
+    grown.packages[0].dies[0].nodes[0].memoryTotalBytes += 1 << 30
+    #expect(HostFingerprinter.fingerprint(grown).digest != HostFingerprinter.fingerprint(base).digest)
+  }
+
   @Test func sha256KnownAnswers() {
     #expect(
       SHA256.hex([UInt8]()) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
