@@ -60,10 +60,12 @@ import Testing
     busy.devices[0].irqs[0].affinity = [3]
     busy.kernel.irqbalanceRunning.toggle()
     busy.kernel.bootId = "another-boot"
-    #expect(HostFingerprinter.fingerprint(busy).digest == HostFingerprinter.fingerprint(base).digest)
+    #expect(
+      HostFingerprinter.fingerprint(busy).digest == HostFingerprinter.fingerprint(base).digest)
     var grown = base
     grown.packages[0].dies[0].nodes[0].memoryTotalBytes += 1 << 30
-    #expect(HostFingerprinter.fingerprint(grown).digest != HostFingerprinter.fingerprint(base).digest)
+    #expect(
+      HostFingerprinter.fingerprint(grown).digest != HostFingerprinter.fingerprint(base).digest)
   }
 
   @Test func sha256KnownAnswers() {
