@@ -404,10 +404,23 @@ public final class Applier {
     let created = Set(
       journal.entries.filter { $0.step.kind == .mkdir && $0.prior?.exists == false }.map(
         \.step.path))
+    var vanishing: [String: String] = [:]
     if last >= 0 {
       for index in stride(from: last, through: 0, by: -1) {
-        restore(journal.entries[index], runID: journal.runID, created: created, into: &report)
+        restore(
+          journal.entries[index], runID: journal.runID, created: created, vanishing: &vanishing,
+          into: &report)
         journal.entries[index].status = .restored
+      }
+    }
+    // Interface files that appeared when a controller was enabled cannot be
+    // removed (EPERM): they go when the controller is disabled again, which
+    // an earlier entry, restored after them, does. Only one still there fails.
+    for (path, failure) in vanishing.sorted(by: { $0.key < $1.key }) {
+      if host.kind(path) == .missing {
+        report.restored.append("\(path) gone with its controller (did not exist)")
+      } else {
+        report.notRestored.append(failure)
       }
     }
     if report.notRestored.isEmpty {
@@ -423,7 +436,8 @@ public final class Applier {
   }
 
   func restore(
-    _ entry: JournalEntry, runID: String, created: Set<String>, into report: inout ApplyReport
+    _ entry: JournalEntry, runID: String, created: Set<String>,
+    vanishing: inout [String: String], into report: inout ApplyReport
   ) {
     let step = entry.step
     do {
@@ -469,8 +483,12 @@ public final class Applier {
         if prior.exists {
           try restoreValue(step.path, prior.value ?? "", kind: step.kind, into: &report)
         } else if !created.contains(ReadBack.directory(step.path)), host.kind(step.path) == .file {
-          try host.removeFile(step.path)
-          report.restored.append("\(step.path) removed (did not exist)")
+          do {
+            try host.removeFile(step.path)
+            report.restored.append("\(step.path) removed (did not exist)")
+          } catch  where step.kind == .write {
+            vanishing[step.path] = "\(error)"
+          }
         }
       case .file:
         guard let prior = entry.prior else { return }
