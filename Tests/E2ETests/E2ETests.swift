@@ -17,6 +17,8 @@ struct E2ETests {
     "discovery-1s4n-distances",
     "discovery-pxb-devices",
     "apply-cgroup-v2",
+    "kernel-says-no",
+    "boot-parameters",
   ]
 
   static func harness(_ arguments: [String]) -> Subprocess.Result {
@@ -54,6 +56,16 @@ struct E2ETests {
   /// planned; verify exits 0; a second apply makes no write (counted by
   /// ftrace); a hand-made change makes verify exit 2.
   @Test func applyOnCgroupV2() { Self.expectPass("apply-cgroup-v2") }
+
+  /// A write the kernel refuses (EBUSY) and a partition it turns invalid:
+  /// apply fails naming the kernel's answer, rolls back, and the guest's
+  /// cgroup tree and IRQ affinities read as they did before.
+  @Test func kernelSaysNo() { Self.expectPass("kernel-says-no") }
+
+  /// Plan a realtime partition in the guest, boot again with the plan's
+  /// parameters: /proc/cmdline, isolated, nohz_full and the huge pages of
+  /// each node are what the plan says.
+  @Test func bootParameters() { Self.expectPass("boot-parameters") }
 
   /// The harness can fail: claiming that the NIC QEMU put behind node 1's
   /// expander bridge is on node 0 must fail the discovery check, name the

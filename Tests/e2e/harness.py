@@ -1054,9 +1054,11 @@ class State:
             if a != b:
                 lines.append(f"{key[0]}/{key[1]}: {a!r} -> {b!r}")
         for irq in sorted(set(self.irqs) | set(other.irqs)):
-            a, b = self.irqs.get(irq), other.irqs.get(irq)
+            # The requested list only: restoring it lets the kernel pick any
+            # CPU of it as the effective one, not necessarily the old one.
+            a, b = self.irqs.get(irq, ("", ""))[0], other.irqs.get(irq, ("", ""))[0]
             if a != b:
-                lines.append(f"/proc/irq/{irq} (affinity, effective): {a!r} -> {b!r}")
+                lines.append(f"/proc/irq/{irq}/smp_affinity_list: {a!r} -> {b!r}")
         if self.default_affinity != other.default_affinity:
             lines.append(f"/proc/irq/default_smp_affinity: {self.default_affinity!r} -> {other.default_affinity!r}")
         return lines
@@ -1182,6 +1184,66 @@ def run_apply(context: Context) -> None:
     )
 
 
+def run_kernel_says_no(context: Context) -> None:
+    policy = POLICIES / "partitions.yaml"
+    result = context.boot(guest_script("kernel-says-no"), files={policy.name: policy.read_bytes()})
+    f = context.failures
+    f.about("kernel says no", "the guest reports")
+    load_plan(context, result)
+    for case, sign in (("refused", "EBUSY"), ("invalid", "reads \"root invalid (")):
+        apply = context.section(result, f"apply-{case}")
+        f.equal(f"apply with {case} partition: exit status" if case == "invalid" else "apply with a refused write: exit status", 1, apply.rc)
+        f.expect(
+            "error[E501]: apply failed" in apply.stderr and sign in apply.stderr,
+            f"apply-{case}: stderr does not report the kernel's answer ({sign!r}):\n{apply.stderr}",
+        )
+        f.expect(
+            "rolled back: every changed value is back to what the journal recorded" in apply.stderr,
+            f"apply-{case}: stderr does not say it rolled back:\n{apply.stderr}",
+        )
+        writes = trace_writes(context.section(result, f"apply-{case}-writes"))
+        f.expect(len(writes) > 0, f"apply-{case}: no write reached the kernel (a refusal before writing is not the kernel saying no)")
+        before = State.parse(context.section(result, f"before-{case}").stdout)
+        after = State.parse(context.section(result, f"after-{case}").stdout)
+        changed = before.diff(after)
+        f.expect(not changed, f"apply-{case}: the tree is not as it was:\n    " + "\n    ".join(changed))
+
+
+def run_boot_parameters(context: Context) -> None:
+    policy = POLICIES / "realtime.yaml"
+    files = {policy.name: policy.read_bytes()}
+    # The host as it is before the plan: 2 MiB pages on every node.
+    pools = ",".join(f"{n.id}:16" for n in context.topology.nodes)
+    first = context.boot(guest_script("plan-realtime"), f"hugepages={pools}", files)
+    plan = load_plan(context, first)
+    parameters = plan.get("bootParameters", [])
+    f = context.failures
+    f.about("boot parameters", "the rebooted guest reports")
+    rt = next((a for a in plan.get("assignments", []) if a["workload"] == "rt"), None)
+    if rt is None:
+        raise ScenarioFailed("the plan has no assignment for workload rt")
+    cpus = format_cpulist(plan_cpus(rt["cpus"]))
+    for wanted in (f"isolcpus=managed_irq,domain,{cpus}", f"nohz_full={cpus}", f"rcu_nocbs={cpus}"):
+        f.expect(wanted in parameters, f"the plan's boot parameters {parameters} lack {wanted}")
+    second = context.boot(guest_script("boot-report"), " ".join(parameters), files)
+    report = {}
+    pages: dict[tuple[str, str], str] = {}
+    for line in context.section(second, "kernel").stdout.splitlines():
+        key, _, value = line.partition(" ")
+        if key == "hugepages":
+            node, size, count = value.split(" ")
+            pages[(node, size)] = count
+        else:
+            report[key] = value
+    f.equal("/proc/cmdline", second.cmdline, report.get("cmdline"))
+    f.equal("/sys/devices/system/cpu/isolated", cpus, report.get("isolated"))
+    f.equal("/sys/devices/system/cpu/nohz_full", cpus, report.get("nohz_full"))
+    by_node = {str(k): int(v) for k, v in rt.get("hugePagesByNode", {}).items()}
+    f.expect(bool(by_node), f"the plan places no huge pages for rt: {rt}")
+    for node in context.topology.nodes:
+        f.equal(f"node {node.id} 2 MiB huge pages", str(by_node.get(str(node.id), 0)), pages.get((str(node.id), "2048kB")))
+
+
 SCENARIOS: list[Scenario] = [
     Scenario(
         "discovery-2s2c2t-2n", "2s2c2t-2n",
@@ -1202,6 +1264,16 @@ SCENARIOS: list[Scenario] = [
         "apply-cgroup-v2", "partitions",
         "apply an isolated and a root partition and a shared pool; read back, verify, re-apply, drift",
         run_apply, needs_mkpolicy=True,
+    ),
+    Scenario(
+        "kernel-says-no", "partitions",
+        "a partition the kernel turns invalid and a write it refuses: apply fails, rolls back, tree as it was",
+        run_kernel_says_no, needs_mkpolicy=True,
+    ),
+    Scenario(
+        "boot-parameters", "2s2c2t-2n",
+        "plan a realtime partition, boot with the plan's parameters: cmdline, isolated, nohz_full, huge pages per node",
+        run_boot_parameters, needs_mkpolicy=True,
     ),
 ]
 

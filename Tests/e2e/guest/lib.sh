@@ -44,7 +44,7 @@ dump_state() {
   (
     cd /sys/fs/cgroup || exit 1
     find . -type d | sort | while read -r dir; do
-      for file in cgroup.subtree_control cgroup.procs cpuset.cpus cpuset.cpus.effective \
+      for file in cgroup.subtree_control cpuset.cpus cpuset.cpus.effective \
         cpuset.cpus.partition cpuset.mems cpuset.mems.effective cpu.weight cpu.max memory.max; do
         [ -r "$dir/$file" ] && echo "cg $dir $file $(cat "$dir/$file" | tr '\n' ' ' | sed 's/ $//')"
       done
