@@ -24,7 +24,7 @@ struct ExactSearch {
   /// Most constrained first, so that dead ends show early.
   let order: [Int]
 
-  init(model: HostModel, demands: [Demand], budget: Int = 200_000) {
+  init(model: HostModel, demands: [Demand], budget: Int = 50_000) {
     self.model = model
     self.demands = demands
     self.budget = budget
@@ -56,6 +56,11 @@ struct ExactSearch {
   }
 
   mutating func search() -> Found? {
+    // Necessary conditions first: total memory, and single-node memory.
+    let largest = model.nodes.map(\.memoryAvailable).max() ?? 0
+    guard demands.reduce(UInt64(0), { $0 + $1.memory }) <= model.totalMemory,
+      demands.allSatisfy({ $0.numa != .single || $0.memory <= largest })
+    else { return nil }
     var slotList: [(w: Int, cands: [Int])] = []
     for d in demands { for c in d.slots { slotList.append((d.index, c)) } }
     var used = Array(repeating: false, count: model.devices.count)
@@ -64,6 +69,7 @@ struct ExactSearch {
     func assign(_ i: Int) -> Bool {
       if exhausted { return false }
       if i == slotList.count {
+        guard nearFits(devices) else { return false }
         found = cpus(devices)
         return found != nil
       }
@@ -78,6 +84,24 @@ struct ExactSearch {
     }
     _ = assign(0)
     return found
+  }
+
+  /// Necessary for `nearDevices`: CPUs and memory fit the devices' nodes.
+  private func nearFits(_ devices: [[Int]]) -> Bool {
+    let tpc = model.maxThreadsPerCore
+    for d in demands where d.near {
+      let nodes = nodesOf(devices[d.index])
+      guard !nodes.isEmpty else { continue }
+      let memory = nodes.reduce(UInt64(0)) { $0 + model.nodes[$1].memoryAvailable }
+      let slots = nodes.reduce(0) { total, n in
+        total
+          + model.nodes[n].llcs.reduce(0) {
+            $0 + model.llcs[$1].cores.count * model.llcs[$1].threadsPerCore
+          }
+      }
+      if d.memory > memory || d.threads * d.slotCost(tpc) > slots { return false }
+    }
+    return true
   }
 
   private func nodesOf(_ devs: [Int]) -> Set<Int> { Set(devs.compactMap { model.deviceNode[$0] }) }
@@ -120,6 +144,8 @@ struct ExactSearch {
       return !s.occupants.contains { d.avoid.contains($0) }
     }
     func split(_ i: Int, _ remaining: Int) -> Bool {
+      visited += 1
+      if visited > budget { exhausted = true }
       if exhausted { return false }
       if remaining == 0 {
         guard rulesHold(w, shares[w], nodes.count) else { return false }
@@ -189,7 +215,9 @@ struct ExactSearch {
     var perNode: [Int: Int] = [:]
     for s in share where s.threads > 0 { perNode[model.llcs[s.llc].node, default: 0] += s.threads }
     switch d.numa {
-    case .single: return perNode.count <= 1
+    case .single:
+      guard perNode.count <= 1 else { return false }
+      return perNode.keys.allSatisfy { d.memory <= model.nodes[$0].memoryAvailable }
     case .spread:
       let g = d.unit == .wholeCore ? model.maxThreadsPerCore : 1
       guard perNode.count >= min(2, d.threads / g, allowedCount) else { return false }

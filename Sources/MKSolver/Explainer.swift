@@ -368,6 +368,7 @@ struct Explainer {
           : "nodes \(nodes.map { String(model.nodes[$0].id) }.joined(separator: ", ")) (its devices' nodes)"
       }
     }
+    let verb = scope.hasPrefix("nodes ") ? "have" : "has"
     let single = groups.contains(.numa(w)) && wl.placement.numa == .single
     func threads(_ n: Int) -> Int {
       model.nodes[n].llcs.reduce(0) { total, l in
@@ -403,11 +404,11 @@ struct Explainer {
     }
     var parts: [String] = []
     if hasCPU || !hasMem {
-      parts.append("\(scope) has \(nodes.reduce(0) { $0 + threads($1) }) \(unit)\(inDomains)")
+      parts.append("\(scope) \(verb) \(nodes.reduce(0) { $0 + threads($1) }) \(unit)\(inDomains)")
     }
     if hasMem {
       let mem = nodes.reduce(UInt64(0)) { $0 + model.nodes[$1].memoryAvailable }
-      parts.append("\(hasCPU ? "and" : "\(scope) has") \(ByteSize.format(mem)) of memory")
+      parts.append("\(hasCPU ? "and" : "\(scope) \(verb)") \(ByteSize.format(mem)) of memory")
     }
     return parts.joined(separator: " ")
   }
