@@ -167,13 +167,13 @@ struct SearchDriver: Sendable {
       for w in state.demands.indices {
         guard let old = state.placed[w] else { continue }
         let before = state.total.total
-        let saved = state
         state.remove(w)
         if state.insertBest(w) && state.total.total < before - 1e-9 {
           improved = true
         } else {
-          state = saved
-          _ = old
+          // Put it back where it was.
+          state.remove(w)
+          state.apply(w, old)
         }
       }
       if !improved { break }

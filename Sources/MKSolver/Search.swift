@@ -93,22 +93,33 @@ extension PlacementState {
   }
 
   /// CPU candidates for `w` inside the allowed nodes (nil: anywhere).
-  func cpuCandidates(_ w: Int, allowed: [Int]?) -> [[Share]] {
+  ///
+  /// Candidates go to `visit` as they are made. `enough` ends the search
+  /// early (the best so far cannot be beaten); `wide` says whether regions of
+  /// several nodes are still worth making (they cost at least 2 LLCs and 2 nodes).
+  func cpuCandidates(
+    _ w: Int, allowed: [Int]?, visit: ([Share]) -> Void, enough: () -> Bool = { false },
+    wide: () -> Bool = { true }
+  ) {
     let d = demands[w]
     let n = d.threads
-    if n == 0 { return [[]] }
+    if n == 0 {
+      visit([])
+      return
+    }
     let nodes = allowed ?? Array(model.nodes.indices)
-    var out: [[Share]] = []
     var seen = Set<[Share]>()
-    func add(_ s: [Share]?) {
-      guard let s, !s.isEmpty, seen.insert(s).inserted else { return }
-      out.append(s)
+    var stop = false
+    func add(_ s: @autoclosure () -> [Share]?) {
+      guard !stop, let s = s(), !s.isEmpty, seen.insert(s).inserted else { return }
+      visit(s)
+      if enough() { stop = true }
     }
     if let prev = previous, prev.cpus[w] != nil { add(previousCandidate(w, prev, nodes)) }
     if d.numa == .spread {
       add(spreadCandidate(w, nodes, largestFirst: true))
       add(spreadCandidate(w, nodes, largestFirst: false))
-      return out
+      return
     }
     for node in nodes { add(fill(w, n, over: model.nodes[node].llcs)) }
     if tight {
@@ -130,20 +141,19 @@ extension PlacementState {
         add(fill(w, n, over: nodes.flatMap { model.nodes[$0].llcs }, smallestFirst: true))
       }
     }
-    if d.numa == .single { return out }
+    if d.numa == .single || stop || !wide() { return }
     let nodeSet = Set(nodes)
     for package in model.packages {
       let inPackage = package.filter { nodeSet.contains($0) }
       guard inPackage.count > 1 else { continue }
       add(fill(w, n, over: inPackage.flatMap { model.nodes[$0].llcs }))
     }
-    if model.packages.count > 1 || out.isEmpty {
+    if model.packages.count > 1 || seen.isEmpty {
       add(fill(w, n, over: nodes.flatMap { model.nodes[$0].llcs }))
     }
     if d.memory > 0 {
       for anchor in nodes { add(memoryLedCandidate(w, anchor, nodeSet)) }
     }
-    return out
   }
 
   /// Keeps the previous plan's counts where they still fit and fills the rest nearby.
@@ -342,20 +352,39 @@ extension PlacementState {
 
   /// Matches `w`'s requested devices (in `preference` order per slot) together
   /// with every unplaced workload's, so taking them never strands another.
-  func matchDevices(_ w: Int, restrict: ((Int) -> Bool)?, rank: (Int) -> Double) -> [Int]? {
+  func matchDevices(
+    _ w: Int, restrict: ((Int) -> Bool)?, rank: (Int) -> Double, joint: Bool = true
+  ) -> [Int]? {
     let d = demands[w]
     guard !d.slots.isEmpty else { return [] }
     var slots: [[Int]] = d.slots.map { cands in
       cands.filter { deviceOwner[$0] == nil && (restrict?($0) ?? true) }
         .sorted { rank($0) != rank($1) ? rank($0) < rank($1) : $0 < $1 }
     }
-    for v in demands.indices where v != w && placed[v] == nil && !demands[v].slots.isEmpty {
+    for v in demands.indices
+    where joint && v != w && placed[v] == nil && !demands[v].slots.isEmpty {
       for cands in demands[v].slots { slots.append(cands.filter { deviceOwner[$0] == nil }) }
     }
     guard let match = Matching.bipartite(slots: slots, deviceCount: model.devices.count) else {
       return nil
     }
     return Array(match.prefix(d.slots.count)).sorted()
+  }
+
+  /// Whether every unplaced workload's devices can still be matched once `w`
+  /// takes `devices` (quick when none of them wants those devices).
+  func othersStillMatch(_ w: Int, taking devices: [Int]) -> Bool {
+    let taken = Set(devices)
+    var slots: [[Int]] = []
+    var contested = false
+    for v in demands.indices where v != w && placed[v] == nil && !demands[v].slots.isEmpty {
+      for cands in demands[v].slots {
+        if !contested && cands.contains(where: { taken.contains($0) }) { contested = true }
+        slots.append(cands.filter { deviceOwner[$0] == nil && !taken.contains($0) })
+      }
+    }
+    guard contested else { return true }
+    return Matching.bipartite(slots: slots, deviceCount: model.devices.count) != nil
   }
 
   /// Device choices for a `nearDevices` workload: all on one node, or (when
@@ -371,7 +400,7 @@ extension PlacementState {
     }
     for node in seenNodes.sorted() {
       if let devs = matchDevices(
-        w, restrict: { model.deviceNode[$0] == node }, rank: { Double($0) })
+        w, restrict: { model.deviceNode[$0] == node }, rank: { Double($0) }, joint: false)
       {
         options.append((devs, [node]))
       }
@@ -380,7 +409,7 @@ extension PlacementState {
       let roomByNode = model.nodes.indices.map { room(w, model.nodes[$0].llcs) }
       if let devs = matchDevices(
         w, restrict: nil,
-        rank: { dev in model.deviceNode[dev].map { -Double(roomByNode[$0]) } ?? 0 })
+        rank: { dev in model.deviceNode[dev].map { -Double(roomByNode[$0]) } ?? 0 }, joint: false)
       {
         let nodes = Array(Set(devs.compactMap { model.deviceNode[$0] })).sorted()
         if !options.contains(where: { $0.devices == devs }) {
@@ -423,19 +452,41 @@ extension PlacementState {
         bestWaste = waste
       }
     }
+    // Any placement with CPUs uses an LLC and a node; one over several nodes
+    // uses at least two of each.
+    let floor = weights.gamma + weights.delta
     if d.near {
+      // The best candidate per device option; the cheapest option whose
+      // devices leave the other workloads' requests matchable wins.
+      var perOption: [(Candidate, Int)] = []
       for option in deviceOptions(w) {
         let nodeSet = option.nodes.map { Set($0) }
-        for shares in cpuCandidates(w, allowed: option.nodes) {
-          consider(evaluate(w, shares, devices: option.devices, memoryNodes: nodeSet))
-        }
+        best = nil
+        bestWaste = 0
+        cpuCandidates(
+          w, allowed: option.nodes,
+          visit: { consider(evaluate(w, $0, devices: option.devices, memoryNodes: nodeSet)) },
+          wide: { tight || best == nil || best!.cost > 2 * floor })
+        if let b = best { perOption.append((b, bestWaste)) }
       }
-      return best
+      perOption.sort { a, b in
+        if tight && a.1 != b.1 { return a.1 < b.1 }
+        return a.0.cost < b.0.cost
+      }
+      return perOption.first { othersStillMatch(w, taking: $0.0.placed.devices) }?.0
     }
     var ranked: [Candidate] = []
-    for shares in cpuCandidates(w, allowed: nil) {
-      if let c = evaluate(w, shares, devices: nil, memoryNodes: nil) { ranked.append(c) }
-    }
+    var cheapest = Double.infinity
+    cpuCandidates(
+      w, allowed: nil,
+      visit: { shares in
+        if let c = evaluate(w, shares, devices: nil, memoryNodes: nil) {
+          ranked.append(c)
+          cheapest = min(cheapest, c.cost)
+        }
+      },
+      enough: { !tight && d.slots.isEmpty && cheapest <= floor + 1e-12 },
+      wide: { tight || cheapest > 2 * floor })
     guard !ranked.isEmpty else { return nil }
     if d.slots.isEmpty {
       for c in ranked { consider(c) }
@@ -450,17 +501,33 @@ extension PlacementState {
     for c in ranked.prefix(3) {
       let cpu = cpuNodes(c.placed.shares)
       let total = Double(max(1, d.threads))
-      let devs = matchDevices(
-        w, restrict: nil,
-        rank: { dev in
-          guard let dn = model.deviceNode[dev] else { return 0 }
-          return cpu.reduce(0) { $0 + model.remote[$1.node][dn] * Double($1.threads) / total }
-        })
-      guard let devs else { return nil }
+      let rank: (Int) -> Double = { dev in
+        guard let dn = model.deviceNode[dev] else { return 0 }
+        return cpu.reduce(0) { $0 + model.remote[$1.node][dn] * Double($1.threads) / total }
+      }
+      guard let devs = matchDevices(w, restrict: nil, rank: rank, joint: false) else { return nil }
       var placed = c.placed
       placed.devices = devs
       placed.terms = terms(w, shares: placed.shares, memory: placed.memory, devices: devs)
       consider(Candidate(placed: placed, penalty: c.penalty))
+    }
+    // Taking the nearest devices must not strand another workload's request;
+    // if it would, match them all together (nearest first for this one).
+    if var b = best, !othersStillMatch(w, taking: b.placed.devices) {
+      let shares = b.placed.shares
+      let cpu = cpuNodes(shares)
+      let total = Double(max(1, d.threads))
+      guard
+        let devs = matchDevices(
+          w, restrict: nil,
+          rank: { dev in
+            guard let dn = model.deviceNode[dev] else { return 0 }
+            return cpu.reduce(0) { $0 + model.remote[$1.node][dn] * Double($1.threads) / total }
+          })
+      else { return nil }
+      b.placed.devices = devs
+      b.placed.terms = terms(w, shares: shares, memory: b.placed.memory, devices: devs)
+      best = b
     }
     return best
   }

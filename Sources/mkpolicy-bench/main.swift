@@ -171,6 +171,8 @@ func editWalk() {
     print("base policy infeasible")
     return
   }
+  // Re-planning from scratch each time: consecutive from-scratch plans.
+  var currentScratch = current
   var withPrev: [Int] = []
   var fromScratch: [Int] = []
   var objectiveWith: [Double] = []
@@ -210,7 +212,7 @@ func editWalk() {
       continue
     }
     let a = moved(current.assignment, stable.assignment)
-    let b = moved(current.assignment, scratch.assignment)
+    let b = moved(currentScratch.assignment, scratch.assignment)
     withPrev.append(a)
     fromScratch.append(b)
     var o = stable.assignment.objective
@@ -220,6 +222,7 @@ func editWalk() {
     print("| \(step) | \(kind) | \(a) | \(b) |")
     policy = edited
     current = stable
+    currentScratch = scratch
   }
   func mean(_ v: [Int]) -> Double { Double(v.reduce(0, +)) / Double(max(1, v.count)) }
   func median(_ v: [Int]) -> Int { v.sorted()[v.count / 2] }
