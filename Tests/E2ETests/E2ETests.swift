@@ -67,6 +67,24 @@ struct E2ETests {
   /// each node are what the plan says.
   @Test func bootParameters() { Self.expectPass("boot-parameters") }
 
+  /// A guest that never finishes is killed at the time bound and the run
+  /// fails saying so, with the guest's console log.
+  @Test func hungGuestIsKilledAtTheTimeout() throws {
+    let script = FileManager.default.temporaryDirectory
+      .appendingPathComponent("mkpolicy-e2e-hang-\(UUID().uuidString).sh")
+    try "section hang sleep 1000\n".write(to: script, atomically: true, encoding: .utf8)
+    defer { try? FileManager.default.removeItem(at: script) }
+    let result = Self.harness([
+      "try", "pxb-devices", script.path, "--timeout", "20", "--mkpolicy",
+      PackagePaths.mkpolicyBinary,
+    ])
+    #expect(result.status == 1)
+    #expect(
+      result.stdout.contains("\n  boot1: QEMU killed after 20 s (the guest never powered off)\n"),
+      "\(result.stdout)\n\(result.stderr)")
+    #expect(result.stdout.contains("--- guest console, boot1.console.log"))
+  }
+
   /// The harness can fail: claiming that the NIC QEMU put behind node 1's
   /// expander bridge is on node 0 must fail the discovery check, name the
   /// device and both nodes, and show the guest's console log.

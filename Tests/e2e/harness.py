@@ -10,6 +10,7 @@ it on the host against what QEMU was told.
     harness.py list                       the scenarios
     harness.py run NAME... [--expect K=V] run scenarios (exit 1 on any failure)
     harness.py qemu-args TOPOLOGY         the QEMU command line for a topology
+    harness.py try TOPOLOGY SCRIPT        boot with any guest script, print its report
     harness.py fetch                      fill the package cache and stop
 
 The kernel and busybox come from apt (`apt-get download`) and are cached under
@@ -795,7 +796,9 @@ class Scenario:
     summary: str
     run: Callable[[Context], None]
     needs_mkpolicy: bool = False
-    timeout: float = 90.0
+    # Per boot. A boot takes 7-25 s; this only bounds a hung guest, and is
+    # generous because `swift test` runs other suites beside these.
+    timeout: float = 180.0
 
 
 def guest_script(name: str) -> str:
@@ -1192,7 +1195,7 @@ def run_kernel_says_no(context: Context) -> None:
     load_plan(context, result)
     for case, sign in (("refused", "EBUSY"), ("invalid", "reads \"root invalid (")):
         apply = context.section(result, f"apply-{case}")
-        f.equal(f"apply with {case} partition: exit status" if case == "invalid" else "apply with a refused write: exit status", 1, apply.rc)
+        f.equal(f"apply-{case}: exit status", 1, apply.rc)
         f.expect(
             "error[E501]: apply failed" in apply.stderr and sign in apply.stderr,
             f"apply-{case}: stderr does not report the kernel's answer ({sign!r}):\n{apply.stderr}",
