@@ -167,6 +167,16 @@ def build(inst):
     return m
 
 
+class Result:
+    """What the report needs of a MILP solve (also read back from the cache)."""
+
+    def __init__(self, status, fun, bound, feasible):
+        self.status = status
+        self.fun = fun
+        self.mip_dual_bound = bound
+        self.x = True if feasible else None
+
+
 def percentile(values, p):
     if not values:
         return float("nan")
@@ -178,22 +188,43 @@ def percentile(values, p):
 def main():
     records = json.load(open(sys.argv[1]))
     limit = float(sys.argv[2]) if len(sys.argv) > 2 else 60
+    # Optional cache of MILP results (the instances do not change with mkpolicy).
+    cache_path = sys.argv[3] if len(sys.argv) > 3 else None
+    cache = {}
+    if cache_path:
+        try:
+            cache = json.load(open(cache_path))
+        except (OSError, ValueError):
+            cache = {}
     rows = []
     for r in records:
         inst = r["instance"]
         if inst is None:
             continue
-        model = build(inst)
-        start = time.perf_counter()
-        res = model.solve(limit)
-        ms = (time.perf_counter() - start) * 1000
+        key = json.dumps(inst, sort_keys=True)
+        if key in cache:
+            c = cache[key]
+            res = Result(c["status"], c["fun"], c["bound"], c["feasible"])
+            ms = c["ms"]
+        else:
+            model = build(inst)
+            start = time.perf_counter()
+            raw = model.solve(limit)
+            ms = (time.perf_counter() - start) * 1000
+            res = Result(raw.status, raw.fun, getattr(raw, "mip_dual_bound", None), raw.x is not None)
+            cache[key] = {"status": res.status, "fun": res.fun, "bound": res.mip_dual_bound, "feasible": res.x is not None, "ms": ms}
         rows.append((r, res, ms))
+        print(f"seed {r['seed']} {r['mix']} status {res.status} {ms:.0f} ms", file=sys.stderr, flush=True)
+    if cache_path:
+        json.dump(cache, open(cache_path, "w"))
     gaps, kgaps, times, ratios, mixes, bound_gaps = [], [], [], [], {}, []
-    false_infeasible = feasible = unproven = below = 0
+    false_infeasible = feasible = unproven = below = placed_infeasible = 0
     kube_infeasible = kube_violations = 0
     for r, res, ms in rows:
         proven = res.status == 0
         if res.status == 2:  # infeasible
+            if r["mkpolicy"]["feasible"]:
+                placed_infeasible += 1
             continue
         if res.x is None:
             continue
@@ -252,6 +283,8 @@ def main():
         )
     if below:
         print(f"warning: mkpolicy below the MILP optimum on {below} instances (model mismatch)")
+    if placed_infeasible:
+        print(f"warning: mkpolicy placed {placed_infeasible} instances the MILP calls infeasible (model mismatch)")
 
 
 if __name__ == "__main__":

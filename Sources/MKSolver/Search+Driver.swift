@@ -11,6 +11,10 @@ struct SearchDriver: Sendable {
   var previous: PreviousPlacement?
   var orderings: Int
   var improvementPasses: Int
+  /// How many of the best constructions get improvement moves.
+  var improveTop = 1
+  /// Also try moving two workloads at once (quadratic: small instances only).
+  var pairMoves = false
 
   /// Deterministic pseudo-random numbers (SplitMix64) for the shuffled orderings.
   struct SplitMix: RandomNumberGenerator {
@@ -126,6 +130,7 @@ struct SearchDriver: Sendable {
     tight: Bool = false
   ) -> PlacementState? {
     var best: PlacementState?
+    var complete: [PlacementState] = []
     var fresh = PlacementState(
       model: model, demands: demands, weights: weights, previous: previous)
     fresh.eagerPairing = eagerPairing
@@ -151,13 +156,23 @@ struct SearchDriver: Sendable {
       // Nothing changed that forces a move: keep the previous plan as it is.
       if pin && pinned == demands.count { return state }
       if firstFeasible { return state }
+      complete.append(state)
+    }
+    // Improve the best few constructions (stable order: by total, then first
+    // made) and keep the best result.
+    let ranked = complete.indices.sorted {
+      let a = complete[$0].total.total
+      let b = complete[$1].total.total
+      return abs(a - b) > 1e-9 ? a < b : $0 < $1
+    }
+    for i in ranked.prefix(max(1, improveTop)) {
+      var state = complete[i]
+      state.tight = false
+      state.eagerPairing = false
+      improve(&state)
       if best == nil || state.total.total < best!.total.total - 1e-9 { best = state }
     }
-    guard var state = best else { return nil }
-    state.tight = false
-    state.eagerPairing = false
-    improve(&state)
-    return state
+    return best
   }
 
   /// Re-inserts each workload at its best place while the objective drops.
@@ -176,7 +191,38 @@ struct SearchDriver: Sendable {
           state.apply(w, old)
         }
       }
+      if pairMoves && improvePairs(&state) { improved = true }
       if !improved { break }
     }
+  }
+
+  /// Takes two workloads out and puts them back in both orders (small
+  /// instances): escapes placements where each blocks the other's better spot.
+  func improvePairs(_ state: inout PlacementState) -> Bool {
+    var improved = false
+    let all = state.demands.indices
+    for w in all {
+      for v in all where v > w {
+        guard state.placed[w] != nil, state.placed[v] != nil else { continue }
+        let before = state.total.total
+        // Restored whole: re-applying two placements in another order could
+        // pair odd threads differently and need one core more.
+        let saved = state
+        var done = false
+        for (first, second) in [(w, v), (v, w)] where !done {
+          state.remove(w)
+          state.remove(v)
+          if state.insertBest(first) && state.insertBest(second)
+            && state.total.total < before - 1e-9
+          {
+            done = true
+          } else {
+            state = saved
+          }
+        }
+        if done { improved = true }
+      }
+    }
+    return improved
   }
 }

@@ -47,9 +47,12 @@ public struct Solver: Sendable {
     // Sizes never depend on the previous plan: they are found from scratch, so
     // an unchanged policy re-plans to the same sizes and can keep every CPU.
     let orderings = budgetedOrderings(model, mins)
-    let scratch = SearchDriver(
+    var scratch = SearchDriver(
       model: model, weights: weights, previous: nil, orderings: orderings,
       improvementPasses: improvementPasses)
+    // Small instances can afford to improve several constructions.
+    scratch.improveTop = model.llcs.count * max(1, mins.count) <= 256 ? 4 : 1
+    scratch.pairMoves = model.llcs.count * max(1, mins.count) <= 256
     var state: PlacementState?
     var sized = mins
     let target = Self.sized(mins, model: model, fraction: 1)
@@ -87,9 +90,11 @@ public struct Solver: Sendable {
       }
     }
     if let prev {
-      let stable = SearchDriver(
+      var stable = SearchDriver(
         model: model, weights: weights, previous: prev, orderings: orderings,
         improvementPasses: improvementPasses)
+      stable.improveTop = scratch.improveTop
+      stable.pairMoves = scratch.pairMoves
       if let s = stable.run(sized) { state = s }
     }
     guard let final = state else {
@@ -115,6 +120,7 @@ public struct Solver: Sendable {
   /// Fewer orderings on huge instances, so cost stays near-linear in LLCs x workloads.
   func budgetedOrderings(_ model: HostModel, _ demands: [Demand]) -> Int {
     let size = model.llcs.count * max(1, demands.count)
+    if size <= 256 { return max(orderings, 24) }
     if size > 16_000 { return min(orderings, 3) }
     if size > 4_000 { return min(orderings, 5) }
     return orderings

@@ -242,6 +242,12 @@ enum RuleCheck {
       }
       let broken = RuleCheck.violations(solution.assignment, policy, topology)
       #expect(broken.isEmpty, "seed \(seed): \(broken)")
+      // The reported objective is the objective of the CPUs, memory and devices given.
+      let recomputed = try #require(
+        solver.objective(of: solution.assignment, policy: policy, on: topology))
+      #expect(
+        abs(recomputed.total - solution.assignment.objective.total) < 1e-6,
+        "seed \(seed): reported \(solution.assignment.objective), recomputed \(recomputed)")
       // Determinism and zero moves on an unchanged re-plan.
       let again = try solver.solve(policy, on: topology).get()
       #expect(again.assignment == solution.assignment, "seed \(seed): not deterministic")
