@@ -1245,6 +1245,12 @@ def run_boot_parameters(context: Context) -> None:
     f.expect(bool(by_node), f"the plan places no huge pages for rt: {rt}")
     for node in context.topology.nodes:
         f.equal(f"node {node.id} 2 MiB huge pages", str(by_node.get(str(node.id), 0)), pages.get((str(node.id), "2048kB")))
+    replan = context.section(second, "replan")
+    f.equal("`mkpolicy plan` after the reboot: exit status", 0, replan.rc)
+    f.expect(
+        "  needs reboot (0)\n" in replan.stdout,
+        f"`mkpolicy plan` after the reboot still wants boot parameter changes:\n{replan.stdout}",
+    )
 
 
 SCENARIOS: list[Scenario] = [

@@ -10,3 +10,5 @@ report_kernel() {
   done
 }
 section kernel report_kernel
+# Planned again on the rebooted host: its boot parameters are in effect now.
+section replan mkpolicy plan /e2e/files/realtime.yaml
