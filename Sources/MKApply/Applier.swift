@@ -104,9 +104,41 @@ public final class Applier {
   func checkedSteps(_ plan: Plan) throws(ApplyRefusal) -> [ApplyStep] {
     let steps = plan.applySteps
     let guardrail = PathGuard(plan: plan, stateDirectory: store.directory)
-    let problems = guardrail.problems(in: steps, bootloader: plan.bootStaging?.bootloader)
+    let problems =
+      guardrail.problems(in: steps, bootloader: plan.bootStaging?.bootloader)
+      + foreignPartitionConflicts(steps, parent: plan.effectiveCgroupParent)
     guard problems.isEmpty else { throw .unsafe(problems) }
     return steps
+  }
+
+  /// CPUs the plan gives its cgroup parent that a partition next to it, not
+  /// apply's, holds. The kernel (6.1) accepts such a `cpuset.cpus` write and
+  /// turns the other partition `invalid`, which a rollback cannot undo (it
+  /// does not revalidate it): refuse before writing anything.
+  func foreignPartitionConflicts(_ steps: [ApplyStep], parent: String) -> [String] {
+    let slash = parent.lastIndex(of: "/") ?? parent.startIndex
+    let above = String(parent[..<slash])
+    guard !above.isEmpty else { return [] }
+    var problems: [String] = []
+    for step in steps where step.kind == .write && step.path == parent + "/cpuset.cpus" {
+      guard let wanted = try? CPUSet(cpulist: step.value ?? "", allowEmpty: true) else { continue }
+      for sibling in ((try? host.list(above)) ?? []).sorted() {
+        let path = above + "/" + sibling
+        guard path != parent, host.kind(path) == .directory,
+          let mode = ReadBack.read(path + "/cpuset.cpus.partition", host),
+          mode == "root" || mode == "isolated",
+          let text = ReadBack.read(path + "/cpuset.cpus.effective", host),
+          let held = try? CPUSet(cpulist: text, allowEmpty: true)
+        else { continue }
+        let shared = held.intersection(wanted)
+        if !shared.isEmpty {
+          problems.append(
+            "write \(Quoted.text(step.path)) = \(Quoted.text(wanted.cpulist)): CPUs \(shared.cpulist) are held by the \(mode) partition \(path), which the kernel would turn invalid; give them up there or plan without them"
+          )
+        }
+      }
+    }
+    return problems
   }
 
   func inEffect(_ step: ApplyStep, applied: AppliedRecord?) -> Bool {

@@ -75,6 +75,29 @@ import Testing
       ])
   }
 
+  /// Seen on a real 6.1 kernel (e2e kernel-says-no): the kernel accepts a
+  /// parent's cpuset.cpus over a neighbouring partition's CPUs and turns
+  /// that partition invalid for good. Apply refuses before any write.
+  @Test func cpusHeldByAForeignPartitionAreRefusedBeforeWriting() throws {
+    let host = Fixtures.baseHost()
+    try host.makeDirectory("/sys/fs/cgroup/intruder")
+    try host.write("/sys/fs/cgroup/intruder/cpuset.cpus", "6-7")
+    try host.write("/sys/fs/cgroup/intruder/cpuset.cpus.partition", "root")
+    host.clearMutations()
+    #expect(throws: ApplyRefusal.self) { try Applier(host: host).apply(Fixtures.create) }
+    do {
+      _ = try Applier(host: host).apply(Fixtures.create)
+    } catch {
+      #expect(
+        error.description == """
+          refusing to apply: the plan touches what apply must not
+            write "/sys/fs/cgroup/mkpolicy.slice/cpuset.cpus" = "2-6": CPUs 6 are held by the root partition /sys/fs/cgroup/intruder, which the kernel would turn invalid; give them up there or plan without them
+          help: fix the policy or plan; nothing was written
+          """)
+    }
+    #expect(host.mutations == [])
+  }
+
   @Test func irqThatDoesNotMoveIsAFailure() throws {
     let host = Fixtures.host(before: 2)
     host.stuckIRQs = [25]
