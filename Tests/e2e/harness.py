@@ -1210,6 +1210,20 @@ def run_kernel_says_no(context: Context) -> None:
         after = State.parse(context.section(result, f"after-{case}").stdout)
         changed = before.diff(after)
         f.expect(not changed, f"apply-{case}: the tree is not as it was:\n    " + "\n    ".join(changed))
+    # A foreign partition holding planned CPUs: refused before any write.
+    apply = context.section(result, "apply-foreign")
+    f.equal("apply-foreign: exit status", 1, apply.rc)
+    f.expect(
+        "error[E505]" in apply.stderr and "CPUs 6-7 are held by the root partition /sys/fs/cgroup/intruder" in apply.stderr,
+        f"apply-foreign: stderr does not name the foreign partition:\n{apply.stderr}",
+    )
+    writes = trace_writes(context.section(result, "apply-foreign-writes"))
+    f.equal("apply-foreign: writes to kernel files seen by ftrace", 0, len(writes))
+    before = State.parse(context.section(result, "before-foreign").stdout)
+    after = State.parse(context.section(result, "after-foreign").stdout)
+    f.equal("apply-foreign: /sys/fs/cgroup/intruder/cpuset.cpus.partition before", "root", before.value("/sys/fs/cgroup/intruder/cpuset.cpus.partition"))
+    changed = before.diff(after)
+    f.expect(not changed, "apply-foreign: the tree is not as it was:\n    " + "\n    ".join(changed))
 
 
 def run_boot_parameters(context: Context) -> None:
@@ -1276,7 +1290,7 @@ SCENARIOS: list[Scenario] = [
     ),
     Scenario(
         "kernel-says-no", "partitions",
-        "a partition the kernel turns invalid and a write it refuses: apply fails, rolls back, tree as it was",
+        "a write the kernel refuses and a partition it turns invalid: apply fails, rolls back, tree as it was",
         run_kernel_says_no, needs_mkpolicy=True,
     ),
     Scenario(

@@ -26,3 +26,11 @@ echo 6-7 >/sys/fs/cgroup/intruder/cpuset.cpus
 section before-invalid dump_state
 traced apply-invalid mkpolicy apply --plan /tmp/plan.json --yes
 section after-invalid dump_state
+
+# A partition that is not apply's holds some of the plan's CPUs. The kernel
+# would accept the parent's cpuset.cpus write and turn that partition
+# invalid, and no rollback revalidates it: apply must refuse before writing.
+echo root >/sys/fs/cgroup/intruder/cpuset.cpus.partition
+section before-foreign dump_state
+traced apply-foreign mkpolicy apply --plan /tmp/plan.json --yes
+section after-foreign dump_state
