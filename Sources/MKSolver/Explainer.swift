@@ -175,8 +175,8 @@ struct Explainer {
       if set.contains(.housekeepingMemory) {
         what.append("\(ByteSize.format(hk.memoryBytes)) of memory")
       }
-      let where_ = hk.location.map { " (\(short($0)))" } ?? ""
-      others.append("housekeeping\(where_)")
+      let place = hk.location.map { " (\(short($0)))" } ?? ""
+      others.append("housekeeping\(place)")
       notes.append(.init("housekeeping keeps \(what.joined(separator: " and "))", at: hk.location))
     }
     let involved = Array(Set(conflict.compactMap(\.workload))).sorted()
