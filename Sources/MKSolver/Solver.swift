@@ -101,7 +101,20 @@ public struct Solver: Sendable {
       return .failure(Explainer(solver: self, policy: policy, topology: topology).explain())
     }
     let assignment = Binding.assignment(state: final, policy: policy)
-    let warnings = Self.warnings(state: final, policy: policy)
+    var warnings = Self.warnings(state: final, policy: policy)
+    // Elastic sizes the placement rules did not let the solver give: said, not hidden.
+    for (w, workload) in policy.workloads.enumerated() {
+      let got = final.demands[w].threads
+      let fair = target[w].threads
+      if got < fair {
+        warnings.append(
+          .warning(
+            "E264",
+            "workload '\(workload.name)' gets \(got) CPUs, less than its elastic share of \(fair): the placement rules leave no room for more",
+            at: workload.location(of: "cpus"),
+            help: ["relax its placement rules (or others'), or lower cpus (max) to \(got)"]))
+      }
+    }
     return .success(Solution(assignment: assignment, diagnostics: warnings))
   }
 

@@ -164,3 +164,29 @@ import Testing
     #expect(second.workload(named: "new")?.cpus.count == 6)
   }
 }
+
+@Suite struct ElasticShrinkTests {
+  /// A `numa: single` workload cannot grow past its node; the others take the
+  /// rest, and the shortfall is reported, not hidden.
+  @Test func growthTheRulesCannotPlaceIsReported() throws {
+    let topology = Fixtures.host(sockets: 1, nodesPerSocket: 2, llcsPerNode: 1, coresPerLLC: 4)
+    let policy = Fixtures.policy(
+      housekeeping: 0,
+      [
+        Fixtures.workload(
+          "a", line: 10, cpus: .init(min: 2, max: 8), placement: Placement(numa: .single)),
+        Fixtures.workload(
+          "b", line: 30, cpus: .init(min: 2, max: 8), placement: Placement(numa: .single)),
+        Fixtures.workload(
+          "c", line: 50, cpus: .init(min: 2, max: 8), placement: Placement(numa: .single)),
+      ])
+    let solution = try Solver().solve(policy, on: topology).get()
+    // 16 threads, fair share 16/3 each, but three single-node workloads on two
+    // nodes of 8: two share a node.
+    let counts = solution.assignment.workloads.map(\.cpus.count)
+    #expect(counts.reduce(0, +) <= 16)
+    let shrunk = solution.diagnostics.filter { $0.code == "E264" }
+    #expect(!shrunk.isEmpty)
+    #expect(shrunk.allSatisfy { $0.severity == .warning })
+  }
+}
