@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import difflib
 import json
 import lzma
 import os
@@ -767,10 +768,11 @@ class Context:
     """What a scenario's steps get: the topology, the boots so far, and a way
     to boot again (the boot-parameter scenario boots twice)."""
 
-    def __init__(self, scenario: "Scenario", topology: Topology, runner: "Runner"):
+    def __init__(self, scenario: "Scenario", topology: Topology, runner: "Runner", workdir: Path):
         self.scenario = scenario
         self.topology = topology
         self.runner = runner
+        self.workdir = workdir
         self.boots: list[Boot] = []
         self.failures = Failures()
 
@@ -994,7 +996,7 @@ def check_discover(context: Context, snapshot: dict, result: Boot) -> None:
 def check_snapshot_round_trip(context: Context, text: str) -> None:
     """The guest's snapshot, read back strictly on the host by `mkpolicy
     topology show`, prints byte-identical."""
-    path = context.workdir / "discovered.json"  # type: ignore[attr-defined]
+    path = context.workdir / "discovered.json"
     path.write_text(text)
     shown = subprocess.run(
         [str(context.runner.mkpolicy), "topology", "show", str(path), "--format", "json"],
@@ -1010,8 +1012,6 @@ def check_snapshot_round_trip(context: Context, text: str) -> None:
 
 
 def difflib_unified(expected: str, actual: str) -> list[str]:
-    import difflib
-
     return list(difflib.unified_diff(
         expected.splitlines(True), actual.splitlines(True), "guest", "host", n=2))
 
@@ -1316,7 +1316,7 @@ class Runner:
         self.busybox = ensure_busybox()
 
     def boot(self, context: Context, script: str, cmdline: str, files: dict[str, bytes]) -> Boot:
-        workdir = context.workdir  # type: ignore[attr-defined]
+        workdir = context.workdir
         label = f"boot{len(context.boots) + 1}"
         initramfs = workdir / f"{label}.initramfs.cpio"
         binary = None
@@ -1351,12 +1351,11 @@ class Runner:
     def run(self, scenario: Scenario, overrides: list[str]) -> bool:
         topology = load_topology(scenario.topology)
         apply_expectation_overrides(topology, overrides)
-        context = Context(scenario, topology, self)
         workdir = CACHE / "runs" / scenario.name
         if workdir.exists():
             shutil.rmtree(workdir)
         workdir.mkdir(parents=True)
-        context.workdir = workdir  # type: ignore[attr-defined]
+        context = Context(scenario, topology, self, workdir)
         start = time.monotonic()
         error: str | None = None
         try:
