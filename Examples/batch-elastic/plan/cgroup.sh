@@ -14,8 +14,8 @@ printf '%s\n' '+cpuset +cpu +memory +io' > /sys/fs/cgroup/mkpolicy.slice/cgroup.
 
 # /sys/fs/cgroup/mkpolicy.slice/ci-runners: workload ci-runners
 mkdir -p /sys/fs/cgroup/mkpolicy.slice/ci-runners  # Policies/batch-elastic.yaml:22:5
-printf '%s\n' 1-7 > /sys/fs/cgroup/mkpolicy.slice/ci-runners/cpuset.mems  # Policies/batch-elastic.yaml:25:5
-printf '%s\n' 40,64,88,112,137,161,176-177,184-191,232,256,280,304,329,353,368-369,376-383 > /sys/fs/cgroup/mkpolicy.slice/ci-runners/cpuset.cpus  # Policies/batch-elastic.yaml:25:5
+printf '%s\n' 0-7 > /sys/fs/cgroup/mkpolicy.slice/ci-runners/cpuset.mems  # Policies/batch-elastic.yaml:25:5
+printf '%s\n' 1,40,64,88-89,112,136,160,184-191,193,232,256,280-281,304,328,352,376-383 > /sys/fs/cgroup/mkpolicy.slice/ci-runners/cpuset.cpus  # Policies/batch-elastic.yaml:25:5
 printf '%s\n' 400 > /sys/fs/cgroup/mkpolicy.slice/ci-runners/cpu.weight  # Policies/batch-elastic.yaml:28:5
 printf '%s\n' 'max 100000' > /sys/fs/cgroup/mkpolicy.slice/ci-runners/cpu.max  # Policies/batch-elastic.yaml:25:5
 printf '%s\n' 17179869184 > /sys/fs/cgroup/mkpolicy.slice/ci-runners/memory.min  # Policies/batch-elastic.yaml:26:5
@@ -25,7 +25,7 @@ printf '%s\n' 68719476736 > /sys/fs/cgroup/mkpolicy.slice/ci-runners/memory.max 
 # /sys/fs/cgroup/mkpolicy.slice/ml-training: workload ml-training
 mkdir -p /sys/fs/cgroup/mkpolicy.slice/ml-training  # Policies/batch-elastic.yaml:30:5
 printf '%s\n' 0-7 > /sys/fs/cgroup/mkpolicy.slice/ml-training/cpuset.mems  # Policies/batch-elastic.yaml:33:5
-printf '%s\n' 1-39,41-63,65-87,89-111,113-136,138-160,162-175,178-183,193-231,233-255,257-279,281-303,305-327,330-351,354-367,370-375 > /sys/fs/cgroup/mkpolicy.slice/ml-training/cpuset.cpus  # Policies/batch-elastic.yaml:33:5
+printf '%s\n' 2-39,41-63,65-87,90-111,113-135,137-159,161-182,194-231,233-255,257-279,282-303,305-327,329-351,353-374 > /sys/fs/cgroup/mkpolicy.slice/ml-training/cpuset.cpus  # Policies/batch-elastic.yaml:33:5
 printf '%s\n' 300 > /sys/fs/cgroup/mkpolicy.slice/ml-training/cpu.weight  # Policies/batch-elastic.yaml:38:5
 printf '%s\n' 'max 100000' > /sys/fs/cgroup/mkpolicy.slice/ml-training/cpu.max  # Policies/batch-elastic.yaml:33:5
 printf '%s\n' 34359738368 > /sys/fs/cgroup/mkpolicy.slice/ml-training/memory.min  # Policies/batch-elastic.yaml:34:5
@@ -35,8 +35,8 @@ printf '%s\n' '259:0 rbps=2000000000' > /sys/fs/cgroup/mkpolicy.slice/ml-trainin
 
 # /sys/fs/cgroup/mkpolicy.slice/etl-nightly: workload etl-nightly
 mkdir -p /sys/fs/cgroup/mkpolicy.slice/etl-nightly  # Policies/batch-elastic.yaml:40:5
-printf '%s\n' 5-7 > /sys/fs/cgroup/mkpolicy.slice/etl-nightly/cpuset.mems  # Policies/batch-elastic.yaml:43:5
-printf '%s\n' 328,352 > /sys/fs/cgroup/mkpolicy.slice/etl-nightly/cpuset.cpus  # Policies/batch-elastic.yaml:43:5
+printf '%s\n' 7 > /sys/fs/cgroup/mkpolicy.slice/etl-nightly/cpuset.mems  # Policies/batch-elastic.yaml:43:5
+printf '%s\n' 183,375 > /sys/fs/cgroup/mkpolicy.slice/etl-nightly/cpuset.cpus  # Policies/batch-elastic.yaml:43:5
 printf '%s\n' 100 > /sys/fs/cgroup/mkpolicy.slice/etl-nightly/cpu.weight  # Policies/batch-elastic.yaml:48:5
 printf '%s\n' 'max 100000' > /sys/fs/cgroup/mkpolicy.slice/etl-nightly/cpu.max  # Policies/batch-elastic.yaml:43:5
 printf '%s\n' 8589934592 > /sys/fs/cgroup/mkpolicy.slice/etl-nightly/memory.min  # Policies/batch-elastic.yaml:44:5
