@@ -25,6 +25,14 @@ public enum ElasticSizing {
 
   /// Sizes for `items` sharing `capacity`; mins are given even when they do not fit.
   public static func sizes(_ items: [Item], capacity: Int) -> [Int] {
+    // Nobody can get more than the whole capacity above its min: clamping
+    // keeps sums of unbounded maxima (memory without a max) from overflowing.
+    let items = items.map { item -> Item in
+      var clamped = item
+      let room = Swift.max(0, capacity) / item.cost
+      if clamped.max - clamped.min > room { clamped.max = clamped.min + room }
+      return clamped
+    }
     var sizes = items.map(\.min)
     var remaining = capacity - items.reduce(0) { $0 + $1.min * $1.cost }
     guard remaining > 0 else { return sizes }

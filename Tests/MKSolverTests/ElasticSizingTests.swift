@@ -190,3 +190,28 @@ import Testing
     #expect(shrunk.allSatisfy { $0.severity == .warning })
   }
 }
+
+@Suite struct UnboundedMaximaTests {
+  /// `memory: {min: ...}` without a max is unbounded: several such workloads
+  /// share the memory without an arithmetic overflow.
+  @Test func unboundedMaximaShareTheCapacity() throws {
+    let items = [
+      ElasticSizing.Item(min: 4, max: Int.max, weight: 100, priority: 0),
+      ElasticSizing.Item(min: 4, max: Int.max, weight: 100, priority: 0),
+      ElasticSizing.Item(min: 0, max: Int.max - 5, weight: 200, priority: 0),
+    ]
+    #expect(ElasticSizing.sizes(items, capacity: 48) == [12, 12, 24])
+    let topology = Fixtures.host(sockets: 1, nodesPerSocket: 2, llcsPerNode: 1, coresPerLLC: 4)
+    let policy = Fixtures.policy(
+      housekeeping: 2,
+      [
+        Fixtures.workload(
+          "a", line: 10, cpus: .init(exactly: 2), memory: .init(min: 1 << 30, max: .max)),
+        Fixtures.workload(
+          "b", line: 30, cpus: .init(exactly: 2), memory: .init(min: 1 << 30, max: .max)),
+      ])
+    let a = try Solver().solve(policy, on: topology).get().assignment
+    #expect(a.workloads.allSatisfy { $0.memoryBytes >= 1 << 30 })
+    #expect(a.workloads.reduce(UInt64(0)) { $0 + $1.memoryBytes } <= 32 << 30)
+  }
+}
