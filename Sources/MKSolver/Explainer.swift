@@ -142,12 +142,26 @@ struct Explainer {
           "no placement was found for the policy's minimum demands, although they appear to fit; the search gave up",
           help: ["report this policy and topology: it is a solver limitation"]))
     }
-    let conflict = quickXplain(all)
-    return DiagnosticError(render(conflict))
+    // Independent conflicts, one diagnostic each (at most five): after each
+    // one, its clauses are set aside and the rest is checked again.
+    var conflicts: [[ConstraintGroup]] = []
+    var active = all
+    while conflicts.count < 5 {
+      let conflict = quickXplain(active)
+      guard !conflict.isEmpty else { break }
+      conflicts.append(conflict)
+      let found = Set(conflict)
+      active = active.filter { !found.contains($0) }
+      if feasible(Set(active)) { break }
+    }
+    // One conflict: help names changes that make the whole policy fit; several:
+    // changes that resolve that conflict (no single change fits them all).
+    return DiagnosticError(
+      conflicts.map { render($0, base: conflicts.count == 1 ? policy : restricted(to: Set($0))) })
   }
 
   /// The conflict as one diagnostic.
-  func render(_ conflict: [ConstraintGroup]) -> Diagnostic {
+  func render(_ conflict: [ConstraintGroup], base: Policy) -> Diagnostic {
     let set = Set(conflict)
     let workloads = policy.workloads
     let hk = policy.host.housekeeping
@@ -190,7 +204,7 @@ struct Explainer {
     guard let p = primary else {
       return .error(
         "E201", "housekeeping alone does not fit this host", at: hk.location, notes: notes,
-        help: helps(conflict))
+        help: helps(conflict, base: base))
     }
     let wl = workloads[p]
     let mine = conflict.filter { $0.workload == p }
@@ -227,7 +241,9 @@ struct Explainer {
       switch code {
       case "E203": message += "; " + devicePhrase(p, mine, model)
       case "E204": message += "; " + hugePagePhrase(p, model)
-      default: message += "; " + capacityPhrase(p, mine, model, llcRules: llcRules)
+      default:
+        message += "; " + capacityPhrase(p, mine, model, llcRules: llcRules)
+        if hasHuge { message += "; " + hugePagePhrase(p, model) }
       }
     }
     if let hkRef = others.first(where: { $0.hasPrefix("housekeeping") }) {
@@ -235,7 +251,8 @@ struct Explainer {
     }
     let rivals = others.filter { !$0.hasPrefix("housekeeping") }
     if !rivals.isEmpty { message += ", in conflict with " + join(rivals) }
-    return .error(code, message, at: wl.location(of: field), notes: notes, help: helps(conflict))
+    return .error(
+      code, message, at: wl.location(of: field), notes: notes, help: helps(conflict, base: base))
   }
 
   func join(_ items: [String]) -> String {
@@ -413,8 +430,8 @@ struct Explainer {
     return parts.joined(separator: " ")
   }
 
-  /// Single relaxations (one clause changed) that make the whole policy fit.
-  func helps(_ conflict: [ConstraintGroup]) -> [String] {
+  /// Single relaxations (one clause changed) that make `base` fit.
+  func helps(_ conflict: [ConstraintGroup], base: Policy) -> [String] {
     var out: [String] = []
     func fits(_ p: Policy) -> Bool { solver.minsFeasible(p, on: topology) }
     func largest(_ lo: Int, _ hi: Int, _ make: (Int) -> Policy) -> Int? {
@@ -430,14 +447,14 @@ struct Explainer {
     }
     let hk = policy.host.housekeeping
     for g in conflict {
-      var p = policy
+      var p = base
       switch g {
       case .housekeepingCPUs:
         if case .count(let n) = hk.cpus,
           let k = largest(
             0, n,
             {
-              var q = policy
+              var q = base
               q.host.housekeeping.cpus = .count($0)
               return q
             })
@@ -449,7 +466,7 @@ struct Explainer {
         if let k = largest(
           0, Int(hk.memoryBytes / g),
           {
-            var q = policy
+            var q = base
             q.host.housekeeping.memoryBytes = UInt64($0) * g
             return q
           })
@@ -462,7 +479,7 @@ struct Explainer {
         if let k = largest(
           0, wl.cpus.min / granule,
           {
-            var q = policy
+            var q = base
             q.workloads[w].cpus.min = $0 * granule
             q.workloads[w].cpus.max = max(q.workloads[w].cpus.max, $0 * granule)
             return q
@@ -477,7 +494,7 @@ struct Explainer {
         if let k = largest(
           0, Int((wl.memory.min + g - 1) / g),
           {
-            var q = policy
+            var q = base
             q.workloads[w].memory.min = UInt64($0) * g
             return q
           }), k > 0, UInt64(k) * g < wl.memory.min
@@ -490,7 +507,7 @@ struct Explainer {
           let k = largest(
             0, h.count,
             {
-              var q = policy
+              var q = base
               q.workloads[w].hugepages?.count = $0
               return q
             })
@@ -505,7 +522,7 @@ struct Explainer {
         if let k = largest(
           0, wl.devices[r].count,
           {
-            var q = policy
+            var q = base
             q.workloads[w].devices[r].count = $0
             return q
           })
