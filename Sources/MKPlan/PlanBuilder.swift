@@ -199,19 +199,21 @@ public struct PlanBuilder: Sendable {
           "IRQ \(CPUSet(target.irqs).cpulist) -> CPUs \(target.cpus.cpulist)",
           provenance: target.provenance))
     }
+    // systemd slice units are an artefact for hosts that hand cgroups to
+    // systemd (`--out DIR/systemd/`), not something apply writes, so they are
+    // not listed as changes.
     let previousFiles = Dictionary(
-      ((previous?.fileWrites ?? []) + (previous?.kernelWrites ?? [])
-        + (previous?.systemdUnits ?? [])).map {
-          ($0.path, $0.content)
-        },
+      ((previous?.fileWrites ?? []) + (previous?.kernelWrites ?? [])).map {
+        ($0.path, $0.content)
+      },
       uniquingKeysWith: { first, _ in first })
-    for file in plan.kernelWrites + plan.fileWrites + plan.systemdUnits
+    for file in plan.kernelWrites + plan.fileWrites
     where previousFiles[file.path] != file.content {
       changes.live.append(PlanChange("write \(file.path)", provenance: file.provenance))
     }
     if let previous {
-      let paths = Set((plan.fileWrites + plan.systemdUnits).map(\.path))
-      for file in previous.fileWrites + previous.systemdUnits where !paths.contains(file.path) {
+      let paths = Set(plan.fileWrites.map(\.path))
+      for file in previous.fileWrites where !paths.contains(file.path) {
         changes.live.append(PlanChange("remove \(file.path)", provenance: file.provenance))
       }
     }

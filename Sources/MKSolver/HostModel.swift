@@ -75,7 +75,10 @@ struct HostModel: Sendable {
       topoNodes.indices.filter { packageOfNode[topoNodes[$0].id] ?? 0 == pid }
     }
 
-    // Housekeeping CPUs: whole cores from the lowest-numbered cores.
+    // Housekeeping CPUs: whole cores from the lowest-numbered cores. A count
+    // is rounded up to whole cores: the sibling of a housekeeping thread
+    // shares its core with host noise, so no workload could use it well, and
+    // `cpus: 1` means "one core" on SMT and non-SMT hosts alike.
     let hk = policy.host.housekeeping
     var housekeeping = CPUSet()
     let online = topology.onlineCPUs
@@ -102,7 +105,7 @@ struct HostModel: Sendable {
         for cores in groups {
           var left = count
           for core in cores where left > 0 {
-            for cpu in core.prefix(left) { housekeeping.insert(cpu) }
+            for cpu in core { housekeeping.insert(cpu) }
             left -= min(left, core.count)
           }
           if left > 0 {

@@ -166,7 +166,7 @@ enum KubeletStaticWalk {
     for nodes in groups {
       var left = n
       for core in nodes.flatMap({ $0.cacheDomains.flatMap(\.cores) }) where left > 0 {
-        for cpu in core.cpus.prefix(left) { out.insert(cpu) }
+        for cpu in core.cpus { out.insert(cpu) }
         left -= min(left, core.cpus.count)
       }
     }

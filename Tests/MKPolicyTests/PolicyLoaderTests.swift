@@ -63,7 +63,7 @@ import Testing
     #expect(
       result.diagnostics.map { "\($0.code) \($0.location!.line) \($0.notes.first!.location!.line)" }
         == [
-          "E110 9 12", "E110 14 16",
+          "E110 9 13", "E110 14 17",
         ])
   }
 
