@@ -99,11 +99,23 @@ public enum PlanPipeline {
     return out
   }
 
-  private static func reason(_ path: String) -> String {
+  /// Why a file cannot be read, as the kernel says it (errno and its text),
+  /// for errors that must name the path, the errno and what to do.
+  public static func reason(_ path: String) -> String {
     var isDirectory: ObjCBool = false
-    if !FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
-      return "no such file"
+    if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory),
+      isDirectory.boolValue
+    {
+      return "EISDIR: it is a directory"
     }
-    return isDirectory.boolValue ? "it is a directory" : "permission denied"
+    let descriptor = open(path, O_RDONLY)
+    if descriptor >= 0 {
+      close(descriptor)
+      return "it cannot be read"
+    }
+    let code = errno
+    let name =
+      [ENOENT: "ENOENT", EACCES: "EACCES", EPERM: "EPERM", ELOOP: "ELOOP"][code] ?? "errno \(code)"
+    return "\(name): \(String(cString: strerror(code)))"
   }
 }

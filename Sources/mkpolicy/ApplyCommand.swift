@@ -145,7 +145,9 @@ struct ApplyCommand: ParsableCommand {
 
   static func readPlan(_ path: String) throws -> Plan {
     guard let data = FileManager.default.contents(atPath: path) else {
-      CLIOutput.error("error[E420]: \(path): cannot read the plan file\n")
+      CLIOutput.error(
+        "error[E420]: \(path): cannot read the plan file (\(PlanPipeline.reason(path)))\n"
+          + "  help: pass a plan.json written by `mkpolicy plan --format json` or `--out DIR`\n")
       throw ExitCode(1)
     }
     switch PlanCodec.decode(String(decoding: data, as: UTF8.self), file: path) {

@@ -177,6 +177,12 @@ import Testing
     let bad = root.mkpolicy(["apply", "--plan", notAPlan, "--yes"])
     #expect(bad.status == 1)
     #expect(bad.stderr.contains("error[E420]: \(notAPlan): "))
+    let missing = root.mkpolicy(["apply", "--plan", root.base + "/missing.json", "--yes"])
+    #expect(missing.status == 1)
+    #expect(
+      missing.stderr
+        == "error[E420]: \(root.base)/missing.json: cannot read the plan file (ENOENT: No such file or directory)\n"
+        + "  help: pass a plan.json written by `mkpolicy plan --format json` or `--out DIR`\n")
   }
 }
 

@@ -92,7 +92,9 @@ import Testing
       "plan", "--topology", Self.topology, "--previous", directory + "/nope.json",
     ])
     #expect(missing.status == 1)
-    #expect(missing.stderr.contains("nope.json: cannot read the previous plan (no such file)"))
+    #expect(
+      missing.stderr.contains(
+        "nope.json: cannot read the previous plan (ENOENT: No such file or directory)"))
   }
 
   @Test func outOntoAFileIsRefused() throws {

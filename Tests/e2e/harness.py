@@ -397,6 +397,16 @@ def _apt_candidate_kernel() -> str | None:
     return match.group(1) if match else None
 
 
+def _apt_update() -> None:
+    """`apt-get update`, through sudo when not root (as scripts/ensure-deps.sh does)."""
+    command = ["apt-get", "update", "-qq"]
+    if os.geteuid() != 0:
+        command = ["sudo", "-n", *command]
+    result = subprocess.run(command, capture_output=True, text=True)
+    if result.returncode != 0:
+        log(f"{' '.join(command)} failed: {result.stderr.strip()}")
+
+
 def _apt_download(package: str, into: Path) -> Path:
     into.mkdir(parents=True, exist_ok=True)
     for attempt in (1, 2):
@@ -408,7 +418,7 @@ def _apt_download(package: str, into: Path) -> Path:
             return debs[-1]
         if attempt == 1:
             log("apt-get download failed; running apt-get update once and retrying")
-            subprocess.run(["apt-get", "update", "-qq"], capture_output=True)
+            _apt_update()
     raise HarnessError(f"apt-get download {package} failed:\n{result.stderr.strip()}")
 
 
@@ -429,7 +439,7 @@ def ensure_kernel() -> tuple[Path, list[Path]]:
         cached = sorted(CACHE.glob("linux-image-*/vmlinux"))
         if not cached:
             log("apt-cache knows no linux-image-amd64; running apt-get update once")
-            subprocess.run(["apt-get", "update", "-qq"], capture_output=True)
+            _apt_update()
             package = _apt_candidate_kernel()
             if package is None:
                 raise HarnessError("apt-cache depends linux-image-amd64 names no kernel package")
