@@ -94,6 +94,17 @@ enum Binding {
       }
       var huge: [String: Int] = [:]
       for h in p?.hugePages ?? [] { huge[String(model.nodes[h.node].id)] = Int(h.amount) }
+      // A kernel instance reserves its pages inside its own memory: shown on
+      // its memory's nodes, in proportion, as the host supplies none of them.
+      if workload.isolation == .kernel, let pages = workload.hugepages, pages.count > 0,
+        let parts = p?.memory, !parts.isEmpty
+      {
+        let split = Apportion.largestRemainder(
+          total: pages.count, weights: parts.map { Double($0.amount) })
+        for (i, part) in parts.enumerated() where split[i] > 0 {
+          huge[String(model.nodes[part.node].id)] = split[i]
+        }
+      }
       let devices = (p?.devices ?? []).map { model.devices[$0] }
       var irq = CPUSet()
       if !devices.isEmpty {

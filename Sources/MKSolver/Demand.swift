@@ -88,7 +88,10 @@ struct Demand: Sendable {
         threads: minT, minThreads: minT, maxThreads: maxT, memory: minM, minMemory: minM,
         maxMemory: maxM, memoryGranule: memGranule,
         hugePageSize: workload.hugepages?.pageSizeBytes ?? 0,
-        hugePageCount: max(0, workload.hugepages?.count ?? 0), numa: workload.placement.numa,
+        // A kernel instance's huge pages are reserved inside it (its command
+        // line) from its own memory, so they take nothing more from the host.
+        hugePageCount: workload.isolation == .kernel ? 0 : max(0, workload.hugepages?.count ?? 0),
+        numa: workload.placement.numa,
         near: workload.placement.nearDevices && !slots.isEmpty,
         llcExclusive: workload.placement.llc == .exclusive, avoid: avoid[index], slots: slots,
         slotRequest: slotRequest, lambda: weights.lambda(workload.latency),

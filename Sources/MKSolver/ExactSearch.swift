@@ -226,7 +226,8 @@ struct ExactSearch {
     }
   }
 
-  /// Memory and huge pages as max-flows over (workload -> allowed node).
+  /// Memory and huge pages as one max-flow over (demand -> allowed node):
+  /// huge pages come out of node memory, so they compete with it.
   private func memoryFits(_ shares: [[Share]], _ devices: [[Int]]) -> Bool {
     func allowed(_ w: Int) -> Set<Int> {
       let d = demands[w]
@@ -237,27 +238,25 @@ struct ExactSearch {
       if d.near && !dn.isEmpty { nodes.formIntersection(dn) }
       return nodes
     }
-    let memory = demands.map { d -> Int in
-      Int((d.memory + d.memoryGranule - 1) / d.memoryGranule)
+    var need: [Int] = []
+    var nodesFor: [Set<Int>] = []
+    var units: [UInt64] = []
+    for (w, d) in demands.enumerated() {
+      need.append(Int((d.memory + d.memoryGranule - 1) / d.memoryGranule))
+      nodesFor.append(allowed(w))
+      units.append(d.memoryGranule)
+      if d.hugePageCount > 0 {
+        need.append(d.hugePageCount)
+        nodesFor.append(
+          allowed(w).filter { model.nodes[$0].hugePageSizes.contains(d.hugePageSize) })
+        units.append(d.hugePageSize)
+      }
     }
-    let granules = demands.map(\.memoryGranule)
-    let okMemory = MaxFlow.fits(
-      need: demands.indices.map { memory[$0] }, allowed: demands.indices.map(allowed),
-      capacity: { node, w in Int(model.nodes[node].memoryAvailable / granules[w]) },
-      nodes: model.nodes.count, unitBytes: granules,
+    return MaxFlow.fits(
+      need: need, allowed: nodesFor,
+      capacity: { node, row in Int(model.nodes[node].memoryAvailable / units[row]) },
+      nodes: model.nodes.count, unitBytes: units,
       capacityBytes: model.nodes.map(\.memoryAvailable))
-    guard okMemory else { return false }
-    var sizes = Set<UInt64>()
-    for d in demands where d.hugePageCount > 0 { sizes.insert(d.hugePageSize) }
-    for size in sizes.sorted() {
-      let need = demands.map { $0.hugePageSize == size ? $0.hugePageCount : 0 }
-      let ok = MaxFlow.fits(
-        need: need, allowed: demands.indices.map(allowed),
-        capacity: { node, _ in model.nodes[node].hugePagesFree[size] ?? 0 },
-        nodes: model.nodes.count, unitBytes: nil, capacityBytes: nil)
-      if !ok { return false }
-    }
-    return true
   }
 }
 

@@ -353,15 +353,22 @@ struct Explainer {
       "the host has \(matching.count) matching device\(matching.count == 1 ? "" : "s") (\(list))"
   }
 
-  /// Free huge pages of the requested size, per node.
+  /// How many pages of the requested size the nodes' memory holds, or which
+  /// sizes the kernel offers when it does not offer this one.
   func hugePagePhrase(_ w: Int, _ model: HostModel) -> String {
     guard let h = policy.workloads[w].hugepages else { return "" }
     let size = ByteSize.format(h.pageSizeBytes)
-    let free = model.nodes.map { ($0.id, $0.hugePagesFree[h.pageSizeBytes] ?? 0) }
-    let total = free.reduce(0) { $0 + $1.1 }
-    if total == 0 { return "the host has no free \(size) huge pages" }
-    let per = free.map { "node \($0.0): \($0.1)" }.joined(separator: ", ")
-    return "the host has \(total) free \(size) huge pages (\(per))"
+    let offered = model.nodes.filter { $0.hugePageSizes.contains(h.pageSizeBytes) }
+    if offered.isEmpty {
+      let sizes = Set(model.nodes.flatMap(\.hugePageSizes)).sorted().map { ByteSize.format($0) }
+      return sizes.isEmpty
+        ? "this host's kernel offers no huge pages"
+        : "this host's kernel offers no \(size) huge pages (only \(join(sizes)))"
+    }
+    let room = offered.map { ($0.id, $0.memoryAvailable / h.pageSizeBytes) }
+    let total = room.reduce(UInt64(0)) { $0 + $1.1 }
+    let per = room.map { "node \($0.0): \($0.1)" }.joined(separator: ", ")
+    return "the nodes' memory holds \(total) \(size) huge pages (\(per))"
   }
 
   func capacityPhrase(

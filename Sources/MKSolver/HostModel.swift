@@ -17,8 +17,11 @@ struct HostModel: Sendable {
     /// Memory the workloads may take: total minus the host's share.
     var memoryAvailable: UInt64
     var hostMemory: UInt64
-    /// Free huge pages by page size.
-    var hugePagesFree: [UInt64: Int]
+    /// Huge page sizes the node's kernel offers (a pool exists, even empty).
+    /// The pages themselves come out of `memoryAvailable`: the plan sizes the
+    /// pools (boot `hugepages=` or sysfs), so what is free in them today,
+    /// volatile state, does not limit it.
+    var hugePageSizes: Set<UInt64>
     var llcs: [Int]
   }
 
@@ -156,12 +159,11 @@ struct HostModel: Sendable {
           maxTPC = max(maxTPC, tpc)
         }
       }
-      var huge: [UInt64: Int] = [:]
-      for pool in node.hugePages { huge[pool.pageSizeBytes, default: 0] += max(0, pool.free) }
+      let huge = Set(node.hugePages.map(\.pageSizeBytes))
       nodes.append(
         Node(
           id: node.id, package: packageIds.firstIndex(of: packageOfNode[node.id] ?? 0) ?? 0,
-          memoryAvailable: node.memoryTotalBytes, hostMemory: 0, hugePagesFree: huge,
+          memoryAvailable: node.memoryTotalBytes, hostMemory: 0, hugePageSizes: huge,
           llcs: nodeLLCs))
       hkPerNode.append(hkCount)
     }

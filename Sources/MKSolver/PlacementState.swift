@@ -76,8 +76,8 @@ struct PlacementState: Sendable {
   let weights: ObjectiveWeights
   let previous: PreviousPlacement?
   var llc: [LLCState]
+  /// Node memory not yet taken, by ordinary memory and huge pages alike.
   var memoryFree: [UInt64]
-  var hugeFree: [[UInt64: Int]]
   var deviceOwner: [Int?]
   var placed: [Placed?]
   var pairCost = 0.0
@@ -96,7 +96,6 @@ struct PlacementState: Sendable {
     self.previous = previous
     llc = model.llcs.map { LLCState(freeCores: $0.cores.count) }
     memoryFree = model.nodes.map(\.memoryAvailable)
-    hugeFree = model.nodes.map(\.hugePagesFree)
     deviceOwner = Array(repeating: nil, count: model.devices.count)
     placed = Array(repeating: nil, count: demands.count)
   }
@@ -187,7 +186,7 @@ struct PlacementState: Sendable {
       if d.llcExclusive { llc[s.llc].exclusive = true }
     }
     for m in p.memory { memoryFree[m.node] -= m.amount }
-    for h in p.hugePages { hugeFree[h.node][d.hugePageSize, default: 0] -= Int(h.amount) }
+    for h in p.hugePages { memoryFree[h.node] -= h.amount * d.hugePageSize }
     for dev in p.devices { deviceOwner[dev] = w }
     placed[w] = p
   }
@@ -222,7 +221,7 @@ struct PlacementState: Sendable {
       if d.llcExclusive { llc[s.llc].exclusive = false }
     }
     for m in p.memory { memoryFree[m.node] += m.amount }
-    for h in p.hugePages { hugeFree[h.node][d.hugePageSize, default: 0] += Int(h.amount) }
+    for h in p.hugePages { memoryFree[h.node] += h.amount * d.hugePageSize }
     for dev in p.devices { deviceOwner[dev] = nil }
     placed[w] = nil
   }

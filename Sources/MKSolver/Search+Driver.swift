@@ -116,9 +116,7 @@ struct SearchDriver: Sendable {
       else { return nil }
       p = c.placed
       for m in p.memory { state.memoryFree[m.node] -= m.amount }
-      for h in p.hugePages {
-        state.hugeFree[h.node][demands[w].hugePageSize, default: 0] -= Int(h.amount)
-      }
+      for h in p.hugePages { state.memoryFree[h.node] -= h.amount * demands[w].hugePageSize }
       for dev in p.devices { state.deviceOwner[dev] = w }
       state.placed[w] = p
     }

@@ -316,9 +316,13 @@ extension PlacementState {
     return out.indices.filter { out[$0] > 0 }.map { NodeAmount(node: $0, amount: out[$0]) }
   }
 
-  func placeHugePages(_ w: Int, _ cpu: [(node: Int, threads: Int)], allowed: Set<Int>?)
-    -> [NodeAmount]?
-  {
+  /// Huge pages on the CPUs' nodes in proportion, spilling to the nearest
+  /// allowed nodes; they come out of node memory, after `memory`, the same
+  /// workload's ordinary memory, on nodes whose kernel offers the page size.
+  func placeHugePages(
+    _ w: Int, _ cpu: [(node: Int, threads: Int)], besides memory: [NodeAmount],
+    allowed: Set<Int>?
+  ) -> [NodeAmount]? {
     let d = demands[w]
     guard d.hugePageCount > 0 else { return [] }
     let size = d.hugePageSize
@@ -326,7 +330,11 @@ extension PlacementState {
     if targets.isEmpty { targets = [(allowed?.min() ?? 0, 1)] }
     let split = Apportion.largestRemainder(
       total: d.hugePageCount, weights: targets.map { Double($0.threads) })
-    var free = hugeFree.map { $0[size] ?? 0 }
+    var bytes = memoryFree
+    for m in memory { bytes[m.node] -= m.amount }
+    var free = model.nodes.indices.map { n in
+      model.nodes[n].hugePageSizes.contains(size) ? Int(bytes[n] / size) : 0
+    }
     var out = Array(repeating: 0, count: model.nodes.count)
     var rest: [(Int, Int)] = []
     for (i, t) in targets.enumerated() {
@@ -430,7 +438,7 @@ extension PlacementState {
     var allowed = memoryNodes
     if d.numa == .single, let only = cpu.first?.node { allowed = [only] }
     guard let memory = placeMemory(w, cpu, allowed: allowed),
-      let huge = placeHugePages(w, cpu, allowed: allowed)
+      let huge = placeHugePages(w, cpu, besides: memory, allowed: allowed)
     else { return nil }
     let devs = devices ?? []
     let terms = terms(w, shares: shares, memory: memory, devices: devs)

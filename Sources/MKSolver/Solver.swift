@@ -167,7 +167,10 @@ public struct Solver: Sendable {
         priority: d.priority, granule: Int(d.memoryGranule))
     }
     let minMem = memItems.reduce(0) { $0 + $1.min }
-    let memCap = minMem + Int(Double(max(0, Int(model.totalMemory) - minMem)) * fraction)
+    // Huge pages come out of the same node memory, so they are not shared out.
+    let hugeBytes = mins.reduce(UInt64(0)) { $0 + UInt64($1.hugePageCount) * $1.hugePageSize }
+    let memory = Int(model.totalMemory - min(model.totalMemory, hugeBytes))
+    let memCap = minMem + Int(Double(max(0, memory - minMem)) * fraction)
     let mem = ElasticSizing.sizes(memItems, capacity: memCap)
     return mins.indices.map {
       var d = mins[$0]

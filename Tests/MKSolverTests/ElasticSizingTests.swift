@@ -126,7 +126,7 @@ import Testing
       housekeeping: 2,
       [
         Fixtures.workload(
-          "db", line: 10, isolation: .kernel, cpus: .init(exactly: 6), smt: .exclusive,
+          "db", line: 10, isolation: .partition, cpus: .init(exactly: 6), smt: .exclusive,
           memory: .init(exactly: 4 << 30), hugepages: HugePages(pageSizeBytes: 2 << 20, count: 200),
           devices: [DeviceRequest(type: .nvme, name: "nvme*", location: Fixtures.loc(17, 9))],
           placement: Placement(numa: .any, nearDevices: true))
@@ -137,16 +137,32 @@ import Testing
     #expect(db.memoryBytesByNode == ["1": 4 << 30])
     #expect(db.hugePagesByNode == ["1": 200])
     #expect(db.cpus.count == 6)
-    // 300 pages do not fit node 1's pool of 256, and nearDevices keeps them off node 0.
-    policy.workloads[0].hugepages = HugePages(pageSizeBytes: 2 << 20, count: 300)
+    // An empty pool (a host that never reserved any) is no obstacle: the plan
+    // sizes the pools, so the pages come out of node memory.
+    let fresh = Fixtures.host(
+      sockets: 1, nodesPerSocket: 2, llcsPerNode: 2, coresPerLLC: 4,
+      devices: [.init(.nvme, vendorId: "144d", deviceId: "a808", driver: "nvme", nodes: [1])],
+      hugePages: [HugePagePool(pageSizeBytes: 2 << 20, total: 0, free: 0)])
+    let placed = try #require(
+      try Solver().solve(policy, on: fresh).get().assignment.workload(named: "db"))
+    #expect(placed.hugePagesByNode == ["1": 200])
+    // Huge pages come out of node memory, not today's pool of 256: node 1's
+    // 16GiB holds 6,144 pages of 2MiB beside db's 4GiB, and nearDevices keeps
+    // the rest off node 0.
+    policy.workloads[0].hugepages = HugePages(pageSizeBytes: 2 << 20, count: 7000)
     guard case .failure(let error) = Solver().solve(policy, on: topology) else {
-      Issue.record("300 huge pages near the device were placed")
+      Issue.record("7,000 huge pages near the device were placed")
       return
     }
     let d = try #require(error.diagnostics.first)
-    #expect(d.code == "E204")
-    #expect(d.location == Fixtures.loc(16, 7))
-    #expect(d.help.contains("lower hugepages.count of 'db' to 256"))
+    // Memory and huge pages compete for node 1: reported at memory (E202).
+    #expect(d.code == "E202")
+    #expect(
+      d.message
+        == "workload 'db' needs 4GiB of memory, 7000 huge pages of 2MiB and 1 nvme device matching name nvme* near its devices; node 1 (its devices' node) has 16GiB of memory; the nodes' memory holds 16384 2MiB huge pages (node 0: 8192, node 1: 8192)"
+    )
+    #expect(d.location == Fixtures.loc(15, 7))
+    #expect(d.help.contains("lower hugepages.count of 'db' to 6144"))
     #expect(d.help.contains("set placement.nearDevices: false for 'db'"))
   }
 

@@ -44,5 +44,5 @@ printf '%s\n' 13-31,45-63,77-95,109-127 > /sys/fs/cgroup/mkpolicy.slice/preproce
 printf '%s\n' 100 > /sys/fs/cgroup/mkpolicy.slice/preprocessing/cpu.weight  # Policies/ai-inference.yaml:63:5
 printf '%s\n' 'max 100000' > /sys/fs/cgroup/mkpolicy.slice/preprocessing/cpu.max  # Policies/ai-inference.yaml:61:5
 printf '%s\n' 17179869184 > /sys/fs/cgroup/mkpolicy.slice/preprocessing/memory.min  # Policies/ai-inference.yaml:62:5
-printf '%s\n' 395136991232 > /sys/fs/cgroup/mkpolicy.slice/preprocessing/memory.high  # Policies/ai-inference.yaml:62:5
+printf '%s\n' 326417514496 > /sys/fs/cgroup/mkpolicy.slice/preprocessing/memory.high  # Policies/ai-inference.yaml:62:5
 printf '%s\n' max > /sys/fs/cgroup/mkpolicy.slice/preprocessing/memory.max  # Policies/ai-inference.yaml:62:5
