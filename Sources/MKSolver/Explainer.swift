@@ -142,8 +142,17 @@ struct Explainer {
           "no placement was found for the policy's minimum demands, although they appear to fit; the search gave up",
           help: ["report this policy and topology: it is a solver limitation"]))
     }
-    // Independent conflicts, one diagnostic each (at most five): after each
-    // one, its clauses are set aside and the rest is checked again.
+    let conflicts = independentConflicts(all)
+    // One conflict: help names changes that make the whole policy fit; several:
+    // changes that resolve that conflict (no single change fits them all).
+    return DiagnosticError(
+      conflicts.map { render($0, base: conflicts.count == 1 ? policy : restricted(to: Set($0))) })
+  }
+
+  /// Independent conflicts, one diagnostic each (at most five): after each
+  /// one, its clauses are set aside and the rest is checked again. Each is
+  /// minimal on its own.
+  func independentConflicts(_ all: [ConstraintGroup]) -> [[ConstraintGroup]] {
     var conflicts: [[ConstraintGroup]] = []
     var active = all
     while conflicts.count < 5 {
@@ -154,10 +163,7 @@ struct Explainer {
       active = active.filter { !found.contains($0) }
       if feasible(Set(active)) { break }
     }
-    // One conflict: help names changes that make the whole policy fit; several:
-    // changes that resolve that conflict (no single change fits them all).
-    return DiagnosticError(
-      conflicts.map { render($0, base: conflicts.count == 1 ? policy : restricted(to: Set($0))) })
+    return conflicts
   }
 
   /// The conflict as one diagnostic.
