@@ -22,14 +22,31 @@ enum KubeletStaticWalk {
     }
     var nodeOf: [Int: Int] = [:]
     var packageOf: [Int: Int] = [:]
+    var packageCPUs: [Int: CPUSet] = [:]
     for package in topology.packages {
       for die in package.dies {
         for node in die.nodes {
           for cpu in node.cpus {
             nodeOf[cpu] = node.id
             packageOf[cpu] = package.id
+            packageCPUs[package.id, default: []].insert(cpu)
           }
         }
+      }
+    }
+    // Free CPUs per socket and per node, kept up to date as CPUs are taken
+    // (the walk ranks every candidate core by them).
+    var freeInPackage: [Int: Int] = [:]
+    var freeInNode: [Int: Int] = [:]
+    for cpu in free {
+      if let p = packageOf[cpu] { freeInPackage[p, default: 0] += 1 }
+      if let n = nodeOf[cpu] { freeInNode[n, default: 0] += 1 }
+    }
+    func take(_ cpus: CPUSet) {
+      for cpu in cpus where free.contains(cpu) {
+        free.remove(cpu)
+        if let p = packageOf[cpu] { freeInPackage[p, default: 0] -= 1 }
+        if let n = nodeOf[cpu] { freeInNode[n, default: 0] -= 1 }
       }
     }
     let cores = topology.cores.map { $0.cpus }
@@ -49,13 +66,12 @@ enum KubeletStaticWalk {
     for (w, wl) in policy.workloads.enumerated() {
       var need = sizes[w]
       var taken = CPUSet()
-      func freeIn(_ set: CPUSet) -> Int { set.intersection(free).count }
       // 1. Whole free sockets.
       for package in topology.packages {
-        let cpus = CPUSet(package.dies.flatMap { $0.nodes.flatMap { Array($0.cpus) } })
+        let cpus = packageCPUs[package.id] ?? []
         if need >= cpus.count && cpus.isSubset(of: free) {
           taken.formUnion(cpus)
-          free.subtract(cpus)
+          take(cpus)
           need -= cpus.count
         }
       }
@@ -63,17 +79,18 @@ enum KubeletStaticWalk {
       let wholeCores = wl.smt != .shared
       func rank(_ core: CPUSet) -> (Int, Int, Int) {
         let cpu = core.first ?? 0
-        let package = CPUSet(nodeOf.keys.filter { packageOf[$0] == packageOf[cpu] })
-        let node = CPUSet(nodeOf.keys.filter { nodeOf[$0] == nodeOf[cpu] })
-        return (freeIn(package), freeIn(node), cpu)
+        return (
+          packageOf[cpu].map { freeInPackage[$0] ?? 0 } ?? 0,
+          nodeOf[cpu].map { freeInNode[$0] ?? 0 } ?? 0, cpu
+        )
       }
       while need > 0 {
         let candidates = cores.filter { $0.isSubset(of: free) && ($0.count <= need || wholeCores) }
         guard let best = candidates.min(by: { rank($0) < rank($1) }) else { break }
-        let take = wl.smt == .off ? CPUSet([best.first!]) : best
-        taken.formUnion(take)
-        free.subtract(best)
-        need -= take.count
+        let chosen = wl.smt == .off ? CPUSet([best.first!]) : best
+        taken.formUnion(chosen)
+        take(best)
+        need -= chosen.count
       }
       // 3. Single threads, next to what the container already has.
       while need > 0 && wl.smt == .shared {
@@ -84,7 +101,7 @@ enum KubeletStaticWalk {
           let cpu = core.intersection(free).first
         else { break }
         taken.insert(cpu)
-        free.remove(cpu)
+        take([cpu])
         need -= 1
       }
       guard need <= 0 else { return nil }
