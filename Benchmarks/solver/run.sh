@@ -9,7 +9,7 @@ swift build -c release --product mkpolicy-bench
 bench=.build/release/mkpolicy-bench
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
-echo "== scale (plan time, best of 3) =="
+echo "== scale (plan time against the kubelet walk, median of 5) =="
 "$bench" scale
 echo
 echo "== edit walk (20 edits) =="

@@ -121,14 +121,12 @@ enum BenchInstances {
     return (mix, policy(workloads), topology)
   }
 
-  /// The scale ladder: the 8-socket, 32-node, 1,920-thread box with 500
-  /// workloads and 100 devices, and smaller steps towards it.
+  /// A synthetic step of the scale ladder: 64 GiB per node, distances
+  /// 10/12/32, half NICs and half NVMe drives on every node.
   static func scale(
     sockets: Int, nodesPerSocket: Int, llcsPerNode: Int, coresPerLLC: Int,
     workloads: Int, devicesPerNode: Int, seed: UInt64
   ) -> (Policy, Topology) {
-    var r = RNG(state: seed)
-    let nodes = sockets * nodesPerSocket
     let nic = TopologyShape.DeviceShape(
       .net, vendorId: "15b3", deviceId: "1017", driver: "mlx5_core",
       perNode: max(1, devicesPerNode / 2))
@@ -141,6 +139,47 @@ enum BenchInstances {
         coresPerLLC: coresPerLLC, threadsPerCore: 2, memoryPerNodeBytes: 64 << 30,
         distances: .init(local: 10, sameSocket: 12, remoteSocket: 32),
         devices: devicesPerNode > 0 ? [nic, nvme] : []))
+    return (scale(on: topology, workloads: workloads, seed: seed), topology)
+  }
+
+  /// The largest instance: the shape of
+  /// Examples/topologies/eight-socket-32-node.yaml (8 sockets x 4 nodes x
+  /// 1 LLC x 30 cores x 2 threads = 1,920 threads, 120 MiB L3 per node,
+  /// 256 GiB per node with 250 GiB free, 8 x 1 GiB huge pages per node,
+  /// distances 10/12/21, the same kernel and cgroup v2 state, as in
+  /// Examples/topologies/generate.sh) with its 40
+  /// devices (an E810 NIC on the first node of every socket, an NVMe drive on
+  /// every node) and 60 more to make the 100: two ConnectX ports on
+  /// each of nodes 0-29.
+  static let eightSocketShape = TopologyShape(
+    sockets: 8, nodesPerSocket: 4, llcsPerNode: 1, coresPerLLC: 30, threadsPerCore: 2,
+    llcSizeBytes: 120 << 20, memoryPerNodeBytes: 256 << 30, memoryFreePerNodeBytes: 250 << 30,
+    hugePages: [HugePagePool(pageSizeBytes: 1 << 30, total: 8, free: 8)],
+    distances: .init(local: 10, sameSocket: 12, remoteSocket: 21),
+    devices: [
+      .init(
+        .net, vendorId: "8086", deviceId: "159b", driver: "ice",
+        nodes: [0, 4, 8, 12, 16, 20, 24, 28],
+        irqs: 33, sriovTotalVFs: 64),
+      .init(.nvme, vendorId: "144d", deviceId: "a826", driver: "nvme", irqs: 17, managedIRQs: true),
+      .init(
+        .net, vendorId: "15b3", deviceId: "101d", driver: "mlx5_core", perNode: 2,
+        nodes: Array(0..<30), irqs: 33),
+    ],
+    kernel: KernelInfo(
+      release: "6.12.0-55.el10.x86_64",
+      commandLine:
+        "BOOT_IMAGE=(hd0,gpt2)/vmlinuz-6.12.0-55.el10.x86_64 root=/dev/mapper/rhel-root ro",
+      cgroupMode: .v2, cgroupControllers: ["cpu", "cpuset", "io", "memory", "pids"],
+      cpusetPartitions: true, cpusetExclusive: true, multikernel: nil, irqbalanceRunning: true))
+
+  /// Workloads for the scale ladder on `topology`: 70% of the threads left
+  /// after two housekeeping CPUs per node, a third `numa: single`, about one
+  /// device request per device (half `nearDevices`), 30% elastic up to twice
+  /// their minimum, mixed isolation, latency, priority and weight.
+  static func scale(on topology: Topology, workloads: Int, seed: UInt64) -> Policy {
+    var r = RNG(state: seed)
+    let nodes = topology.nodes.count
     let threads = topology.threads.count - 2 * nodes
     let deviceCount = topology.devices.count
     let mean = max(1, Int(Double(threads) * 0.7) / workloads)
@@ -170,6 +209,6 @@ enum BenchInstances {
     }
     var policy = policy(list, housekeeping: 2)
     policy.host.housekeeping.perNode = true
-    return (policy, topology)
+    return policy
   }
 }

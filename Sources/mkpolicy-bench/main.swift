@@ -7,7 +7,8 @@ import MKTopology
 /// Benchmarks for the placement solver (Benchmarks/solver/README.md):
 ///   mkpolicy-bench quality [COUNT] > quality.json   small hard instances, solved by
 ///                                                   mkpolicy and the kubelet walk
-///   mkpolicy-bench scale                            plan time along a size ladder
+///   mkpolicy-bench scale [RUNS]                     plan time along a size ladder,
+///                                                   against the kubelet walk
 ///   mkpolicy-bench edit-walk                        CPUs moved per edit, with and
 ///                                                   without the previous plan
 /// Build with `swift build -c release --product mkpolicy-bench`.
@@ -123,32 +124,82 @@ func quality(count: Int) {
   print(json(records))
 }
 
-func scale() {
-  let ladder: [(String, Int, Int, Int, Int, Int, Int)] = [
+/// Median and minimum of `runs` timings of each body, interleaved (a, b, a,
+/// b, ...) so both see the same machine state.
+func timedPair<A, B>(runs: Int, _ first: () -> A, _ second: () -> B) -> (
+  A, B, first: (median: Double, best: Double), second: (median: Double, best: Double)
+) {
+  var a: [Double] = []
+  var b: [Double] = []
+  var x: A?
+  var y: B?
+  for _ in 0..<max(1, runs) {
+    var start = ContinuousClock.now
+    x = first()
+    a.append(milliseconds(ContinuousClock.now - start))
+    start = ContinuousClock.now
+    y = second()
+    b.append(milliseconds(ContinuousClock.now - start))
+  }
+  func stats(_ v: [Double]) -> (median: Double, best: Double) {
+    let s = v.sorted()
+    return (s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2, s[0])
+  }
+  return (x!, y!, stats(a), stats(b))
+}
+
+/// Plan time along a size ladder up to the issue's instance, against the
+/// kubelet static walk placing the same sizes on the same host in the same
+/// run; objectives scored by the same function, rule violations of both.
+func scale(runs: Int) {
+  let seed: UInt64 = 7
+  var ladder: [(name: String, policy: Policy, topology: Topology)] = []
+  for (name, s, n, l, c, w, d) in [
     // name, sockets, nodes/socket, LLCs/node, cores/LLC, workloads, devices/node
     ("1S 1N 64T", 1, 1, 2, 16, 16, 2),
     ("2S SNC4 224T", 2, 4, 1, 14, 60, 2),
     ("2S NPS4 384T", 2, 4, 3, 8, 120, 2),
     ("4S 16N 960T", 4, 4, 2, 15, 250, 3),
-    ("8S 32N 1920T", 8, 4, 2, 15, 500, 3),
-  ]
-  print(
-    "| shape | LLCs | workloads | devices | plan ms (best of 3) | ms per LLC x workload (x1000) |")
-  print("| --- | ---: | ---: | ---: | ---: | ---: |")
-  for (name, s, n, l, c, w, d) in ladder {
+  ] {
     let (policy, topology) = BenchInstances.scale(
       sockets: s, nodesPerSocket: n, llcsPerNode: l, coresPerLLC: c, workloads: w,
-      devicesPerNode: d, seed: 7)
-    let (result, ms) = timed(runs: 3) { Solver().solve(policy, on: topology) }
-    let status: String
-    switch result {
-    case .success: status = String(format: "%.1f", ms)
-    case .failure(let e):
-      status = "infeasible (\(e.diagnostics.first?.code ?? "?")) \(String(format: "%.1f", ms))"
-    }
+      devicesPerNode: d, seed: seed)
+    ladder.append((name, policy, topology))
+  }
+  let eight = try! TopologySynthesizer.build(BenchInstances.eightSocketShape)
+  ladder.append(
+    ("8S 32N 1920T", BenchInstances.scale(on: eight, workloads: 500, seed: seed), eight))
+
+  print(
+    "plan time: median of \(runs) runs (best in parentheses), mkpolicy and the walk interleaved")
+  print(
+    "| shape | LLCs | workloads | devices | mkpolicy ms | walk ms | time ratio | us per LLC x workload | objective mkpolicy | objective walk | rule violations mkpolicy / walk |"
+  )
+  print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+  let solver = Solver()
+  func f(_ v: Double, _ digits: Int = 1) -> String { String(format: "%.\(digits)f", v) }
+  for (name, policy, topology) in ladder {
     let llcs = topology.cacheDomains.count
+    let w = policy.workloads.count
+    let head = "| \(name) | \(llcs) | \(w) | \(topology.devices.count) |"
+    // The walk places what mkpolicy placed: its sizes, elastic growth included.
+    guard case .success(let plan) = solver.solve(policy, on: topology) else {
+      print("\(head) infeasible | | | | | | |")
+      continue
+    }
+    let sizes = policy.workloads.map { plan.assignment.workload(named: $0.name)?.cpus.count ?? 0 }
+    let memory = policy.workloads.map {
+      plan.assignment.workload(named: $0.name)?.memoryBytesByNode.values.reduce(0, +) ?? 0
+    }
+    let (result, walk, mine, theirs) = timedPair(
+      runs: runs, { solver.solve(policy, on: topology) },
+      { KubeletStaticWalk.assign(policy, on: topology, sizes: sizes, memory: memory) })
+    guard case .success(let s) = result else { continue }
+    let ours = solver.objective(of: s.assignment, policy: policy, on: topology)
+    let walkObjective = walk.flatMap { solver.objective(of: $0, policy: policy, on: topology) }
+    let violations = ruleViolations(s.assignment, policy, topology).count
     print(
-      "| \(name) | \(llcs) | \(w) | \(topology.devices.count) | \(status) | \(String(format: "%.3f", ms * 1000 / Double(llcs * w))) |"
+      "\(head) \(f(mine.median)) (\(f(mine.best))) | \(f(theirs.median)) (\(f(theirs.best))) | \(f(mine.median / theirs.median, 2))x | \(f(mine.median * 1000 / Double(llcs * w), 2)) | \(ours.map { f($0.total, 2) } ?? "?") | \(walkObjective.map { f($0.total, 2) } ?? "fails") | \(violations) / \(walk.map { String(ruleViolations($0, policy, topology).count) } ?? "-") |"
     )
   }
 }
@@ -243,7 +294,7 @@ func editWalk() {
 let arguments = CommandLine.arguments.dropFirst()
 switch arguments.first {
 case "quality": quality(count: arguments.dropFirst().first.flatMap { Int($0) } ?? 240)
-case "scale": scale()
+case "scale": scale(runs: arguments.dropFirst().first.flatMap { Int($0) } ?? 5)
 case "edit-walk": editWalk()
 case "show":
   let seed = UInt64(arguments.dropFirst().first ?? "0") ?? 0
@@ -262,6 +313,6 @@ case "show":
   }
 default:
   FileHandle.standardError.write(
-    Data("usage: mkpolicy-bench quality [COUNT] | scale | edit-walk\n".utf8))
+    Data("usage: mkpolicy-bench quality [COUNT] | scale [RUNS] | edit-walk\n".utf8))
   exit(64)
 }
