@@ -8,18 +8,27 @@ import MKCore
 public struct Assignment: Sendable, Hashable, Codable {
   /// CPUs the host kernel keeps for itself (IRQs, kernel threads, daemons).
   public var housekeeping: CPUSet
-  /// CPUs of the host's shared pool: every CPU not housekeeping and not owned
-  /// by a `kernel` or `partition` workload. Shared workloads run here.
+  /// CPUs of the host's shared pool: every CPU not housekeeping, not idle and
+  /// not owned by a `kernel` or `partition` workload. Shared workloads run here.
   public var sharedPool: CPUSet
+  /// CPUs that stay idle on purpose: the sibling threads of `smt: off`
+  /// workloads' cores, and the threads of a core that a housekeeping
+  /// `cpuList` touches but does not take. They are held apart from the pool
+  /// because a task on one of them shares its core's execution units with
+  /// the thread the policy wanted alone (the reason `smt: off` costs a
+  /// core per CPU), so no cgroup, IRQ or workload may be given them.
+  public var idle: CPUSet
   /// In policy order.
   public var workloads: [WorkloadAssignment]
   public var objective: Objective
 
   public init(
-    housekeeping: CPUSet, sharedPool: CPUSet, workloads: [WorkloadAssignment], objective: Objective
+    housekeeping: CPUSet, sharedPool: CPUSet, idle: CPUSet = [], workloads: [WorkloadAssignment],
+    objective: Objective
   ) {
     self.housekeeping = housekeeping
     self.sharedPool = sharedPool
+    self.idle = idle
     self.workloads = workloads
     self.objective = objective
   }

@@ -7,6 +7,9 @@ enum Binding {
   static func assignment(state: PlacementState, policy: Policy) -> Assignment {
     let model = state.model
     var cpus = Array(repeating: CPUSet(), count: policy.workloads.count)
+    // Threads of cores housekeeping touched but did not take, and the
+    // siblings of every `smt: off` thread: nobody's, and not the pool's.
+    var idle = model.idleSiblings
     for (l, info) in model.llcs.enumerated() {
       let s = state.llc[l]
       guard !s.occupants.isEmpty else { continue }
@@ -29,7 +32,9 @@ enum Binding {
         switch state.demands[w].unit {
         case .threadPerCore:
           let p = prev(w)
-          cpus[w].insert(cores[c].first { p?.contains($0) ?? false } ?? cores[c][0])
+          let cpu = cores[c].first { p?.contains($0) ?? false } ?? cores[c][0]
+          cpus[w].insert(cpu)
+          for sibling in cores[c] where sibling != cpu { idle.insert(sibling) }
         default:
           for cpu in cores[c] { cpus[w].insert(cpu) }
         }
@@ -122,9 +127,9 @@ enum Binding {
           memoryBytesByNode: memory, hugePagesByNode: huge,
           devices: devices.map(\.pciAddress).sorted(), irqCPUs: irq))
     }
-    let pool = model.online.subtracting(model.housekeeping).subtracting(owned)
+    let pool = model.online.subtracting(model.housekeeping).subtracting(owned).subtracting(idle)
     return Assignment(
-      housekeeping: model.housekeeping, sharedPool: pool, workloads: workloads,
+      housekeeping: model.housekeeping, sharedPool: pool, idle: idle, workloads: workloads,
       objective: Objective(
         remoteMemory: total.remoteMemory, remoteDevices: total.remoteDevices,
         cacheDomainsSpanned: total.cacheDomains, nodesSpanned: total.nodes,

@@ -201,10 +201,81 @@ enum RuleCheck {
         }
       }
     }
+    out += idleViolations(a, policy, topology, coreOf: coreOf)
+    out += housekeepingViolations(a, policy, topology, coreOf: coreOf)
     for (i, node) in model.nodes.enumerated() {
       let used = memByNode[String(node.id)] ?? 0
       if used > model.nodes[i].memoryAvailable { out.append("node \(node.id) memory over") }
     }
+    return out
+  }
+
+  /// `smt: off` siblings (and the untaken threads of housekeeping cores) are
+  /// idle: in `idle`, in no workload's CPUs, not in the pool; the pool is
+  /// exactly what is left of the online CPUs.
+  static func idleViolations(
+    _ a: Assignment, _ policy: Policy, _ topology: Topology, coreOf: [Int: [Int]]
+  ) -> [String] {
+    var out: [String] = []
+    let given = a.workloads.reduce(CPUSet()) { $0.union($1.cpus) }
+    var expected = CPUSet()
+    for cpu in a.housekeeping {
+      for sib in coreOf[cpu] ?? [] where !a.housekeeping.contains(sib) { expected.insert(sib) }
+    }
+    for (w, wa) in a.workloads.enumerated() where policy.workloads[w].smt == .off {
+      for cpu in wa.cpus {
+        for sib in coreOf[cpu] ?? [] where sib != cpu {
+          expected.insert(sib)
+          if !a.idle.contains(sib) {
+            out.append("sibling \(sib) of smt off \(wa.workload) not idle")
+          }
+          if given.contains(sib) {
+            out.append("sibling \(sib) of smt off \(wa.workload) given out")
+          }
+          if a.sharedPool.contains(sib) {
+            out.append("sibling \(sib) of smt off \(wa.workload) in the shared pool")
+          }
+        }
+      }
+    }
+    if a.idle != expected { out.append("idle \(a.idle) but expected \(expected)") }
+    if !a.idle.isDisjoint(with: given) { out.append("idle CPUs given to a workload") }
+    if !a.idle.isDisjoint(with: a.housekeeping) { out.append("idle CPUs in housekeeping") }
+    let owned = a.workloads.enumerated().filter { policy.workloads[$0.offset].ownsCPUs }
+      .reduce(CPUSet()) { $0.union($1.element.cpus) }
+    let pool = topology.onlineCPUs.subtracting(a.housekeeping).subtracting(owned)
+      .subtracting(a.idle)
+    if a.sharedPool != pool { out.append("shared pool \(a.sharedPool) but expected \(pool)") }
+    return out
+  }
+
+  /// `host.housekeeping.cpus: N` is whole cores with at least N threads in
+  /// each scope (every node with `perNode`, else the host), taken from the
+  /// lowest-numbered cores, and no more cores than reach N.
+  static func housekeepingViolations(
+    _ a: Assignment, _ policy: Policy, _ topology: Topology, coreOf: [Int: [Int]]
+  ) -> [String] {
+    guard case .count(let n) = policy.host.housekeeping.cpus else { return [] }
+    var out: [String] = []
+    let scopes =
+      policy.host.housekeeping.perNode
+      ? topology.nodes.map { $0.cpus.intersection(topology.onlineCPUs) } : [topology.onlineCPUs]
+    for scope in scopes {
+      let mine = a.housekeeping.intersection(scope)
+      let cores = Set(mine.compactMap { coreOf[$0] }).sorted { $0.min()! < $1.min()! }
+      for core in cores where !core.allSatisfy(a.housekeeping.contains) {
+        out.append("housekeeping takes part of core \(core)")
+      }
+      if mine.count < n { out.append("housekeeping has \(mine.count) < \(n) CPUs in \(scope)") }
+      if let last = cores.last, mine.count - last.count >= n {
+        out.append("housekeeping takes more cores than \(n) CPUs need in \(scope): \(mine)")
+      }
+      let lowest = Set(scope.compactMap { coreOf[$0] }).sorted { $0.min()! < $1.min()! }
+        .prefix(cores.count)
+      if Array(lowest) != cores { out.append("housekeeping \(mine) is not the lowest cores") }
+    }
+    let outside = a.housekeeping.subtracting(scopes.reduce(CPUSet()) { $0.union($1) })
+    if !outside.isEmpty { out.append("housekeeping \(outside) outside the online CPUs") }
     return out
   }
 }
