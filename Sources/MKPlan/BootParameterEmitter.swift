@@ -8,7 +8,8 @@ import MKTopology
 ///
 /// - `realtime` partitions get tick (`nohz_full`), RCU (`rcu_nocbs`) and
 ///   scheduler-domain/managed-IRQ (`isolcpus=managed_irq,domain,`) isolation,
-///   all three with the same list, as the kernel requires.
+///   all three with the same list, as the kernel requires; the list also
+///   holds the idle siblings of their `smt: off` cores.
 /// - Whenever a workload owns CPUs, IRQs and kernel threads default to the
 ///   housekeeping CPUs (`irqaffinity`, `kthread_cpus`).
 /// - Host huge pages per node (`hugepages=N:COUNT`, kernel 5.16+); older or
@@ -33,8 +34,19 @@ public struct BootParameterEmitter: Sendable {
     }
     let realtimeCPUs = realtime.reduce(CPUSet()) { $0.union($1.assignment.cpus) }
     if !realtimeCPUs.isEmpty {
-      let sources = realtime.map { input.provenance($0.workload, "latency") }
-      let list = realtimeCPUs.cpulist
+      // The idle siblings of a realtime partition's `smt: off` cores are
+      // isolated with it: no cgroup holds them, so without boot isolation the
+      // scheduler would run the root cgroup's tasks there, on the same core
+      // as the realtime thread.
+      var sources = realtime.map { input.provenance($0.workload, "latency") }
+      var isolated = realtimeCPUs
+      for (workload, assignment) in realtime {
+        let siblings = input.idleSiblings(of: assignment.cpus)
+        guard !siblings.isEmpty else { continue }
+        isolated.formUnion(siblings)
+        sources.append(input.provenance(workload, "smt"))
+      }
+      let list = isolated.cpulist
       out.parameters.append(
         BootParameter("isolcpus=managed_irq,domain,\(list)", provenance: sources))
       out.parameters.append(BootParameter("nohz_full=\(list)", provenance: sources))

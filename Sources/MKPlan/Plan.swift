@@ -13,6 +13,10 @@ public struct Plan: Sendable, Hashable, Codable {
   public var topologyFingerprint: HostFingerprint
   public var housekeeping: CPUSet
   public var sharedPool: CPUSet
+  /// CPUs left idle on purpose (`Assignment.idle`): siblings of `smt: off`
+  /// threads and of a housekeeping `cpuList`. No cgroup, IRQ or workload of
+  /// the plan holds them. Nil only in plans written before mkpolicy carried it.
+  public var idle: CPUSet?
   public var assignments: [WorkloadAssignment]
   public var objective: Objective
   /// Host kernel command-line parameters, in emission order.

@@ -65,6 +65,18 @@ public struct PlanInput: Sendable {
     return (major, minor)
   }
 
+  /// The idle CPUs (`Assignment.idle`) that share a core with one of `cpus`:
+  /// the siblings an `smt: off` workload leaves idle.
+  public func idleSiblings(of cpus: CPUSet) -> CPUSet {
+    let idle = assignment.idle
+    guard !idle.isEmpty, !cpus.isEmpty else { return CPUSet() }
+    var out = CPUSet()
+    for core in topology.cores where !core.cpus.isDisjoint(with: cpus) {
+      out.formUnion(core.cpus.intersection(idle))
+    }
+    return out
+  }
+
   /// CPUs of the NUMA node `id`.
   public func nodeCPUs(_ id: Int) -> CPUSet {
     topology.nodes.first { $0.id == id }?.cpus ?? CPUSet()

@@ -21,12 +21,15 @@ public enum PlanReport {
     let isolation = Dictionary(
       policy.workloads.map { ($0.name, $0.isolation) }, uniquingKeysWith: { a, _ in a })
     let shared = plan.assignments.filter { isolation[$0.workload] == .shared }.map(\.workload)
+    var coreOf: [Int: CPUSet] = [:]
+    for core in topology.cores { for cpu in core.cpus { coreOf[cpu] = core.cpus } }
     for node in topology.nodes {
       out.append(
         "  node \(node.id) (CPUs \(node.cpus.cpulist.isEmpty ? "none" : node.cpus.cpulist)):")
       var runs: [(label: String, cpus: [Int])] = []
       for cpu in node.cpus {
-        let label = owner(cpu, plan: plan, isolation: isolation, shared: shared)
+        let label = owner(
+          cpu, plan: plan, isolation: isolation, shared: shared, core: coreOf[cpu] ?? [cpu])
         if let last = runs.last, last.label == label {
           runs[runs.count - 1].cpus.append(cpu)
         } else {
@@ -65,8 +68,9 @@ public enum PlanReport {
       ])
     }
     out += table(rows).map { "  " + $0 }
+    let idle = plan.idle.map { $0.isEmpty ? "" : "; idle: \($0.cpulist)" } ?? ""
     out.append(
-      "  housekeeping: \(plan.housekeeping.cpulist.isEmpty ? "none" : plan.housekeeping.cpulist); shared pool: \(plan.sharedPool.cpulist.isEmpty ? "none" : plan.sharedPool.cpulist)"
+      "  housekeeping: \(plan.housekeeping.cpulist.isEmpty ? "none" : plan.housekeeping.cpulist); shared pool: \(plan.sharedPool.cpulist.isEmpty ? "none" : plan.sharedPool.cpulist)\(idle)"
     )
     out.append("")
     out.append("Changes (against \(plan.changes.against))")
@@ -86,14 +90,26 @@ public enum PlanReport {
     return out.joined(separator: "\n") + "\n"
   }
 
-  static func owner(_ cpu: Int, plan: Plan, isolation: [String: Isolation], shared: [String])
-    -> String
-  {
+  /// Who holds `cpu`; `core` is every thread of its core (for idle siblings,
+  /// which name the housekeeping CPUs or the `smt: off` workload they idle for).
+  static func owner(
+    _ cpu: Int, plan: Plan, isolation: [String: Isolation], shared: [String], core: CPUSet
+  ) -> String {
     if plan.housekeeping.contains(cpu) { return "housekeeping" }
     if let owner = plan.assignments.first(where: {
       isolation[$0.workload] != .shared && $0.cpus.contains(cpu)
     }) {
       return "\(owner.workload) (\(isolation[owner.workload]?.rawValue ?? "?"))"
+    }
+    if plan.idle?.contains(cpu) ?? false {
+      let siblings = CPUSet(core.filter { $0 != cpu })
+      if !siblings.isDisjoint(with: plan.housekeeping) {
+        return "idle (sibling of housekeeping)"
+      }
+      if let holder = plan.assignments.first(where: { !$0.cpus.isDisjoint(with: siblings) }) {
+        return "idle (smt: off sibling of '\(holder.workload)')"
+      }
+      return "idle"
     }
     if plan.sharedPool.contains(cpu) {
       let users = shared.filter { name in

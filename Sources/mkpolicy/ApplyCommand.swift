@@ -185,7 +185,8 @@ struct ApplyCommand: ParsableCommand {
     }
     let previousAssignment = previous.map {
       Assignment(
-        housekeeping: $0.housekeeping, sharedPool: $0.sharedPool, workloads: $0.assignments,
+        housekeeping: $0.housekeeping, sharedPool: $0.sharedPool, idle: $0.idle ?? [],
+        workloads: $0.assignments,
         objective: $0.objective)
     }
     let solution: Solution
