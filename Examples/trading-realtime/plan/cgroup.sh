@@ -8,7 +8,7 @@ printf '%s\n' '+cpuset +cpu +memory' > /sys/fs/cgroup/cgroup.subtree_control  # 
 
 # /sys/fs/cgroup/mkpolicy.slice: host
 mkdir -p /sys/fs/cgroup/mkpolicy.slice  # Policies/trading-realtime.yaml:17:3
-printf '%s\n' 2-23,32-63 > /sys/fs/cgroup/mkpolicy.slice/cpuset.cpus  # Policies/trading-realtime.yaml:17:3
+printf '%s\n' 2-23,34-55 > /sys/fs/cgroup/mkpolicy.slice/cpuset.cpus  # Policies/trading-realtime.yaml:17:3
 printf '%s\n' 0-1 > /sys/fs/cgroup/mkpolicy.slice/cpuset.mems  # Policies/trading-realtime.yaml:17:3
 printf '%s\n' 2-3,34-35 > /sys/fs/cgroup/mkpolicy.slice/cpuset.cpus.exclusive  # Policies/trading-realtime.yaml:17:3
 printf '%s\n' '+cpuset +cpu +memory' > /sys/fs/cgroup/mkpolicy.slice/cgroup.subtree_control  # Policies/trading-realtime.yaml:17:3
