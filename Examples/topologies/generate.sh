@@ -2,6 +2,9 @@
 # Regenerates the curated snapshots in this folder. The synthetic ones come
 # from `mkpolicy topology synth` with the published shape of each machine; the
 # first comes from `mkpolicy discover` on the machine at hand. Review the diff.
+# The hosts made for one golden plan example (trading-2s-connectx-e810,
+# telco-edge-1s-e810, database-2s-nvme-hybrid, inference-2s-h100) are
+# synthesized by Examples/generate-plans.sh, next to the cases they serve.
 #   Examples/topologies/generate.sh [path/to/mkpolicy]
 set -euo pipefail
 cd "$(dirname "$0")"

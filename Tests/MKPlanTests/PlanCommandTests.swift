@@ -27,7 +27,7 @@ import Testing
   @Test func outputIsByteIdenticalAcrossRuns() {
     let arguments = [
       "plan", "Policies/trading-realtime.yaml", "--topology",
-      "Examples/trading-realtime/topology.yaml",
+      "Examples/topologies/trading-2s-connectx-e810.yaml",
     ]
     for format in ["text", "json"] {
       let first = PackagePaths.runMKPolicy(arguments + ["--format", format])

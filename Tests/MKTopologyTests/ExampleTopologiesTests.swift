@@ -6,10 +6,23 @@ import Testing
 @testable import MKTopology
 
 @Suite struct ExampleTopologiesTests {
-  static let names = [
-    "this-machine", "xeon-spr-2s-snc4", "epyc-9654-2s-nps4", "ampere-altra-max-128",
-    "eight-socket-32-node", "intel-hybrid-edge", "multikernel-host",
-  ]
+  /// Every snapshot in Examples/topologies/, so a new one is covered by the
+  /// round trip and the schema check without being listed here.
+  static let names: [String] = {
+    let folder = PackagePaths.path("Examples/topologies")
+    let files = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
+    return files.filter { $0.hasSuffix(".yaml") }.map { String($0.dropLast(5)) }.sorted()
+  }()
+
+  @Test func theMachineSnapshotsAndTheExampleHostsAreAllHere() {
+    #expect(
+      Set(Self.names).isSuperset(of: [
+        "this-machine", "xeon-spr-2s-snc4", "epyc-9654-2s-nps4", "ampere-altra-max-128",
+        "eight-socket-32-node", "intel-hybrid-edge", "multikernel-host",
+        "trading-2s-connectx-e810", "telco-edge-1s-e810", "database-2s-nvme-hybrid",
+        "inference-2s-h100",
+      ]))
+  }
 
   static func load(_ name: String) throws -> (text: String, topology: Topology) {
     let relative = "Examples/topologies/\(name).yaml"
