@@ -313,6 +313,30 @@ enum RuleCheck {
       }
       let broken = RuleCheck.violations(solution.assignment, policy, topology)
       #expect(broken.isEmpty, "seed \(seed): \(broken)")
+      // Elastic shares: every workload gets its weighted max-min fair size
+      // (ElasticSizing, checked against a reference in ElasticSizingTests),
+      // or a warning that says by how much the placement rules cut it.
+      let fair = Solver.sized(mins, model: model, fraction: 1)
+      let cut = solution.diagnostics.filter { $0.code == "E264" }.map(\.message)
+      for (w, workload) in solution.assignment.workloads.enumerated() {
+        let got = workload.cpus.count
+        guard got != fair[w].threads else { continue }
+        let said =
+          "workload '\(workload.workload)' gets \(got) CPUs, less than its elastic share of \(fair[w].threads)"
+        #expect(
+          got < fair[w].threads && cut.contains { $0.hasPrefix(said) },
+          "seed \(seed): '\(workload.workload)' has \(got) CPUs, fair share \(fair[w].threads), warnings \(cut)"
+        )
+      }
+      if cut.isEmpty {
+        for (w, workload) in solution.assignment.workloads.enumerated() {
+          let memory = workload.memoryBytesByNode.values.reduce(0, +)
+          #expect(
+            memory == fair[w].memory,
+            "seed \(seed): '\(workload.workload)' has \(memory) bytes, fair share \(fair[w].memory)"
+          )
+        }
+      }
       // The reported objective is the objective of the CPUs, memory and devices given.
       let recomputed = try #require(
         solver.objective(of: solution.assignment, policy: policy, on: topology))
