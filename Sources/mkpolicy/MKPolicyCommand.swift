@@ -9,8 +9,8 @@ struct MKPolicyCommand: ParsableCommand {
     abstract: "Compile declarative partition policies for multikernel hosts.",
     version: "0.1.0",
     subcommands: [
-      CheckCommand.self, DiscoverCommand.self, TopologyCommand.self, ApplyCommand.self,
-      VerifyCommand.self, RecoverCommand.self, PlanCommand.self,
+      CheckCommand.self, DiscoverCommand.self, TopologyCommand.self, PlanCommand.self,
+      ApplyCommand.self, VerifyCommand.self, RecoverCommand.self,
     ]
   )
 }
