@@ -149,7 +149,7 @@ import Testing
     #expect(removed.outcome == .applied, "\(removed.failure ?? "")")
     #expect(Self.listing(mount) == before)
     print(
-      "real kernel: applied, read back, refused (\(failure.split(separator: ":").dropFirst().first ?? "")), rolled back and removed \(parent) on \(hierarchy.v2 ? "cgroup v2" : "cgroup v1") cpuset"
+      "real kernel: applied, read back, refused (\(failure.split(separator: ":").dropFirst().first.map { $0.trimmingCharacters(in: .whitespaces) } ?? "")), rolled back and removed \(parent) on \(hierarchy.v2 ? "cgroup v2" : "cgroup v1") cpuset"
     )
   }
 
