@@ -168,7 +168,11 @@ public struct Solver: Sendable {
     }
     let minMem = memItems.reduce(0) { $0 + $1.min }
     // Huge pages come out of the same node memory, so they are not shared out.
-    let hugeBytes = mins.reduce(UInt64(0)) { $0 + UInt64($1.hugePageCount) * $1.hugePageSize }
+    // (Saturating: each workload's pages are countable, their sum may not be.)
+    let hugeBytes = mins.reduce(UInt64(0)) { total, d in
+      let sum = total.addingReportingOverflow(hugePageBytes(d))
+      return sum.overflow ? .max : sum.partialValue
+    }
     let memory = Int(model.totalMemory - min(model.totalMemory, hugeBytes))
     let memCap = minMem + Int(Double(max(0, memory - minMem)) * fraction)
     let mem = ElasticSizing.sizes(memItems, capacity: memCap)
@@ -178,6 +182,12 @@ public struct Solver: Sendable {
       d.memory = UInt64(mem[$0])
       return d
     }
+  }
+
+  /// Bytes of `d`'s huge pages, saturating at `UInt64.max`.
+  static func hugePageBytes(_ d: Demand) -> UInt64 {
+    let bytes = UInt64(d.hugePageCount).multipliedReportingOverflow(by: d.hugePageSize)
+    return bytes.overflow ? .max : bytes.partialValue
   }
 
   static func previousPlacement(_ previous: Assignment, policy: Policy, model: HostModel)

@@ -230,4 +230,23 @@ import Testing
     #expect(a.workloads.allSatisfy { $0.memoryBytes >= 1 << 30 })
     #expect(a.workloads.reduce(UInt64(0)) { $0 + $1.memoryBytes } <= 32 << 30)
   }
+
+  @Test func hugePagesBeyondSixteenExbibytesInAllAreInfeasibleNotACrash() throws {
+    // Each workload's pages are countable (2^62 bytes), their sum is not.
+    let topology = Fixtures.host(
+      sockets: 1, nodesPerSocket: 2, llcsPerNode: 1, coresPerLLC: 4,
+      hugePages: [HugePagePool(pageSizeBytes: 1 << 60, total: 0, free: 0)])
+    let policy = Fixtures.policy(
+      housekeeping: 2,
+      (0..<4).map { i in
+        Fixtures.workload(
+          "w\(i)", line: 10 + 20 * i, cpus: .init(exactly: 1), memory: .init(exactly: 1 << 30),
+          hugepages: HugePages(pageSizeBytes: 1 << 60, count: 4))
+      })
+    guard case .failure(let error) = Solver().solve(policy, on: topology) else {
+      Issue.record("16EiB of huge pages were placed")
+      return
+    }
+    #expect(error.diagnostics.contains { $0.code == "E204" || $0.code == "E202" })
+  }
 }
