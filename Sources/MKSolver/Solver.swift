@@ -147,7 +147,13 @@ public struct Solver: Sendable {
     }
     if nodeSlots.isEmpty { nodeSlots = [0] }
     let maxNodeSlots = nodeSlots.max() ?? 0
-    let maxNodeMemory = model.nodes.map(\.memoryAvailable).max() ?? 0
+    // A `numa: single` workload's memory shares its node with its own huge
+    // pages, on a node whose kernel offers their size.
+    func largestNodeMemory(_ d: Demand) -> UInt64 {
+      let pages = Self.hugePageBytes(d)
+      return model.nodes.filter { pages == 0 || $0.hugePageSizes.contains(d.hugePageSize) }
+        .map { $0.memoryAvailable - min($0.memoryAvailable, pages) }.max() ?? 0
+    }
     let cpuItems = mins.map { d -> ElasticSizing.Item in
       var cap = d.maxThreads
       if d.numa == .single { cap = min(cap, maxNodeSlots / d.slotCost(tpc)) }
@@ -160,7 +166,9 @@ public struct Solver: Sendable {
     let cpu = ElasticSizing.sizes(cpuItems, capacity: slotCap)
     let memItems = mins.map { d -> ElasticSizing.Item in
       var cap = d.maxMemory
-      if d.numa == .single { cap = min(cap, maxNodeMemory / d.memoryGranule * d.memoryGranule) }
+      if d.numa == .single {
+        cap = min(cap, largestNodeMemory(d) / d.memoryGranule * d.memoryGranule)
+      }
       return ElasticSizing.Item(
         min: Int(d.minMemory), max: Int(min(max(d.minMemory, cap), UInt64(Int.max))),
         weight: d.weight,

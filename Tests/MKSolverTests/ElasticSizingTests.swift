@@ -231,6 +231,34 @@ import Testing
     #expect(a.workloads.reduce(UInt64(0)) { $0 + $1.memoryBytes } <= 32 << 30)
   }
 
+  @Test func singleNodeMemoryLeavesRoomForItsOwnHugePages() throws {
+    // Two nodes of 8 threads and 16GiB; housekeeping takes one core of node 0.
+    let topology = Fixtures.host(
+      sockets: 1, nodesPerSocket: 2, llcsPerNode: 1, coresPerLLC: 4,
+      hugePages: [HugePagePool(pageSizeBytes: 2 << 20, total: 0, free: 0)])
+    let policy = Fixtures.policy(
+      housekeeping: 2,
+      [
+        Fixtures.workload(
+          "db", line: 10, cpus: .init(min: 2, max: 6), memory: .init(min: 1 << 30, max: 64 << 30),
+          hugepages: HugePages(pageSizeBytes: 2 << 20, count: 2048),
+          placement: Placement(numa: .single)),
+        Fixtures.workload(
+          "web", line: 30, cpus: .init(min: 1, max: 16), memory: .init(exactly: 1 << 30)),
+      ])
+    let solution = try Solver().solve(policy, on: topology).get()
+    // db's memory and its 4GiB of pages share one node: its memory is capped
+    // at the node less its pages, so the sized demands fit at once and nobody
+    // is cut (the cap at the whole node made every size shrink by bisection).
+    #expect(solution.diagnostics.filter { $0.code == "E264" }.isEmpty)
+    let db = try #require(solution.assignment.workload(named: "db"))
+    let web = try #require(solution.assignment.workload(named: "web"))
+    #expect(db.cpus.count == 6)
+    #expect(web.cpus.count == 8)
+    #expect(db.memoryBytesByNode == ["0": 12 << 30])
+    #expect(db.hugePagesByNode == ["0": 2048])
+  }
+
   @Test func hugePagesBeyondSixteenExbibytesInAllAreInfeasibleNotACrash() throws {
     // Each workload's pages are countable (2^62 bytes), their sum is not.
     let topology = Fixtures.host(
