@@ -266,13 +266,18 @@ extension PlacementState {
 
   // MARK: memory and huge pages
 
-  /// Memory on the CPUs' nodes in proportion, spilling to the nearest allowed nodes.
-  func placeMemory(_ w: Int, _ cpu: [(node: Int, threads: Int)], allowed: Set<Int>?)
-    -> [NodeAmount]?
-  {
+  /// Memory on the CPUs' nodes in proportion, spilling to the nearest allowed
+  /// nodes; `besides` is node memory the same workload already takes (its
+  /// huge pages, in bytes).
+  func placeMemory(
+    _ w: Int, _ cpu: [(node: Int, threads: Int)], besides taken: [NodeAmount] = [],
+    allowed: Set<Int>?
+  ) -> [NodeAmount]? {
     let d = demands[w]
     guard d.memory > 0 else { return [] }
     let g = d.memoryGranule
+    var memoryFree = memoryFree
+    for t in taken { memoryFree[t.node] -= t.amount }
     if let prev = previous, let before = prev.cpus[w].map({ _ in prev.memory[w] }),
       before.values.reduce(0, +) == d.memory, !before.isEmpty,
       before.allSatisfy({ node, amount in
@@ -437,9 +442,25 @@ extension PlacementState {
     let cpu = cpuNodes(shares)
     var allowed = memoryNodes
     if d.numa == .single, let only = cpu.first?.node { allowed = [only] }
-    guard let memory = placeMemory(w, cpu, allowed: allowed),
+    var placed: (memory: [NodeAmount], huge: [NodeAmount])?
+    if let memory = placeMemory(w, cpu, allowed: allowed),
       let huge = placeHugePages(w, cpu, besides: memory, allowed: allowed)
-    else { return nil }
+    {
+      placed = (memory, huge)
+    } else if d.hugePageCount > 0,
+      let huge = placeHugePages(w, cpu, besides: [], allowed: allowed),
+      let memory = placeMemory(
+        w, cpu,
+        besides: huge.map { NodeAmount(node: $0.node, amount: $0.amount * d.hugePageSize) },
+        allowed: allowed)
+    {
+      // Memory first can leave every node a fraction of a page short. Pages
+      // first (whole pages, on the nodes offering their size), then the
+      // memory's 4KiB granules around them, fit whenever the allowed nodes
+      // hold the pages and the bytes.
+      placed = (memory, huge)
+    }
+    guard let (memory, huge) = placed else { return nil }
     let devs = devices ?? []
     let terms = terms(w, shares: shares, memory: memory, devices: devs)
     return Candidate(

@@ -277,4 +277,30 @@ import Testing
     }
     #expect(error.diagnostics.contains { $0.code == "E204" || $0.code == "E202" })
   }
+
+  @Test func hugePagesGoFirstWhenMemoryFirstLeavesNoNodeAWholePage() throws {
+    // Two nodes of 2GiB; a spread workload's memory split evenly first left
+    // each node half a 1GiB page short.
+    let topology = Fixtures.host(
+      sockets: 1, nodesPerSocket: 2, llcsPerNode: 1, coresPerLLC: 2, memoryGiB: 2,
+      hugePages: [HugePagePool(pageSizeBytes: 1 << 30, total: 0, free: 0)])
+    var policy = Fixtures.policy(
+      housekeeping: 2,
+      [
+        Fixtures.workload(
+          "app", line: 10, cpus: .init(exactly: 2), memory: .init(exactly: 3 << 30),
+          hugepages: HugePages(pageSizeBytes: 1 << 30, count: 1),
+          placement: Placement(numa: .spread))
+      ])
+    // 3GiB and one page fill the 4GiB exactly: feasible, not E201.
+    let fixed = try #require(
+      try Solver().solve(policy, on: topology).get().assignment.workload(named: "app"))
+    #expect(fixed.memoryBytes == 3 << 30)
+    #expect(fixed.hugePagesByNode.values.reduce(0, +) == 1)
+    // Elastic memory gets all 3GiB the page leaves, not the 2GiB bisection found.
+    policy.workloads[0].memory = .init(min: 1 << 30, max: 64 << 30)
+    let elastic = try #require(
+      try Solver().solve(policy, on: topology).get().assignment.workload(named: "app"))
+    #expect(elastic.memoryBytes == 3 << 30)
+  }
 }
