@@ -99,19 +99,23 @@ public enum PolicyChecker {
               at: workload.fieldLocations["memory"] ?? workload.location(of: "isolation"),
               help: ["a kernel instance needs its own memory: set memory, such as 4GiB"]))
         }
-        // The instance reserves its huge pages at boot from its own memory.
+        // The instance reserves its huge pages at boot from its own memory;
+        // all of it as huge pages, with no elastic room above, would leave its
+        // kernel nothing to boot in.
+        let memory = workload.memory
         if known("memory"), known("hugepages"), let pages = workload.hugepages,
-          workload.memory.min > 0,
-          pages.count > 0,
-          UInt64(pages.count).multipliedReportingOverflow(by: pages.pageSizeBytes).overflow
-            || UInt64(pages.count) * pages.pageSizeBytes > workload.memory.min
+          memory.min > 0, pages.count > 0,
+          case let bytes = UInt64(pages.count).multipliedReportingOverflow(
+            by: pages.pageSizeBytes),
+          bytes.overflow || bytes.partialValue > memory.min
+            || (bytes.partialValue == memory.min && memory.max <= memory.min)
         {
-          let bytes = UInt64(pages.count).multipliedReportingOverflow(by: pages.pageSizeBytes)
-          let most = workload.memory.min / max(1, pages.pageSizeBytes)
+          let fits = memory.max > memory.min ? memory.min : memory.min - 1
+          let most = fits / max(1, pages.pageSizeBytes)
           out.append(
             .error(
               "E121",
-              "workload '\(name)' reserves \(bytes.overflow ? "more than 16EiB" : ByteSize.format(bytes.partialValue)) of huge pages inside a kernel instance of \(ByteSize.format(workload.memory.min))",
+              "workload '\(name)' reserves \(bytes.overflow ? "more than 16EiB" : ByteSize.format(bytes.partialValue)) of huge pages inside a kernel instance of \(ByteSize.format(memory.min))\(bytes.overflow || bytes.partialValue > memory.min ? "" : ", which leaves its kernel no memory of its own")",
               at: workload.location(of: "hugepages"),
               help: [
                 "a kernel instance's huge pages come out of its own memory: lower hugepages.count to at most \(most), or raise memory"

@@ -104,10 +104,11 @@ enum Binding {
       if workload.isolation == .kernel, let pages = workload.hugepages, pages.count > 0,
         let parts = p?.memory, !parts.isEmpty
       {
-        let split = Apportion.largestRemainder(
-          total: pages.count, weights: parts.map { Double($0.amount) })
-        for (i, part) in parts.enumerated() where split[i] > 0 {
-          huge[String(model.nodes[part.node].id)] = split[i]
+        for (i, count) in Self.pagesWithin(
+          parts.map(\.amount), count: pages.count,
+          size: pages.pageSizeBytes
+        ).enumerated() where count > 0 {
+          huge[String(model.nodes[parts[i].node].id)] = count
         }
       }
       let devices = (p?.devices ?? []).map { model.devices[$0] }
@@ -134,5 +135,38 @@ enum Binding {
         remoteMemory: total.remoteMemory, remoteDevices: total.remoteDevices,
         cacheDomainsSpanned: total.cacheDomains, nodesSpanned: total.nodes,
         sharedSiblings: total.sharedSiblings, movement: total.movement))
+  }
+  /// `count` pages split over memory parts in proportion to their bytes,
+  /// no part given more whole pages than it holds; what a part cannot hold
+  /// goes to the part with the most room left (ties: the first).
+  static func pagesWithin(_ bytes: [UInt64], count: Int, size: UInt64) -> [Int] {
+    let room = bytes.map { Int($0 / max(1, size)) }
+    var split = Apportion.largestRemainder(total: count, weights: bytes.map(Double.init))
+    var excess = 0
+    for i in split.indices where split[i] > room[i] {
+      excess += split[i] - room[i]
+      split[i] = room[i]
+    }
+    while excess > 0 {
+      guard
+        let i = split.indices.max(by: {
+          room[$0] - split[$0] < room[$1] - split[$1]
+            || (room[$0] - split[$0] == room[$1] - split[$1] && $0 > $1)
+        }),
+        room[i] > split[i]
+      else {
+        // No part holds another whole page: the rest stays on the largest
+        // part, so the shown total is still the instance's count.
+        if let largest = bytes.indices.max(by: {
+          bytes[$0] < bytes[$1] || (bytes[$0] == bytes[$1] && $0 > $1)
+        }) {
+          split[largest] += excess
+        }
+        break
+      }
+      split[i] += 1
+      excess -= 1
+    }
+    return split
   }
 }

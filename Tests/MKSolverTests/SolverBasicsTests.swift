@@ -56,4 +56,15 @@ import Testing
     #expect(d.notes.map(\.message) == ["housekeeping keeps 2 CPUs per NUMA node"])
     #expect(d.help == ["lower host.housekeeping.cpus to 0", "lower cpus (min) of 'db' to 12"])
   }
+
+  /// A kernel instance's pages are shown on its memory's nodes, never more
+  /// whole pages on a node than its part of the memory holds.
+  @Test func kernelInstancePagesAreShownWithinEachNodesMemory() {
+    let gib: UInt64 = 1 << 30
+    #expect(Binding.pagesWithin([2 * gib, 2 * gib], count: 2, size: gib) == [1, 1])
+    // Proportion alone gives [1, 2]; 0.9GiB holds no 1GiB page.
+    #expect(Binding.pagesWithin([gib / 10 * 9, gib / 10 * 31], count: 3, size: gib) == [0, 3])
+    // 1.6GiB + 1.6GiB hold two whole pages: the third stays on the first, largest part.
+    #expect(Binding.pagesWithin([gib / 10 * 16, gib / 10 * 16], count: 3, size: gib) == [2, 1])
+  }
 }

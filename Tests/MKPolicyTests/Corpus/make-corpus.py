@@ -277,6 +277,7 @@ replace("semantic-kernel-field-on-shared", "    weight: 200\n", "    weight: 200
 replace("semantic-kernel-without-image", "coordinator:\n  kernel:\n    image: /boot/vmlinuz-mk\n", "")
 replace("semantic-kernel-without-memory", "    memory: 8GiB\n", "")
 replace("semantic-kernel-hugepages-exceed-memory", "    memory: 8GiB\n", "    memory: 8GiB\n    hugepages: {size: 1GiB, count: 12}\n")
+replace("semantic-kernel-hugepages-take-all-memory", "    memory: 8GiB\n", "    memory: 8GiB\n    hugepages: {size: 1GiB, count: 8}\n")
 replace("semantic-partition-zero-cpus", "    isolation: shared\n    cpus: 2", "    isolation: partition\n    cpus: {min: 0, max: 4}")
 replace("semantic-irqcpus-more-than-cpus", "        count: 1\n", "        count: 1\n    irqCpus: 6\n")
 replace("semantic-cpus-and-cpulist", "    cpus: 2\n    perNode", "    cpus: 2\n    cpuList: \"0-1\"\n    perNode")
