@@ -88,6 +88,23 @@ public struct Solver: Sendable {
           hi = mid
         }
       }
+      // That search scales CPUs and memory together, and the rules that cut
+      // the CPUs often leave the memory room: give back what fits, at the
+      // CPU sizes found.
+      var memoryLo = lo
+      var memoryHi = 1.0
+      for step in 0..<7 {
+        let fraction = step == 0 ? 1 : (memoryLo + memoryHi) / 2
+        let trial = Self.sized(mins, model: model, fraction: lo, memoryFraction: fraction)
+        if let s2 = scratch.run(trial) {
+          state = s2
+          sized = trial
+          memoryLo = fraction
+          if step == 0 { break }
+        } else {
+          memoryHi = fraction
+        }
+      }
     }
     if let prev {
       var stable = SearchDriver(
@@ -113,6 +130,18 @@ public struct Solver: Sendable {
             "workload '\(workload.name)' gets \(got) CPUs, less than its elastic share of \(fair): the placement rules leave no room for more",
             at: workload.location(of: "cpus"),
             help: ["relax its placement rules (or others'), or lower cpus (max) to \(got)"]))
+      }
+      let memory = final.demands[w].memory
+      let fairMemory = target[w].memory
+      if memory < fairMemory {
+        warnings.append(
+          .warning(
+            "E265",
+            "workload '\(workload.name)' gets \(ByteSize.format(memory)) of memory, less than its elastic share of \(ByteSize.format(fairMemory)): the placement rules leave no room for more",
+            at: workload.location(of: "memory"),
+            help: [
+              "relax its placement rules (or others'), or lower memory (max) to \(ByteSize.format(memory))"
+            ]))
       }
     }
     return .success(Solution(assignment: assignment, diagnostics: warnings))
@@ -140,7 +169,10 @@ public struct Solver: Sendable {
   }
 
   /// Demands sized by elastic sharing of `fraction` of the capacity above the mins.
-  static func sized(_ mins: [Demand], model: HostModel, fraction: Double) -> [Demand] {
+  /// `memoryFraction` (default `fraction`) scales memory apart from CPUs.
+  static func sized(
+    _ mins: [Demand], model: HostModel, fraction: Double, memoryFraction: Double? = nil
+  ) -> [Demand] {
     let tpc = model.maxThreadsPerCore
     var nodeSlots = model.nodes.map { node in
       node.llcs.reduce(0) { $0 + model.llcs[$1].cores.count * model.llcs[$1].threadsPerCore }
@@ -182,7 +214,7 @@ public struct Solver: Sendable {
       return sum.overflow ? .max : sum.partialValue
     }
     let memory = Int(model.totalMemory - min(model.totalMemory, hugeBytes))
-    let memCap = minMem + Int(Double(max(0, memory - minMem)) * fraction)
+    let memCap = minMem + Int(Double(max(0, memory - minMem)) * (memoryFraction ?? fraction))
     let mem = ElasticSizing.sizes(memItems, capacity: memCap)
     return mins.indices.map {
       var d = mins[$0]

@@ -8,16 +8,16 @@ printf '%s\n' '+cpuset +cpu +memory' > /sys/fs/cgroup/cgroup.subtree_control  # 
 
 # /sys/fs/cgroup/tenants.slice: host
 mkdir -p /sys/fs/cgroup/tenants.slice  # Policies/cloud-multitenant.yaml:19:3
-printf '%s\n' 1-23,26-47,49-71,73-95,97-119,121-143,145-167,175-191,193-215,217-239,241-263,265-287,289-311,313-335,337-359,361,367-383 > /sys/fs/cgroup/tenants.slice/cpuset.cpus  # Policies/cloud-multitenant.yaml:19:3
+printf '%s\n' 1-15,22-23,25-47,49-71,73-95,97-119,121-143,145-167,169-191,193-207,214-215,217-239,241-263,265-287,289-311,313-335,337-359,361-383 > /sys/fs/cgroup/tenants.slice/cpuset.cpus  # Policies/cloud-multitenant.yaml:19:3
 printf '%s\n' 0-7 > /sys/fs/cgroup/tenants.slice/cpuset.mems  # Policies/cloud-multitenant.yaml:19:3
-printf '%s\n' 1-4,88-95,193-196,280-287 > /sys/fs/cgroup/tenants.slice/cpuset.cpus.exclusive  # Policies/cloud-multitenant.yaml:19:3
+printf '%s\n' 1-4,8-15,193-196,200-207 > /sys/fs/cgroup/tenants.slice/cpuset.cpus.exclusive  # Policies/cloud-multitenant.yaml:19:3
 printf '%s\n' '+cpuset +cpu +memory' > /sys/fs/cgroup/tenants.slice/cgroup.subtree_control  # Policies/cloud-multitenant.yaml:19:3
 
 # /sys/fs/cgroup/tenants.slice/tenant-gold: workload tenant-gold
 mkdir -p /sys/fs/cgroup/tenants.slice/tenant-gold  # Policies/cloud-multitenant.yaml:34:5
-printf '%s\n' 3 > /sys/fs/cgroup/tenants.slice/tenant-gold/cpuset.mems  # Policies/cloud-multitenant.yaml:37:5
-printf '%s\n' 88-95,280-287 > /sys/fs/cgroup/tenants.slice/tenant-gold/cpuset.cpus  # Policies/cloud-multitenant.yaml:37:5
-printf '%s\n' 88-95,280-287 > /sys/fs/cgroup/tenants.slice/tenant-gold/cpuset.cpus.exclusive  # Policies/cloud-multitenant.yaml:37:5
+printf '%s\n' 0 > /sys/fs/cgroup/tenants.slice/tenant-gold/cpuset.mems  # Policies/cloud-multitenant.yaml:37:5
+printf '%s\n' 8-15,200-207 > /sys/fs/cgroup/tenants.slice/tenant-gold/cpuset.cpus  # Policies/cloud-multitenant.yaml:37:5
+printf '%s\n' 8-15,200-207 > /sys/fs/cgroup/tenants.slice/tenant-gold/cpuset.cpus.exclusive  # Policies/cloud-multitenant.yaml:37:5
 printf '%s\n' isolated > /sys/fs/cgroup/tenants.slice/tenant-gold/cpuset.cpus.partition  # Policies/cloud-multitenant.yaml:34:5
 printf '%s\n' 400 > /sys/fs/cgroup/tenants.slice/tenant-gold/cpu.weight  # Policies/cloud-multitenant.yaml:45:5
 printf '%s\n' 'max 100000' > /sys/fs/cgroup/tenants.slice/tenant-gold/cpu.max  # Policies/cloud-multitenant.yaml:37:5
@@ -40,9 +40,9 @@ printf '%s\n' 34359738368 > /sys/fs/cgroup/tenants.slice/tenant-silver/memory.ma
 # /sys/fs/cgroup/tenants.slice/platform: workload platform
 mkdir -p /sys/fs/cgroup/tenants.slice/platform  # Policies/cloud-multitenant.yaml:71:5
 printf '%s\n' 0-7 > /sys/fs/cgroup/tenants.slice/platform/cpuset.mems  # Policies/cloud-multitenant.yaml:74:5
-printf '%s\n' 8-23,26-47,49-71,73-87,97-119,121-143,145-167,175-191,200-215,217-239,241-263,265-279,289-311,313-335,337-359,361,367-383 > /sys/fs/cgroup/tenants.slice/platform/cpuset.cpus  # Policies/cloud-multitenant.yaml:74:5
+printf '%s\n' 22-23,25-47,49-71,73-95,97-119,121-143,145-167,169-191,214-215,217-239,241-263,265-287,289-311,313-335,337-359,361-383 > /sys/fs/cgroup/tenants.slice/platform/cpuset.cpus  # Policies/cloud-multitenant.yaml:74:5
 printf '%s\n' 50 > /sys/fs/cgroup/tenants.slice/platform/cpu.weight  # Policies/cloud-multitenant.yaml:76:5
 printf '%s\n' 'max 100000' > /sys/fs/cgroup/tenants.slice/platform/cpu.max  # Policies/cloud-multitenant.yaml:74:5
 printf '%s\n' 4294967296 > /sys/fs/cgroup/tenants.slice/platform/memory.min  # Policies/cloud-multitenant.yaml:75:5
-printf '%s\n' 1487467970560 > /sys/fs/cgroup/tenants.slice/platform/memory.high  # Policies/cloud-multitenant.yaml:75:5
+printf '%s\n' 1511828488192 > /sys/fs/cgroup/tenants.slice/platform/memory.high  # Policies/cloud-multitenant.yaml:75:5
 printf '%s\n' max > /sys/fs/cgroup/tenants.slice/platform/memory.max  # Policies/cloud-multitenant.yaml:75:5

@@ -8,7 +8,7 @@ printf '%s\n' '+cpuset +cpu +memory' > /sys/fs/cgroup/cgroup.subtree_control  # 
 
 # /sys/fs/cgroup/mkpolicy.slice: host
 mkdir -p /sys/fs/cgroup/mkpolicy.slice  # Policies/trading-realtime.yaml:17:3
-printf '%s\n' 2-23,34-55 > /sys/fs/cgroup/mkpolicy.slice/cpuset.cpus  # Policies/trading-realtime.yaml:17:3
+printf '%s\n' 2-7,16-31,34-39,48-63 > /sys/fs/cgroup/mkpolicy.slice/cpuset.cpus  # Policies/trading-realtime.yaml:17:3
 printf '%s\n' 0-1 > /sys/fs/cgroup/mkpolicy.slice/cpuset.mems  # Policies/trading-realtime.yaml:17:3
 printf '%s\n' 2-3,34-35 > /sys/fs/cgroup/mkpolicy.slice/cpuset.cpus.exclusive  # Policies/trading-realtime.yaml:17:3
 printf '%s\n' '+cpuset +cpu +memory' > /sys/fs/cgroup/mkpolicy.slice/cgroup.subtree_control  # Policies/trading-realtime.yaml:17:3
@@ -28,9 +28,9 @@ printf '%s\n' 17179869184 > /sys/fs/cgroup/mkpolicy.slice/market-data/memory.max
 # /sys/fs/cgroup/mkpolicy.slice/analytics: workload analytics
 mkdir -p /sys/fs/cgroup/mkpolicy.slice/analytics  # Policies/trading-realtime.yaml:71:5
 printf '%s\n' 0-1 > /sys/fs/cgroup/mkpolicy.slice/analytics/cpuset.mems  # Policies/trading-realtime.yaml:74:5
-printf '%s\n' 8-23,40-55 > /sys/fs/cgroup/mkpolicy.slice/analytics/cpuset.cpus  # Policies/trading-realtime.yaml:74:5
+printf '%s\n' 16-31,48-63 > /sys/fs/cgroup/mkpolicy.slice/analytics/cpuset.cpus  # Policies/trading-realtime.yaml:74:5
 printf '%s\n' 100 > /sys/fs/cgroup/mkpolicy.slice/analytics/cpu.weight  # Policies/trading-realtime.yaml:77:5
 printf '%s\n' 'max 100000' > /sys/fs/cgroup/mkpolicy.slice/analytics/cpu.max  # Policies/trading-realtime.yaml:74:5
 printf '%s\n' 8589934592 > /sys/fs/cgroup/mkpolicy.slice/analytics/memory.min  # Policies/trading-realtime.yaml:75:5
-printf '%s\n' 150575513600 > /sys/fs/cgroup/mkpolicy.slice/analytics/memory.high  # Policies/trading-realtime.yaml:75:5
+printf '%s\n' 176093659136 > /sys/fs/cgroup/mkpolicy.slice/analytics/memory.high  # Policies/trading-realtime.yaml:75:5
 printf '%s\n' max > /sys/fs/cgroup/mkpolicy.slice/analytics/memory.max  # Policies/trading-realtime.yaml:75:5

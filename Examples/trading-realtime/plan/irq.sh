@@ -6,17 +6,6 @@ set -eu
 # host.irqbalance: stop
 systemctl stop irqbalance
 
-# host (Policies/trading-realtime.yaml:18:5)
-printf '%s\n' 0-1,32-33 > /proc/irq/100/smp_affinity_list
-printf '%s\n' 0-1,32-33 > /proc/irq/101/smp_affinity_list
-printf '%s\n' 0-1,32-33 > /proc/irq/102/smp_affinity_list
-printf '%s\n' 0-1,32-33 > /proc/irq/103/smp_affinity_list
-printf '%s\n' 0-1,32-33 > /proc/irq/104/smp_affinity_list
-printf '%s\n' 0-1,32-33 > /proc/irq/105/smp_affinity_list
-printf '%s\n' 0-1,32-33 > /proc/irq/106/smp_affinity_list
-printf '%s\n' 0-1,32-33 > /proc/irq/107/smp_affinity_list
-printf '%s\n' 0-1,32-33 > /proc/irq/108/smp_affinity_list
-
 # workload market-data (Policies/trading-realtime.yaml:60:5)
 printf '%s\n' 2-3,34-35 > /proc/irq/109/smp_affinity_list
 printf '%s\n' 2-3,34-35 > /proc/irq/110/smp_affinity_list
@@ -31,6 +20,15 @@ printf '%s\n' 2-3,34-35 > /proc/irq/118/smp_affinity_list
 
 # host (Policies/trading-realtime.yaml:18:5)
 printf '%s\n' 0-1,32-33 > /proc/irq/119/smp_affinity_list
+printf '%s\n' 0-1,32-33 > /proc/irq/124/smp_affinity_list
+printf '%s\n' 0-1,32-33 > /proc/irq/125/smp_affinity_list
+printf '%s\n' 0-1,32-33 > /proc/irq/126/smp_affinity_list
+printf '%s\n' 0-1,32-33 > /proc/irq/127/smp_affinity_list
+printf '%s\n' 0-1,32-33 > /proc/irq/128/smp_affinity_list
+printf '%s\n' 0-1,32-33 > /proc/irq/129/smp_affinity_list
+printf '%s\n' 0-1,32-33 > /proc/irq/130/smp_affinity_list
+printf '%s\n' 0-1,32-33 > /proc/irq/131/smp_affinity_list
+printf '%s\n' 0-1,32-33 > /proc/irq/132/smp_affinity_list
 
 # Not movable (kernel-managed); left to the boot parameters:
 #   IRQ 120 on CPUs 0-15: isolcpus=managed_irq,domain,2-3,34-35

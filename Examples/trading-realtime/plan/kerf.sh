@@ -4,10 +4,10 @@
 set -eu
 
 # init: workload order-router (Policies/trading-realtime.yaml:31:5)
-kerf init --cpus=48,50,52,54,56,58,60,62 --memory=8589934592@1 --devices=0000:28:00.0=enp40s0
+kerf init --cpus=16,18,20,22,24,26,28,30 --memory=8589934592@0 --devices=0000:20:00.0=enp32s0
 
 # create:order-router: workload order-router (Policies/trading-realtime.yaml:31:5)
-kerf create order-router --id=1 --cpus=48,50,52,54,56,58,60,62 --memory=8589934592 --numa-nodes=1 --devices=0000:28:00.0
+kerf create order-router --id=1 --cpus=16,18,20,22,24,26,28,30 --memory=8589934592 --numa-nodes=0 --devices=0000:20:00.0
 
 # load:order-router: workload order-router (Policies/trading-realtime.yaml:31:5)
 kerf load order-router --kernel=/boot/vmlinuz-mk-rt --initrd=/boot/initrd-mk-rt.img '--cmdline=root=/dev/vda1 ro quiet hugepagesz=1G hugepages=4 nohz_full=1-7 rcu_nocbs=1-7 irqaffinity=0 skew_tick=1 nosoftlockup nowatchdog'
