@@ -106,14 +106,23 @@ public enum PolicyLoader {
   /// recursive) in byte order of their names.
   static func expand(_ path: String) -> Result<[String], DiagnosticError> {
     guard isDirectory(path) else { return .success([path]) }
-    let names: [String]
-    do {
-      names = try FileManager.default.contentsOfDirectory(atPath: path)
-    } catch {
+    // opendir, not FileManager, so that the error is the kernel's errno.
+    guard let directory = opendir(path) else {
+      let code = errno
       return .failure(
         DiagnosticError(
-          .error("E001", "cannot list folder '\(path)': \(error.localizedDescription)")))
+          .error(
+            "E001", "cannot list folder '\(path)': \(String(cString: strerror(code)))",
+            help: ["check that the folder exists and that you may read it"])))
     }
+    var names: [String] = []
+    while let entry = readdir(directory) {
+      let name = withUnsafePointer(to: entry.pointee.d_name) {
+        $0.withMemoryRebound(to: CChar.self, capacity: Int(NAME_MAX) + 1) { String(cString: $0) }
+      }
+      if name != "." && name != ".." { names.append(name) }
+    }
+    closedir(directory)
     let separator = path.hasSuffix("/") ? "" : "/"
     let files = names.filter { name in
       !name.hasPrefix(".") && (name.hasSuffix(".yaml") || name.hasSuffix(".yml"))
