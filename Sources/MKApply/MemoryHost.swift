@@ -122,7 +122,7 @@ public final class MemoryHost: HostIO {
       var list = [
         ("cgroup.procs", ""), ("cgroup.subtree_control", ""), ("cpuset.cpus", ""),
         ("cpuset.mems", ""), ("cpu.weight", "100"), ("cpu.max", "max 100000"),
-        ("memory.max", "max"), ("memory.high", "max"),
+        ("memory.max", "max"), ("memory.high", "max"), ("memory.min", "0"),
       ]
       if !forRoot { list.append(("cpuset.cpus.partition", "member")) }
       if forRoot { list = list.filter { !$0.0.hasPrefix("cpu.") && !$0.0.hasPrefix("memory.") } }

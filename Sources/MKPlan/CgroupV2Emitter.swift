@@ -11,9 +11,16 @@ import MKTopology
 /// partition (the parent lists the exclusive CPUs and stays a member);
 /// without it the parent itself becomes a `root` partition so that its
 /// children can be partitions (the kernel's local-partition rule).
+///
+/// The CPUs the plan leaves idle (`Assignment.idle`) go into an isolated
+/// partition of their own that holds no task, `idleCgroup`: a CPU no
+/// partition holds belongs to the root cgroup, whose tasks (and those of
+/// `system.slice`) the scheduler would otherwise put there.
 public struct CgroupV2Emitter: Sendable {
   public static let mount = "/sys/fs/cgroup"
   public static let period = 100_000
+  /// Never a workload's name: those have no underscore.
+  public static let idleCgroup = "_idle"
 
   public init() {}
 
@@ -40,6 +47,8 @@ public struct CgroupV2Emitter: Sendable {
     let has = Set(available)
     let partitions = settings.filter { $0.partition != nil }
     let remote = kernel.cpusetExclusive
+    let idle =
+      has.contains("cpuset") && kernel.cpusetPartitions ? input.assignment.idle : CPUSet()
     if !partitions.isEmpty, !kernel.cpusetPartitions {
       diagnostics.append(
         .warning(
@@ -59,9 +68,9 @@ public struct CgroupV2Emitter: Sendable {
         path: path, owned: false,
         files: [.init("cgroup.subtree_control", subtree, provenance: parentProvenance)],
         provenance: parentProvenance))
-    let allCPUs = settings.reduce(input.assignment.sharedPool) { $0.union($1.cpus) }
+    let allCPUs = settings.reduce(input.assignment.sharedPool.union(idle)) { $0.union($1.cpus) }
     let allMems = settings.reduce(CPUSet()) { $0.union($1.mems) }
-    let exclusiveCPUs = partitions.reduce(CPUSet()) { $0.union($1.cpus) }
+    let exclusiveCPUs = partitions.reduce(idle) { $0.union($1.cpus) }
     for component in components {
       path += "/" + component
       var files: [CgroupDirectory.File] = []
@@ -69,7 +78,7 @@ public struct CgroupV2Emitter: Sendable {
         files.append(
           .init("cpuset.cpus", allCPUs.cpulist, role: .cpus, provenance: parentProvenance))
         files.append(.init("cpuset.mems", allMems.cpulist, provenance: parentProvenance))
-        if !partitions.isEmpty, kernel.cpusetPartitions {
+        if !partitions.isEmpty || !idle.isEmpty, kernel.cpusetPartitions {
           if remote {
             files.append(
               .init(
@@ -89,7 +98,36 @@ public struct CgroupV2Emitter: Sendable {
     for setting in settings {
       directories.append(workloadDirectory(setting, parent: path, has: has, kernel: kernel))
     }
+    if !idle.isEmpty {
+      directories.append(idleDirectory(input, idle, mems: allMems, parent: path, remote: remote))
+    }
     return (directories, diagnostics)
+  }
+
+  /// The empty isolated partition that keeps the idle CPUs idle, traced to
+  /// the `smt: off` workloads (or the housekeeping list) that leave them.
+  private func idleDirectory(
+    _ input: PlanInput, _ idle: CPUSet, mems: CPUSet, parent: String, remote: Bool
+  ) -> CgroupDirectory {
+    let causes = input.placed.filter { !input.idleSiblings(of: $0.assignment.cpus).isEmpty }
+    let provenance =
+      causes.first.map { input.provenance($0.workload, "smt") }
+      ?? input.housekeepingProvenance
+    var files: [CgroupDirectory.File] = [
+      .init("cpuset.mems", mems.cpulist, provenance: provenance),
+      .init("cpuset.cpus", idle.cpulist, role: .cpus, provenance: provenance),
+    ]
+    if remote {
+      files.append(
+        .init(
+          "cpuset.cpus.exclusive", idle.cpulist, role: .exclusiveCPUs, provenance: provenance))
+    }
+    files.append(
+      .init(
+        "cpuset.cpus.partition", "isolated", role: .partition(reset: "member"),
+        provenance: provenance))
+    return CgroupDirectory(
+      path: parent + "/" + Self.idleCgroup, files: files, provenance: provenance)
   }
 
   private func workloadDirectory(

@@ -17,6 +17,7 @@ struct E2ETests {
     "discovery-1s4n-distances",
     "discovery-pxb-devices",
     "apply-cgroup-v2",
+    "apply-idle-siblings",
     "kernel-says-no",
     "boot-parameters",
   ]
@@ -56,6 +57,13 @@ struct E2ETests {
   /// planned; verify exits 0; a second apply makes no write (counted by
   /// ftrace); a hand-made change makes verify exit 2.
   @Test func applyOnCgroupV2() { Self.expectPass("apply-cgroup-v2") }
+
+  /// An `smt: off` partition in the guest: its idle siblings are an empty
+  /// isolated partition the kernel accepts, out of the root cgroup's
+  /// effective CPUs, and verify exits 0.
+  @Test func idleSiblingsAreHeldByAnEmptyIsolatedPartition() {
+    Self.expectPass("apply-idle-siblings")
+  }
 
   /// A write the kernel refuses (EBUSY) and a partition it turns invalid:
   /// apply fails naming the kernel's answer, rolls back, and the guest's

@@ -79,6 +79,10 @@ import Testing
     #expect(try PlanCodec.decode(json, file: "plan.json").get().idle == expectedIdle)
   }
 
+  /// No workload's cgroup, IRQ or unit holds an idle CPU. On cgroup v2 an
+  /// isolated partition that holds no task, `_idle`, holds them (inside the
+  /// parent slice), so the root cgroup's tasks are not scheduled there; on
+  /// v1, where the root cpuset spans every CPU anyway, no cgroup does.
   @Test func noCgroupCpusetOrIRQHoldsAnIdleCPU() throws {
     for topology in [
       PlanFixture.topology(), PlanFixture.topology(cpusetExclusive: false),
@@ -87,6 +91,9 @@ import Testing
       let (_, assignment, plan) = try Self.solved(topology)
       let idle = assignment.idle
       #expect(!idle.isEmpty)
+      let v2 = topology.kernel.cgroupMode == .v2
+      let parent = plan.cgroupParentPath ?? "/sys/fs/cgroup/mkpolicy.slice"
+      let idleCgroup = parent + "/" + CgroupV2Emitter.idleCgroup
       let cpusetFiles = ["cpuset.cpus", "cpuset.cpus.exclusive"]
       let cpusetWrites = plan.cgroupTree.filter { op in
         cpusetFiles.contains { op.path.hasSuffix("/" + $0) }
@@ -95,8 +102,17 @@ import Testing
       #expect(cpusetWrites.count >= 3)
       for op in cpusetWrites {
         let cpus = try CPUSet(cpulist: op.value ?? "", allowEmpty: true)
-        #expect(cpus.isDisjoint(with: idle), "\(op.path)=\(op.value ?? "")")
+        let directory = String(op.path[..<op.path.lastIndex(of: "/")!])
+        if v2 && directory == idleCgroup {
+          #expect(cpus == idle, "\(op.path)=\(op.value ?? "")")
+        } else if v2 && directory == parent {
+          #expect(idle.isSubset(of: cpus), "\(op.path)=\(op.value ?? "")")
+        } else {
+          #expect(cpus.isDisjoint(with: idle), "\(op.path)=\(op.value ?? "")")
+        }
       }
+      let partition = plan.cgroupTree.first { $0.path == idleCgroup + "/cpuset.cpus.partition" }
+      #expect(partition?.value == (v2 ? "isolated" : nil))
       for unit in plan.systemdUnits {
         for line in unit.content.split(separator: "\n") where line.hasPrefix("AllowedCPUs=") {
           let cpus = try CPUSet(

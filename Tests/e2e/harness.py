@@ -1197,6 +1197,34 @@ def run_apply(context: Context) -> None:
     )
 
 
+def run_apply_idle(context: Context) -> None:
+    policy = POLICIES / "idle-siblings.yaml"
+    result = context.boot(guest_script("apply-idle"), files={policy.name: policy.read_bytes()})
+    f = context.failures
+    f.about("idle siblings", "the guest reports")
+    plan = load_plan(context, result)
+    parent = plan.get("cgroupParentPath", "")
+    idle = plan_cpus(plan.get("idle", []))
+    solo = next((a for a in plan.get("assignments", []) if a["workload"] == "solo"), None)
+    if solo is None:
+        raise ScenarioFailed("the plan has no assignment for workload solo")
+    f.equal("idle CPUs in the plan", 2, len(idle))
+    f.expect(not set(idle) & set(plan_cpus(solo["cpus"])), f"idle CPUs {idle} overlap solo's {solo['cpus']}")
+    apply = context.section(result, "apply")
+    f.equal("apply: exit status", 0, apply.rc)
+    f.expect(apply.stdout.startswith("applied: "), f"apply: stdout does not start with 'applied: ':\n{apply.stdout}{apply.stderr}")
+    state = State.parse(context.section(result, "state-applied").stdout)
+    check_state_matches_plan(context, plan, state)
+    directory = f"{parent}/_idle"
+    f.equal(f"{directory}/cpuset.cpus.partition", "isolated", state.value(f"{directory}/cpuset.cpus.partition"))
+    f.equal(f"{directory}/cpuset.cpus.effective", format_cpulist(idle), state.value(f"{directory}/cpuset.cpus.effective"))
+    f.equal(f"{parent}/solo/cpuset.cpus.partition", "isolated", state.value(f"{parent}/solo/cpuset.cpus.partition"))
+    root = set(parse_cpulist(state.value("/sys/fs/cgroup/cpuset.cpus.effective") or ""))
+    f.expect(root and not root & set(idle), f"the root cgroup still runs on idle CPUs {idle}: its effective CPUs are {sorted(root)}")
+    verify = context.section(result, "verify")
+    f.equal("verify after apply: exit status", 0, verify.rc)
+
+
 def run_kernel_says_no(context: Context) -> None:
     policy = POLICIES / "partitions.yaml"
     result = context.boot(guest_script("kernel-says-no"), files={policy.name: policy.read_bytes()})
@@ -1297,6 +1325,11 @@ SCENARIOS: list[Scenario] = [
         "apply-cgroup-v2", "partitions",
         "apply an isolated and a root partition and a shared pool; read back, verify, re-apply, drift",
         run_apply, needs_mkpolicy=True,
+    ),
+    Scenario(
+        "apply-idle-siblings", "partitions",
+        "an smt: off partition's idle siblings held by an empty isolated partition: no task of the root runs there",
+        run_apply_idle, needs_mkpolicy=True,
     ),
     Scenario(
         "kernel-says-no", "partitions",

@@ -8,9 +8,9 @@ printf '%s\n' '+cpuset +cpu +memory' > /sys/fs/cgroup/cgroup.subtree_control  # 
 
 # /sys/fs/cgroup/mkpolicy.slice: host
 mkdir -p /sys/fs/cgroup/mkpolicy.slice  # Policies/trading-realtime.yaml:17:3
-printf '%s\n' 2-7,16-31,34-39,48-63 > /sys/fs/cgroup/mkpolicy.slice/cpuset.cpus  # Policies/trading-realtime.yaml:17:3
+printf '%s\n' 2-7,16-31,34-63 > /sys/fs/cgroup/mkpolicy.slice/cpuset.cpus  # Policies/trading-realtime.yaml:17:3
 printf '%s\n' 0-1 > /sys/fs/cgroup/mkpolicy.slice/cpuset.mems  # Policies/trading-realtime.yaml:17:3
-printf '%s\n' 2-3,34-35 > /sys/fs/cgroup/mkpolicy.slice/cpuset.cpus.exclusive  # Policies/trading-realtime.yaml:17:3
+printf '%s\n' 2-3,34-35,40-47 > /sys/fs/cgroup/mkpolicy.slice/cpuset.cpus.exclusive  # Policies/trading-realtime.yaml:17:3
 printf '%s\n' '+cpuset +cpu +memory' > /sys/fs/cgroup/mkpolicy.slice/cgroup.subtree_control  # Policies/trading-realtime.yaml:17:3
 
 # /sys/fs/cgroup/mkpolicy.slice/market-data: workload market-data
@@ -34,3 +34,10 @@ printf '%s\n' 'max 100000' > /sys/fs/cgroup/mkpolicy.slice/analytics/cpu.max  # 
 printf '%s\n' 8589934592 > /sys/fs/cgroup/mkpolicy.slice/analytics/memory.min  # Policies/trading-realtime.yaml:75:5
 printf '%s\n' 176093659136 > /sys/fs/cgroup/mkpolicy.slice/analytics/memory.high  # Policies/trading-realtime.yaml:75:5
 printf '%s\n' max > /sys/fs/cgroup/mkpolicy.slice/analytics/memory.max  # Policies/trading-realtime.yaml:75:5
+
+# /sys/fs/cgroup/mkpolicy.slice/_idle: workload order-router
+mkdir -p /sys/fs/cgroup/mkpolicy.slice/_idle  # Policies/trading-realtime.yaml:35:5
+printf '%s\n' 0-1 > /sys/fs/cgroup/mkpolicy.slice/_idle/cpuset.mems  # Policies/trading-realtime.yaml:35:5
+printf '%s\n' 40-47 > /sys/fs/cgroup/mkpolicy.slice/_idle/cpuset.cpus  # Policies/trading-realtime.yaml:35:5
+printf '%s\n' 40-47 > /sys/fs/cgroup/mkpolicy.slice/_idle/cpuset.cpus.exclusive  # Policies/trading-realtime.yaml:35:5
+printf '%s\n' isolated > /sys/fs/cgroup/mkpolicy.slice/_idle/cpuset.cpus.partition  # Policies/trading-realtime.yaml:35:5
