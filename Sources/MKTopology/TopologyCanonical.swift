@@ -45,7 +45,8 @@ extension NUMANode {
 
 extension Topology {
   /// The same topology without the facts that change while a host runs or
-  /// that applying a plan changes: free memory, free huge pages, IRQ
+  /// that applying a plan changes: free memory, the size and use of the huge
+  /// page pools (plans set the sizes; which page sizes exist is kept), IRQ
   /// affinities, whether irqbalance runs, the boot id. Two discoveries of an
   /// unchanged host agree on this form byte for byte, so digests and
   /// comparisons that mean "the same hardware and kernel" should use it.
@@ -59,7 +60,7 @@ extension Topology {
           var node = node
           node.memoryFreeBytes = 0
           node.hugePages = node.hugePages.map {
-            HugePagePool(pageSizeBytes: $0.pageSizeBytes, total: $0.total, free: 0)
+            HugePagePool(pageSizeBytes: $0.pageSizeBytes, total: 0, free: 0)
           }
           return node
         }

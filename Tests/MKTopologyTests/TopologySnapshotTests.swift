@@ -83,7 +83,12 @@ import Testing
     let stable = topology.withoutVolatileState()
     #expect(stable.nodes.allSatisfy { $0.memoryFreeBytes == 0 && $0.hugePages[0].free == 0 })
     #expect(stable.nodes.map(\.memoryTotalBytes) == topology.nodes.map(\.memoryTotalBytes))
-    #expect(stable.nodes[0].hugePages[0].total == 2)
+    // The page sizes stay; the pool sizes go (plans set them).
+    #expect(topology.nodes[0].hugePages[0].total == 2)
+    #expect(
+      stable.nodes[0].hugePages.map(\.pageSizeBytes)
+        == topology.nodes[0].hugePages.map(\.pageSizeBytes))
+    #expect(stable.nodes.allSatisfy { $0.hugePages.allSatisfy { $0.total == 0 } })
     #expect(stable.devices.flatMap(\.irqs).allSatisfy { $0.affinity.isEmpty })
     #expect(
       stable.devices.flatMap(\.irqs).map(\.movable)
