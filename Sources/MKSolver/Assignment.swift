@@ -16,7 +16,8 @@ public struct Assignment: Sendable, Hashable, Codable {
   /// `cpuList` touches but does not take. They are held apart from the pool
   /// because a task on one of them shares its core's execution units with
   /// the thread the policy wanted alone (the reason `smt: off` costs a
-  /// core per CPU), so no cgroup, IRQ or workload may be given them.
+  /// core per CPU), so no workload or IRQ may be given them (on cgroup v2
+  /// the plan holds them in an empty isolated partition of their own).
   public var idle: CPUSet
   /// In policy order.
   public var workloads: [WorkloadAssignment]
