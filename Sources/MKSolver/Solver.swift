@@ -75,34 +75,36 @@ public struct Solver: Sendable {
         return .failure(Explainer(solver: self, policy: policy, topology: topology).explain())
       }
       state = s
-      var lo = 0.0
-      var hi = 1.0
-      for _ in 0..<8 {
-        let mid = (lo + hi) / 2
-        let trial = Self.sized(mins, model: model, fraction: mid)
-        if let s2 = scratch.run(trial) {
-          state = s2
-          sized = trial
-          lo = mid
-        } else {
-          hi = mid
+      // The largest fraction in [lo, 1] whose sizes place, in `steps` halvings.
+      func bisect(from lo: Double, steps: Int, _ sizes: (Double) -> [Demand]) -> Double {
+        var lo = lo
+        var hi = 1.0
+        for _ in 0..<steps {
+          let mid = (lo + hi) / 2
+          let trial = sizes(mid)
+          if let s2 = scratch.run(trial) {
+            state = s2
+            sized = trial
+            lo = mid
+          } else {
+            hi = mid
+          }
         }
+        return lo
+      }
+      let cpuFraction = bisect(from: 0, steps: 8) {
+        Self.sized(mins, model: model, fraction: $0)
       }
       // That search scales CPUs and memory together, and the rules that cut
       // the CPUs often leave the memory room: give back what fits, at the
-      // CPU sizes found.
-      var memoryLo = lo
-      var memoryHi = 1.0
-      for step in 0..<7 {
-        let fraction = step == 0 ? 1 : (memoryLo + memoryHi) / 2
-        let trial = Self.sized(mins, model: model, fraction: lo, memoryFraction: fraction)
-        if let s2 = scratch.run(trial) {
-          state = s2
-          sized = trial
-          memoryLo = fraction
-          if step == 0 { break }
-        } else {
-          memoryHi = fraction
+      // CPU sizes found (the full share, else by halvings).
+      let full = Self.sized(mins, model: model, fraction: cpuFraction, memoryFraction: 1)
+      if let s2 = scratch.run(full) {
+        state = s2
+        sized = full
+      } else {
+        _ = bisect(from: cpuFraction, steps: 6) {
+          Self.sized(mins, model: model, fraction: cpuFraction, memoryFraction: $0)
         }
       }
     }
@@ -122,29 +124,34 @@ public struct Solver: Sendable {
     // Elastic sizes the placement rules did not let the solver give: said, not hidden.
     for (w, workload) in policy.workloads.enumerated() {
       let got = final.demands[w].threads
-      let fair = target[w].threads
-      if got < fair {
+      if got < target[w].threads {
         warnings.append(
-          .warning(
-            "E264",
-            "workload '\(workload.name)' gets \(got) CPUs, less than its elastic share of \(fair): the placement rules leave no room for more",
-            at: workload.location(of: "cpus"),
-            help: ["relax its placement rules (or others'), or lower cpus (max) to \(got)"]))
+          Self.shortfall(
+            "E264", workload, field: "cpus", got: "\(got) CPUs", share: "\(target[w].threads)",
+            limit: "\(got)"))
       }
-      let memory = final.demands[w].memory
-      let fairMemory = target[w].memory
-      if memory < fairMemory {
+      let memory = ByteSize.format(final.demands[w].memory)
+      if final.demands[w].memory < target[w].memory {
         warnings.append(
-          .warning(
-            "E265",
-            "workload '\(workload.name)' gets \(ByteSize.format(memory)) of memory, less than its elastic share of \(ByteSize.format(fairMemory)): the placement rules leave no room for more",
-            at: workload.location(of: "memory"),
-            help: [
-              "relax its placement rules (or others'), or lower memory (max) to \(ByteSize.format(memory))"
-            ]))
+          Self.shortfall(
+            "E265", workload, field: "memory", got: "\(memory) of memory",
+            share: ByteSize.format(target[w].memory), limit: memory))
       }
     }
     return .success(Solution(assignment: assignment, diagnostics: warnings))
+  }
+
+  /// A workload given less than its elastic share of `field` (E264 CPUs,
+  /// E265 memory), because the placement rules leave no room for more.
+  static func shortfall(
+    _ code: String, _ workload: Workload, field: String, got: String, share: String,
+    limit: String
+  ) -> Diagnostic {
+    .warning(
+      code,
+      "workload '\(workload.name)' gets \(got), less than its elastic share of \(share): the placement rules leave no room for more",
+      at: workload.location(of: field),
+      help: ["relax its placement rules (or others'), or lower \(field) (max) to \(limit)"])
   }
 
   /// Whether the policy's mins can be placed at all (the explainer's oracle).
