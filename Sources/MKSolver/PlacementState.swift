@@ -185,10 +185,19 @@ struct PlacementState: Sendable {
       llc[s.llc].occupants.append(w)
       if d.llcExclusive { llc[s.llc].exclusive = true }
     }
-    for m in p.memory { memoryFree[m.node] -= m.amount }
-    for h in p.hugePages { memoryFree[h.node] -= h.amount * d.hugePageSize }
+    takeMemory(of: p, d)
     for dev in p.devices { deviceOwner[dev] = w }
     placed[w] = p
+  }
+
+  /// Takes (or gives back) the node memory `p` holds: its memory and its
+  /// huge pages, which come out of the same node memory.
+  mutating func takeMemory(of p: Placed, _ d: Demand, back: Bool = false) {
+    func move(_ node: Int, _ bytes: UInt64) {
+      if back { memoryFree[node] += bytes } else { memoryFree[node] -= bytes }
+    }
+    for m in p.memory { move(m.node, m.amount) }
+    for h in p.hugePages { move(h.node, h.amount * d.hugePageSize) }
   }
 
   mutating func remove(_ w: Int) {
@@ -220,8 +229,7 @@ struct PlacementState: Sendable {
       if let i = llc[s.llc].occupants.firstIndex(of: w) { llc[s.llc].occupants.remove(at: i) }
       if d.llcExclusive { llc[s.llc].exclusive = false }
     }
-    for m in p.memory { memoryFree[m.node] += m.amount }
-    for h in p.hugePages { memoryFree[h.node] += h.amount * d.hugePageSize }
+    takeMemory(of: p, d, back: true)
     for dev in p.devices { deviceOwner[dev] = nil }
     placed[w] = nil
   }

@@ -115,8 +115,7 @@ struct SearchDriver: Sendable {
           memoryNodes: demands[w].near && !nodes.isEmpty ? nodes : nil)
       else { return nil }
       p = c.placed
-      for m in p.memory { state.memoryFree[m.node] -= m.amount }
-      for h in p.hugePages { state.memoryFree[h.node] -= h.amount * demands[w].hugePageSize }
+      state.takeMemory(of: p, demands[w])
       for dev in p.devices { state.deviceOwner[dev] = w }
       state.placed[w] = p
     }
