@@ -318,26 +318,30 @@ enum RuleCheck {
       // (ElasticSizing, checked against a reference in ElasticSizingTests),
       // or a warning that says by how much the placement rules cut it.
       let fair = Solver.sized(mins, model: model, fraction: 1)
-      let cut = solution.diagnostics.filter { $0.code == "E264" }.map(\.message)
-      for (w, workload) in solution.assignment.workloads.enumerated() {
-        let got = workload.cpus.count
-        guard got != fair[w].threads else { continue }
-        let said =
-          "workload '\(workload.workload)' gets \(got) CPUs, less than its elastic share of \(fair[w].threads)"
+      // A workload below its share must be named by the warning `code`,
+      // whose message starts with `said`.
+      func expectShareOrWarning<T: Comparable>(
+        _ code: String, _ name: String, got: T, share: T, said: String
+      ) {
+        guard got != share else { return }
+        let cut = solution.diagnostics.filter { $0.code == code }.map(\.message)
         #expect(
-          got < fair[w].threads && cut.contains { $0.hasPrefix(said) },
-          "seed \(seed): '\(workload.workload)' has \(got) CPUs, fair share \(fair[w].threads), warnings \(cut)"
-        )
+          got < share && cut.contains { $0.hasPrefix(said) },
+          "seed \(seed): '\(name)' has \(got), fair share \(share), warnings \(cut)")
       }
-      let memoryCut = solution.diagnostics.filter { $0.code == "E265" }.map(\.message)
       for (w, workload) in solution.assignment.workloads.enumerated() {
+        let name = workload.workload
+        let cpus = workload.cpus.count
+        expectShareOrWarning(
+          "E264", name, got: cpus, share: fair[w].threads,
+          said:
+            "workload '\(name)' gets \(cpus) CPUs, less than its elastic share of \(fair[w].threads)"
+        )
         let memory = workload.memoryBytesByNode.values.reduce(0, +)
-        guard memory != fair[w].memory else { continue }
-        let said =
-          "workload '\(workload.workload)' gets \(ByteSize.format(memory)) of memory, less than its elastic share of \(ByteSize.format(fair[w].memory))"
-        #expect(
-          memory < fair[w].memory && memoryCut.contains { $0.hasPrefix(said) },
-          "seed \(seed): '\(workload.workload)' has \(memory) bytes, fair share \(fair[w].memory), warnings \(memoryCut)"
+        expectShareOrWarning(
+          "E265", name, got: memory, share: fair[w].memory,
+          said:
+            "workload '\(name)' gets \(ByteSize.format(memory)) of memory, less than its elastic share of \(ByteSize.format(fair[w].memory))"
         )
       }
       // The reported objective is the objective of the CPUs, memory and devices given.
