@@ -1,3 +1,5 @@
+import MKCore
+
 #if canImport(Glibc)
   import Glibc
 #endif

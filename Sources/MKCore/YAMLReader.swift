@@ -51,7 +51,7 @@ public struct YAMLReader: Sendable {
   public func read(path: String) -> YAMLReadResult {
     var info = stat()
     guard stat(path, &info) == 0 else {
-      return failure(path, "cannot read '\(path)': \(Self.errnoText())")
+      return failure(path, "cannot read '\(path)': \(Errno.message(errno))")
     }
     if (info.st_mode & S_IFMT) == S_IFDIR {
       return failure(path, "cannot read '\(path)': it is a directory")
@@ -61,7 +61,7 @@ public struct YAMLReader: Sendable {
         file: path, root: nil, diagnostics: [tooLarge(path, size: Int(info.st_size))], source: "")
     }
     guard let file = fopen(path, "rb") else {
-      return failure(path, "cannot read '\(path)': \(Self.errnoText())")
+      return failure(path, "cannot read '\(path)': \(Errno.message(errno))")
     }
     defer { fclose(file) }
     var bytes: [UInt8] = []
@@ -76,7 +76,7 @@ public struct YAMLReader: Sendable {
       }
       if count < chunk.count {
         if ferror(file) != 0 {
-          return failure(path, "cannot read '\(path)': \(Self.errnoText())")
+          return failure(path, "cannot read '\(path)': \(Errno.message(errno))")
         }
         break
       }
@@ -115,11 +115,6 @@ public struct YAMLReader: Sendable {
       "E002", "document is \(size) bytes, more than the limit of \(maximumBytes) bytes",
       at: SourceLocation(file: file, line: 1, column: 1),
       help: ["split the policy into a folder of smaller files"])
-  }
-
-  private static func errnoText() -> String {
-    guard let text = strerror(errno) else { return "error \(errno)" }
-    return String(cString: text)
   }
 
   /// Finds the first byte order mark, NUL byte or invalid UTF-8 sequence,

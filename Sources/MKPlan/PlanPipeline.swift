@@ -115,8 +115,6 @@ public enum PlanPipeline {
       return "it cannot be read"
     }
     let code = errno
-    let name =
-      [ENOENT: "ENOENT", EACCES: "EACCES", EPERM: "EPERM", ELOOP: "ELOOP"][code] ?? "errno \(code)"
-    return "\(name): \(String(cString: strerror(code)))"
+    return "\(Errno.name(code)): \(Errno.message(code))"
   }
 }

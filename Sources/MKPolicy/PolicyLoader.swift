@@ -112,7 +112,7 @@ public enum PolicyLoader {
       return .failure(
         DiagnosticError(
           .error(
-            "E001", "cannot list folder '\(path)': \(String(cString: strerror(code)))",
+            "E001", "cannot list folder '\(path)': \(Errno.message(code))",
             help: ["check that the folder exists and that you may read it"])))
     }
     var names: [String] = []

@@ -11,7 +11,7 @@ extension TopologySnapshot {
   public static func writeFile(_ text: String, to path: String) throws(DiagnosticError) {
     let temporary = path + ".tmp-\(getpid())"
     func failure(_ what: String) -> DiagnosticError {
-      let reason = String(cString: strerror(errno))
+      let reason = Errno.message(errno)
       unlink(temporary)
       return DiagnosticError(
         .error(
