@@ -100,6 +100,7 @@ public struct PlanBuilder: Sendable {
     plan.idle = assignment.idle
     plan.cgroupPrerequisites = prerequisites.filter { $0.value != enabledBefore }
     plan.kernelWrites = irq.kernelWrites + boot.runtimeHugePages
+    plan.defaultIRQAffinity = irq.defaultAffinity
     plan.bootParameterItems = boot.parameters
     plan.irqbalanceMode = policy.host.irqbalance.rawValue
     plan.cgroupMode = mode.rawValue
@@ -197,7 +198,7 @@ public struct PlanBuilder: Sendable {
     for target in byTarget {
       changes.live.append(
         PlanChange(
-          "IRQ \(CPUSet(target.irqs).cpulist) -> CPUs \(target.cpus.cpulist)",
+          "IRQ \(NumberRanges.format(target.irqs)) -> CPUs \(target.cpus.cpulist)",
           provenance: target.provenance))
     }
     // systemd slice units are an artefact for hosts that hand cgroups to

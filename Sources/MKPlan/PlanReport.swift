@@ -61,7 +61,7 @@ public enum PlanReport {
       rows.append([
         assignment.workload, isolation[assignment.workload]?.rawValue ?? "?",
         assignment.cpus.cpulist.isEmpty ? "-" : assignment.cpus.cpulist,
-        assignment.physicalIds.isEmpty ? "-" : CPUSet(assignment.physicalIds).cpulist,
+        assignment.physicalIds.isEmpty ? "-" : NumberRanges.format(assignment.physicalIds),
         assignment.numaNodes.isEmpty
           ? "-" : assignment.numaNodes.map(String.init).joined(separator: ","),
         memory(assignment.memoryBytesByNode),
