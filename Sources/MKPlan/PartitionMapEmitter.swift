@@ -428,11 +428,12 @@ public enum PartitionMapEmitter {
       var name = assignment.workload
       if name.count > 28 { name = String(name.prefix(27)) + "…" }
       let instance = plan.kernelInstances.first { $0.name == assignment.workload }
+      var memory = PlanReport.memory(assignment.memoryBytesByNode)
+      if memory.count > 40 { memory = String(memory.prefix(39)) + "…" }
       rows.append([
         isolation == .shared ? "" : String(PartitionGrid.key(index)), name,
         (isolation?.rawValue ?? "?") + (instance.map { " (id \($0.id))" } ?? ""),
-        workload?.latency.rawValue ?? "?", cpus, PlanReport.memory(assignment.memoryBytesByNode),
-        source,
+        workload?.latency.rawValue ?? "?", cpus, memory, source,
       ])
     }
     let size = 11
@@ -453,12 +454,22 @@ public enum PartitionMapEmitter {
       let swatch =
         ownership.isolation[index] == .shared
         ? PartitionMapStyle.sharedPool : (swatches[index] ?? PartitionMapStyle.unused)
+      let assignment = plan.assignments[index]
+      svg.open("g")
+      svg.element(
+        "title",
+        text:
+          "\(assignment.workload): CPUs \(assignment.cpus.cpulist.isEmpty ? "none" : assignment.cpus.cpulist); "
+          + "memory \(PlanReport.memory(assignment.memoryBytesByNode))"
+          + (assignment.devices.isEmpty ? "" : "; devices \(assignment.devices.joined(separator: ", "))")
+          + (assignment.irqCPUs.isEmpty ? "" : "; IRQ CPUs \(assignment.irqCPUs.cpulist)"))
       legendSwatch(
         swatch, label: row[0], kernel: ownership.isolation[index] == .kernel, x: margin, y: y,
         into: &svg)
       for (column, text) in row.enumerated().dropFirst() {
         svg.text(x: columnX[column], y: y + 12, text, size: size, [("font-family", mono)])
       }
+      svg.close("g")
       y += 18
     }
     let idle = plan.idle.map { $0.isEmpty ? "" : "; idle: \($0.cpulist)" } ?? ""

@@ -130,7 +130,7 @@ public enum PlanReport {
   /// Breaks a line longer than `width` after a space or comma (a hard break
   /// when there is none); continuation lines are indented 4 past the line's own
   /// indentation.
-  static func wrap(_ line: String, width: Int) -> [String] {
+  public static func wrap(_ line: String, width: Int) -> [String] {
     guard line.count > width else { return [line] }
     let characters = Array(line)
     let leading = characters.prefix { $0 == " " }.count
