@@ -70,7 +70,9 @@ public struct CPUOwnership: Sendable {
           let siblings = core.cpus.filter { $0 != cpu && $0 < size }
           if siblings.contains(where: { plan.housekeeping.contains($0) }) {
             owners[cpu] = .idleForHousekeeping
-          } else if let holder = siblings.lazy.compactMap({ exclusive[$0] }).first {
+          } else if let holder = siblings.lazy.compactMap({ exclusive[$0] ?? shared[$0].first })
+            .first
+          {
             owners[cpu] = .idleForWorkload(holder)
           } else {
             owners[cpu] = .unused

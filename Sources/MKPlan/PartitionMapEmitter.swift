@@ -151,10 +151,12 @@ public enum PartitionMapEmitter {
     let kernel = plan.topologyFingerprint.kernelRelease
     svg.text(
       x: margin, y: margin + 45,
-      "\(topology.packages.count) sockets, \(nodes.count) NUMA nodes, "
-        + "\(topology.cacheDomains.count) LLC domains, \(topology.cores.count) cores, "
-        + "\(topology.threads.count) threads; kernel \(kernel.isEmpty ? "unknown" : kernel), "
-        + "cgroup \(plan.cgroupMode); \(plan.assignments.count) workloads",
+      [
+        count(topology.packages.count, "socket"), count(nodes.count, "NUMA node"),
+        count(topology.cacheDomains.count, "LLC domain"), count(topology.cores.count, "core"),
+        count(topology.threads.count, "thread"),
+      ].joined(separator: ", ") + "; kernel \(kernel.isEmpty ? "unknown" : kernel), "
+        + "cgroup \(plan.cgroupMode); " + count(plan.assignments.count, "workload"),
       size: 11, [("font-family", sans), ("fill", "#333333")])
     for part in body.parts { svg.raw(part) }
     svg.raw("</svg>")
@@ -503,6 +505,11 @@ public enum PartitionMapEmitter {
     }
   }
 
+  /// `1 socket`, `2 sockets`.
+  static func count(_ value: Int, _ noun: String) -> String {
+    "\(value) \(noun)\(value == 1 ? "" : "s")"
+  }
+
   /// Node memory in GiB with one decimal (`6.3GiB`), whole when exact.
   static func gibibytes(_ bytes: UInt64) -> String {
     let gib: UInt64 = 1 << 30
@@ -514,8 +521,8 @@ public enum PartitionMapEmitter {
   /// The text alternative: the host, then who owns which CPUs.
   static func description(_ plan: Plan, ownership: CPUOwnership, topology: Topology) -> String {
     var parts = [
-      "Host with \(topology.packages.count) sockets, \(topology.nodes.count) NUMA nodes, "
-        + "\(topology.threads.count) threads.",
+      "Host with \(count(topology.packages.count, "socket")), "
+        + "\(count(topology.nodes.count, "NUMA node")), \(count(topology.threads.count, "thread")).",
       "Housekeeping: CPUs \(plan.housekeeping.cpulist.isEmpty ? "none" : plan.housekeeping.cpulist).",
     ]
     for (index, assignment) in plan.assignments.enumerated() {

@@ -126,9 +126,11 @@ enum PlanChangeBuilder {
       switch op.op {
       case .mkdir:
         change.summary += " (new)"
+        change.values.append(ValueChange("directory", old: nil, new: "created"))
         existing.insert(op.path)
       case .rmdir:
         change.summary += " (removed)"
+        change.values.append(ValueChange("directory", old: "present", new: nil))
         existing.remove(op.path)
       case .write:
         let name = String(op.path.dropFirst(directory.count + 1))

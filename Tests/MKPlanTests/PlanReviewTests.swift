@@ -176,6 +176,8 @@ import Testing
         Golden.updating ? PackagePaths.path("Tests/MKPlanTests/Golden/hosts/\(host.name)/map.png") : "-"
       pairs.append(PackagePaths.path("Tests/MKPlanTests/Golden/hosts/\(host.name)/map.svg") + "=" + png)
     }
+    // The resize golden has the "what moved" view.
+    pairs.append(PackagePaths.path("Tests/MKPlanTests/Golden/resize/map.svg") + "=-")
     let result = Subprocess.run(
       [PackagePaths.python, PackagePaths.path("Tests/Python/render_maps.py")] + pairs)
     #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
