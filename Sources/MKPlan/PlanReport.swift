@@ -16,8 +16,10 @@ public enum PlanReport {
     let ownership = CPUOwnership(plan: plan, policy: policy, topology: topology)
     var out: [String] = []
     out.append("mkpolicy plan: policy \(plan.policy)")
+    // The host's name when discovery read one; else the snapshot's source line.
     let source =
-      (topology.source ?? "unnamed host").split(separator: "\n").first.map(String.init) ?? ""
+      topology.hostName
+      ?? (topology.source ?? "unnamed host").split(separator: "\n").first.map(String.init) ?? ""
     let host = source.count > 72 ? String(source.prefix(69)) + "..." : source
     out.append(
       "host: \(host), kernel \(plan.topologyFingerprint.kernelRelease.isEmpty ? "unknown" : plan.topologyFingerprint.kernelRelease), cgroup \(plan.cgroupMode), fingerprint \(plan.topologyFingerprint.digest.prefix(19))"
