@@ -145,7 +145,8 @@ public enum PartitionMapEmitter {
     svg.text(
       x: margin, y: margin + 14, title, size: 17, [("font-family", sans), ("font-weight", "bold")])
     let source =
-      (topology.source ?? "unnamed host").split(separator: "\n").first.map(String.init) ?? ""
+      (topology.hostName.map { "\($0): " } ?? "")
+      + ((topology.source ?? "unnamed host").split(separator: "\n").first.map(String.init) ?? "")
     let host = source.count > 110 ? String(source.prefix(107)) + "..." : source
     svg.text(x: margin, y: margin + 31, host, size: 11, [("font-family", sans)])
     let kernel = plan.topologyFingerprint.kernelRelease
