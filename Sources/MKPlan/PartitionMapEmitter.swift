@@ -297,8 +297,10 @@ public enum PartitionMapEmitter {
         let ticks = (1..<cores.count).map { "M\(origin.x + $0 * slot - 1) \(y)v\(height)" }
         svg.empty(
           "path",
-          [("d", ticks.joined()), ("stroke", "#FFFFFF"), ("stroke-width", "1"),
-           ("pointer-events", "none")])
+          [
+            ("d", ticks.joined()), ("stroke", "#FFFFFF"), ("stroke-width", "1"),
+            ("pointer-events", "none"),
+          ])
       }
       if !paint.label.isEmpty, height >= 9 {
         let size = min(10, height - 1)
@@ -306,8 +308,10 @@ public enum PartitionMapEmitter {
           svg.text(
             x: origin.x + offset * slot + (slot - 1) / 2, y: y + (height + size) / 2 - 1,
             paint.label, size: size,
-            [("font-family", mono), ("text-anchor", "middle"), ("fill", paint.swatch.ink),
-             ("pointer-events", "none")])
+            [
+              ("font-family", mono), ("text-anchor", "middle"), ("fill", paint.swatch.ink),
+              ("pointer-events", "none"),
+            ])
         }
       }
       if paint.irq {
@@ -343,7 +347,8 @@ public enum PartitionMapEmitter {
         let swatch = owner.flatMap { swatches[$0] } ?? PartitionMapStyle.unused
         let name = device.children.first?.name ?? device.deviceClass.rawValue
         var title = "\(device.pciAddress) \(device.children.map(\.name).joined(separator: " "))"
-        title += " (\(device.deviceClass.rawValue)\(device.driver.map { ", " + $0 } ?? "")), node \(node.node.id)"
+        title +=
+          " (\(device.deviceClass.rawValue)\(device.driver.map { ", " + $0 } ?? "")), node \(node.node.id)"
         if !device.irqs.isEmpty {
           title += ", IRQs \(CPUSet(device.irqs.map(\.irq)).cpulist)"
         }
@@ -375,12 +380,16 @@ public enum PartitionMapEmitter {
     if !lines.isEmpty {
       svg.empty(
         "path",
-        [("d", lines.joined()), ("stroke", "#FFFFFF"), ("stroke-width", "3.5"),
-         ("fill", "none"), ("aria-hidden", "true")])
+        [
+          ("d", lines.joined()), ("stroke", "#FFFFFF"), ("stroke-width", "3.5"),
+          ("fill", "none"), ("aria-hidden", "true"),
+        ])
       svg.empty(
         "path",
-        [("d", lines.joined()), ("stroke", "#000000"), ("stroke-width", "1.5"),
-         ("fill", "none"), ("stroke-linecap", "round"), ("aria-hidden", "true")])
+        [
+          ("d", lines.joined()), ("stroke", "#000000"), ("stroke-width", "1.5"),
+          ("fill", "none"), ("stroke-linecap", "round"), ("aria-hidden", "true"),
+        ])
     }
   }
 
@@ -464,7 +473,8 @@ public enum PartitionMapEmitter {
         text:
           "\(assignment.workload): CPUs \(assignment.cpus.cpulist.isEmpty ? "none" : assignment.cpus.cpulist); "
           + "memory \(PlanReport.memory(assignment.memoryBytesByNode))"
-          + (assignment.devices.isEmpty ? "" : "; devices \(assignment.devices.joined(separator: ", "))")
+          + (assignment.devices.isEmpty
+            ? "" : "; devices \(assignment.devices.joined(separator: ", "))")
           + (assignment.irqCPUs.isEmpty ? "" : "; IRQ CPUs \(assignment.irqCPUs.cpulist)"))
       legendSwatch(
         swatch, label: row[0], kernel: ownership.isolation[index] == .kernel, x: margin, y: y,
@@ -497,7 +507,8 @@ public enum PartitionMapEmitter {
       svg.rect(x: x, y: y, width: 15, height: 15, [("fill", "url(#\(pattern))")])
     }
     if kernel {
-      svg.rect(x: x, y: y, width: 15, height: 15, [("fill", "url(#\(PartitionMapStyle.kernelPattern))")])
+      svg.rect(
+        x: x, y: y, width: 15, height: 15, [("fill", "url(#\(PartitionMapStyle.kernelPattern))")])
     }
     if !label.isEmpty {
       svg.text(
@@ -531,7 +542,8 @@ public enum PartitionMapEmitter {
       let key = ownership.isolation[index] == .shared ? "" : " (key \(PartitionGrid.key(index)))"
       parts.append(
         "\(assignment.workload)\(key), \(isolation): CPUs \(assignment.cpus.cpulist.isEmpty ? "none" : assignment.cpus.cpulist)"
-          + (assignment.devices.isEmpty ? "" : ", devices \(assignment.devices.joined(separator: ", "))")
+          + (assignment.devices.isEmpty
+            ? "" : ", devices \(assignment.devices.joined(separator: ", "))")
           + ".")
     }
     return parts.joined(separator: " ")

@@ -164,7 +164,8 @@ enum PlanChangeBuilder {
       return lost.isEmpty
         ? nil
         : Disruption(
-          .cpusTakenFromRunningWorkload, "CPUs \(lost.cpulist) leave running workload '\(workload)'")
+          .cpusTakenFromRunningWorkload, "CPUs \(lost.cpulist) leave running workload '\(workload)'"
+        )
     }
     if file == "memory.max" || file == "memory.limit_in_bytes" {
       guard let after = UInt64(new), old == "max" || (UInt64(old).map { after < $0 } ?? false)
@@ -186,7 +187,9 @@ enum PlanChangeBuilder {
     if plan.irqbalanceMode == "stop", plan.irqAffinity.contains(where: \.movable),
       previous?.irqbalanceMode != "stop"
     {
-      let before = previous.map { _ in "running" } ?? (topology.kernel.irqbalanceRunning ? "running" : "not running")
+      let before =
+        previous.map { _ in "running" }
+        ?? (topology.kernel.irqbalanceRunning ? "running" : "not running")
       out.append(
         PlanChange(
           "stop irqbalance before writing IRQ affinity (host.irqbalance: stop)",
@@ -282,8 +285,10 @@ enum PlanChangeBuilder {
 
   /// File content on one line: its lines joined with `; `.
   static func oneLine(_ content: String) -> String {
-    content.split(separator: "\n").map { String($0).trimmingASCIIWhitespace() }.filter { !$0.isEmpty }
-      .joined(separator: "; ")
+    content.split(separator: "\n").map { String($0).trimmingASCIIWhitespace() }.filter {
+      !$0.isEmpty
+    }
+    .joined(separator: "; ")
   }
 
   // MARK: coordinator

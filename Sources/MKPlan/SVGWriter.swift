@@ -45,7 +45,8 @@ struct SVGWriter {
   ) {
     let geometry = [("x", "\(x)"), ("y", "\(y)"), ("width", "\(width)"), ("height", "\(height)")]
     if let title {
-      parts.append("<rect\(Self.attributes(geometry + pairs))><title>\(Self.escape(title))</title></rect>")
+      parts.append(
+        "<rect\(Self.attributes(geometry + pairs))><title>\(Self.escape(title))</title></rect>")
     } else {
       empty("rect", geometry + pairs)
     }

@@ -38,7 +38,8 @@ func reportBench(runs: Int) {
   let base = solve + build
   func row(_ name: String, _ ms: Double, _ bytes: Int) {
     print(
-      "| \(name) | \(String(format: "%.1f", ms)) | \(String(format: "%.2f", ms / base)) | \(bytes) |")
+      "| \(name) | \(String(format: "%.1f", ms)) | \(String(format: "%.2f", ms / base)) | \(bytes) |"
+    )
   }
   print("500 workloads, \(topology.threads.count) threads; best of \(runs) runs")
   print("| stage | ms | ratio to solve + build | bytes |")

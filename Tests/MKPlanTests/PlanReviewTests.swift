@@ -15,7 +15,10 @@ import Testing
   /// Golden host cases: name -> (policy or nil for the default, topology).
   static let hosts: [(name: String, policy: String?, topology: String)] = [
     ("this-machine", nil, "Examples/topologies/this-machine.yaml"),
-    ("eight-socket", "Policies/cloud-multitenant.yaml", "Examples/topologies/eight-socket-32-node.yaml"),
+    (
+      "eight-socket", "Policies/cloud-multitenant.yaml",
+      "Examples/topologies/eight-socket-32-node.yaml"
+    ),
   ]
 
   static func plan(_ policy: String?, _ topology: String, previous: String? = nil) throws
@@ -95,7 +98,8 @@ import Testing
   @Test func everyChangeShowsItsOldValue() throws {
     for name in ExampleTests.cases {
       let (policies, topology) = try ExampleTests.inputs(name)
-      let result = PlanPipeline.run(policyPaths: policies, topologyPath: topology, previousPath: nil)
+      let result = PlanPipeline.run(
+        policyPaths: policies, topologyPath: topology, previousPath: nil)
       let plan = try #require(result.plan)
       let host = try #require(result.topology)
       let changes = plan.changes.needsReboot + plan.changes.live
@@ -108,7 +112,8 @@ import Testing
       }
       let affinity = Dictionary(
         host.devices.flatMap(\.irqs).map { ($0.irq, $0.affinity) }, uniquingKeysWith: { a, _ in a })
-      for setting in plan.irqAffinity where setting.movable && affinity[setting.irq] != setting.cpus {
+      for setting in plan.irqAffinity where setting.movable && affinity[setting.irq] != setting.cpus
+      {
         let listed = plan.changes.live.flatMap(\.values).contains {
           $0.name.contains("\(setting.irq)") || $0.name.contains("IRQs")
         }
@@ -141,7 +146,9 @@ import Testing
     let report = try #require(artifacts.first { $0.path == "report.txt" }).text
     #expect(report.contains("-> "))
     let cgroups = plan.changes.live.filter { $0.summary.hasPrefix("cgroup ") }
-    #expect(cgroups.contains { $0.values.contains { $0.old != nil } }, "old values from the previous tree")
+    #expect(
+      cgroups.contains { $0.values.contains { $0.old != nil } }, "old values from the previous tree"
+    )
   }
 
   /// The map is self-contained and accessible: no scripts, no external
@@ -173,8 +180,10 @@ import Testing
     }
     for host in Self.hosts {
       let png =
-        Golden.updating ? PackagePaths.path("Tests/MKPlanTests/Golden/hosts/\(host.name)/map.png") : "-"
-      pairs.append(PackagePaths.path("Tests/MKPlanTests/Golden/hosts/\(host.name)/map.svg") + "=" + png)
+        Golden.updating
+        ? PackagePaths.path("Tests/MKPlanTests/Golden/hosts/\(host.name)/map.png") : "-"
+      pairs.append(
+        PackagePaths.path("Tests/MKPlanTests/Golden/hosts/\(host.name)/map.svg") + "=" + png)
     }
     // The resize golden has the "what moved" view.
     pairs.append(PackagePaths.path("Tests/MKPlanTests/Golden/resize/map.svg") + "=-")
