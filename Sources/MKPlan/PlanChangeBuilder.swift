@@ -240,7 +240,8 @@ enum PlanChangeBuilder {
         case 2: label = " " + names.joined(separator: ", ")
         default: label = " \(names[0]) .. \(names[names.count - 1])"
         }
-        let irqs = run.irqs.count == 1 ? "IRQ \(run.irqs[0])" : "IRQs \(NumberRanges.format(run.irqs))"
+        let irqs =
+          run.irqs.count == 1 ? "IRQ \(run.irqs[0])" : "IRQs \(NumberRanges.format(run.irqs))"
         return ValueChange(
           irqs + label, old: run.old?.cpulist, new: run.new.cpulist, oldUnknown: run.old == nil)
       }
