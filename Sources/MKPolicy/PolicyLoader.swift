@@ -75,6 +75,21 @@ public enum PolicyLoader {
     return result
   }
 
+  /// One policy from files already read, perhaps changed as trees since
+  /// (fleet overlays merge into them before decoding, so that merged values
+  /// keep their own file and line). `origin` names it in messages.
+  public static func load(reads: [YAMLReadResult], origin: String = "") -> PolicyLoadResult {
+    var result = merge(reads)
+    if !origin.isEmpty { result.origin = origin }
+    return result
+  }
+
+  /// The files a policy path stands for: the file itself, or a folder's
+  /// `.yaml`/`.yml` files in byte order of their names (as `load(paths:)` reads them).
+  public static func files(of path: String) -> Result<[String], DiagnosticError> {
+    expand(path)
+  }
+
   /// The policies named by `paths`, as `mkpolicy check` sees them: a file is
   /// one policy; a folder is one merged policy, unless every file in it has
   /// its own `metadata` (a folder of complete policies, like `Policies/`),
