@@ -13,6 +13,10 @@ public struct HostPlan: Sendable {
   public var artifacts: [PlanArtifacts.Artifact]?
   public var diagnostics: [Diagnostic]
   public var sources: [String: String]
+  /// What the host's snapshot says it is (nil when it does not say).
+  public var machineId: String?
+  /// Where the inventory names the host's snapshot.
+  public var snapshotLocation: SourceLocation?
   public var needsReboot = 0
   public var live = 0
   public var coordinator = 0
@@ -45,7 +49,33 @@ public enum FleetPlanner {
         startNext()
       }
     }
-    return results.compactMap { $0 }
+    return distinctMachines(results.compactMap { $0 })
+  }
+
+  /// Two hosts whose snapshots carry the same machine id are one machine
+  /// listed twice, or a snapshot copied to the wrong host: an error at the
+  /// second listing.
+  static func distinctMachines(_ plans: [HostPlan]) -> [HostPlan] {
+    var first: [String: (host: String, location: SourceLocation?)] = [:]
+    var out = plans
+    for index in out.indices {
+      guard let id = out[index].machineId else { continue }
+      if let earlier = first[id] {
+        out[index].diagnostics.append(
+          .error(
+            "E616",
+            "host '\(out[index].host)' has the snapshot of the same machine as host '\(earlier.host)' (machine id \(id))",
+            at: out[index].snapshotLocation,
+            notes: [.init("host '\(earlier.host)' names its snapshot here", at: earlier.location)],
+            help: [
+              "discover each host on the host itself: mkpolicy discover -o snapshots/<host>.yaml"
+            ]))
+        out[index].artifacts = nil
+      } else {
+        first[id] = (out[index].host, out[index].snapshotLocation)
+      }
+    }
+    return out
   }
 
   /// One host, synchronously: the same stages as `mkpolicy plan`.
@@ -53,11 +83,24 @@ public enum FleetPlanner {
     var out = HostPlan(
       host: job.host.name, hostClass: job.hostClass?.name, policy: nil, artifacts: nil,
       diagnostics: job.diagnostics, sources: [:])
+    out.snapshotLocation = job.host.snapshotLocation
     guard !job.hasErrors, let hostClass = job.hostClass else { return out }
     let loaded = PolicyLoader.load(reads: job.documents, origin: hostClass.policy)
     let result = PlanPipeline.run(loaded: loaded, topologyPath: job.snapshotPath, previousPath: nil)
     out.sources = result.sources
     out.policy = result.policy?.metadata.name
+    out.machineId = result.topology?.machineId
+    if let name = result.topology?.hostName, name != job.host.name {
+      out.diagnostics.append(
+        .error(
+          "E615",
+          "host '\(job.host.name)': its snapshot '\(job.host.snapshot)' was discovered on host '\(name)'",
+          at: job.host.snapshotLocation,
+          help: [
+            "give the host its own snapshot (mkpolicy discover -o \(job.host.snapshot) on \(job.host.name)), or fix the name"
+          ]))
+      return out
+    }
     guard let plan = result.plan, let policy = result.policy, let topology = result.topology else {
       out.diagnostics += result.diagnostics
       return out

@@ -15,12 +15,13 @@ import Testing
       !$0.hasPrefix("fleet check")
     }
     #expect(rows.count >= 11)
-    let fleet =
-      (try? String(contentsOfFile: PackagePaths.path("Examples/fleet/fleet.yaml"), encoding: .utf8))
-      ?? ""
+    // Shapes: each snapshot's first comment line names the shape it was made from.
+    let snapshots = PackagePaths.path("Examples/fleet/snapshots")
+    let files = (try? FileManager.default.contentsOfDirectory(atPath: snapshots)) ?? []
     let shapes = Set(
-      fleet.split(separator: "\n").filter { $0.contains("snapshot: ") }.map {
-        $0.split(separator: ":").last.map { $0.trimmingCharacters(in: .whitespaces) } ?? ""
+      files.compactMap {
+        (try? String(contentsOfFile: snapshots + "/" + $0, encoding: .utf8))?.split(separator: "\n")
+          .first
       })
     #expect(shapes.count >= 5)
   }
@@ -135,5 +136,42 @@ import Testing
     #expect(failed.status == 1)
     #expect(failed.stdout.contains("::error file=policies/database-nvme.yaml,line="))
     #expect(failed.stderr.contains("db-fra1-01     database"))
+  }
+}
+
+/// Snapshots name the machine they were discovered on: listing one under
+/// another host's name, or one machine twice, is caught.
+@Suite struct SnapshotIdentityTests {
+  @Test func aSnapshotOfAnotherHostOrTheSameMachineTwiceIsAnError() throws {
+    let scratch = try FleetScratch.example()
+    defer { scratch.remove() }
+    try scratch.edit(
+      "fleet.yaml", replacing: "    snapshot: snapshots/edge-par1-02.yaml\n",
+      with: "    snapshot: snapshots/edge-par1-01.yaml\n")
+    let result = scratch.fleet(["check", "--selector", "role=telco-edge"])
+    #expect(result.status == 1)
+    #expect(
+      result.stderr.contains(
+        "fleet.yaml:53:15: error[E615]: host 'edge-par1-02': its snapshot 'snapshots/edge-par1-01.yaml' was discovered on host 'edge-par1-01'"
+      ), "\(result.stderr)")
+
+    // The same machine twice: the host names agree, the machine ids do not differ.
+    try scratch.edit(
+      "fleet.yaml",
+      replacing:
+        "    snapshot: snapshots/edge-par1-01.yaml\n    labels: {role: telco-edge, site: par1}\n  - name: edge-mad1-01",
+      with:
+        "    snapshot: snapshots/edge-par1-02.yaml\n    labels: {role: telco-edge, site: par1}\n  - name: edge-mad1-01"
+    )
+    let copy = try #require(scratch.read("snapshots/edge-par1-01.yaml"))
+    try scratch.put(
+      "snapshots/edge-par1-02.yaml",
+      copy.replacingOccurrences(of: "hostName: edge-par1-01", with: "hostName: edge-par1-02"))
+    let twice = scratch.fleet(["check", "--selector", "role=telco-edge"])
+    #expect(twice.status == 1)
+    #expect(
+      twice.stderr.contains(
+        "error[E616]: host 'edge-par1-02' has the snapshot of the same machine as host 'edge-par1-01'"
+      ), "\(twice.stderr)")
   }
 }
