@@ -4,7 +4,7 @@ import MKCore
 import MKPlan
 
 /// `mkpolicy plan [POLICY|DIR ...] [--topology FILE] [--previous PLAN.json]
-/// [--format text|json] [--out DIR] [--detailed-exitcode]`: compiles a policy
+/// [--format text|json|svg] [--out DIR] [--detailed-exitcode]`: compiles a policy
 /// for a host into a plan for review. Touches nothing on the host.
 struct PlanCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
@@ -34,7 +34,7 @@ struct PlanCommand: ParsableCommand {
 
   @Option(
     help:
-      "Output: text (review report) or json (the plan; diagnostics as JSON when it fails), or github (diagnostics as workflow annotations)."
+      "Output: text (review report), json (the plan; diagnostics as JSON when it fails), svg (the partition map) or github (diagnostics as workflow annotations)."
   )
   var format: OutputFormat = .text
 
@@ -46,7 +46,7 @@ struct PlanCommand: ParsableCommand {
   var detailedExitcode = false
 
   enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
-    case text, json, github
+    case text, json, svg, github
   }
 
   func validate() throws {
@@ -66,7 +66,7 @@ struct PlanCommand: ParsableCommand {
   /// GitHub annotations on stdout (what CI reads).
   private func report(_ diagnostics: [Diagnostic], _ renderer: DiagnosticRenderer) {
     switch format {
-    case .text: write(renderer.text(diagnostics), to: .standardError)
+    case .text, .svg: write(renderer.text(diagnostics), to: .standardError)
     case .json: write(renderer.render(diagnostics, format: .json), to: .standardOutput)
     case .github: write(renderer.render(diagnostics, format: .github), to: .standardOutput)
     }
@@ -82,7 +82,8 @@ struct PlanCommand: ParsableCommand {
     }
     let artifacts: [PlanArtifacts.Artifact]
     do {
-      artifacts = try PlanArtifacts.render(plan, policy: policy, topology: host)
+      artifacts = try PlanArtifacts.render(
+        plan, policy: policy, topology: host, previous: result.previous)
     } catch {
       report(error.diagnostics, renderer)
       throw ExitCode.failure
@@ -97,6 +98,7 @@ struct PlanCommand: ParsableCommand {
     switch format {
     case .text: write(artifacts.first { $0.path == "report.txt" }?.text ?? "", to: .standardOutput)
     case .json: write(artifacts.first { $0.path == "plan.json" }?.text ?? "", to: .standardOutput)
+    case .svg: write(artifacts.first { $0.path == "map.svg" }?.text ?? "", to: .standardOutput)
     case .github: report(plan.diagnostics, renderer)
     }
     if detailedExitcode && !plan.changes.isEmpty { throw ExitCode(2) }
