@@ -136,7 +136,6 @@ import Testing
     // No configuration from the machine or the user: the defaults only.
     try "[defaults]\n".write(toFile: base + "/ansible.cfg", atomically: true, encoding: .utf8)
 
-    let started = Date()
     let run = Subprocess.run(
       [
         playbook, "-i", base + "/inventory.yml", PackagePaths.path("deploy/ansible/rollout.yml"),
@@ -152,7 +151,6 @@ import Testing
         "ANSIBLE_NOCOLOR": "1", "ANSIBLE_RETRY_FILES_ENABLED": "0",
         "ANSIBLE_CONFIG": base + "/ansible.cfg",
       ])
-    let seconds = Date().timeIntervalSince(started)
     let output = run.stdout + run.stderr
     // ansible-playbook: 2 is "one or more hosts failed".
     #expect(run.status == 2, "\(output)")
@@ -185,6 +183,5 @@ import Testing
       #expect(touched.isEmpty, "\(host) was touched: \(touched)")
       #expect(!output.contains("[\(host)]"), "\(host) was reached:\n\(output)")
     }
-    #expect(seconds < 120, "the rollout took \(seconds) s")
   }
 }
