@@ -1,8 +1,13 @@
 import ArgumentParser
-import Foundation
+import Dispatch
+import FoundationEssentials
 import MKCore
 import MKFleet
 import MKPlan
+
+#if canImport(Glibc)
+  import Glibc
+#endif
 
 /// `mkpolicy fleet plan|check`: one GitOps repository, many hosts. The
 /// inventory (`fleet.yaml`) says which hosts exist, what they look like and
@@ -71,7 +76,7 @@ enum FleetOutput {
     case .text:
       if !diagnostics.isEmpty { CLIOutput.error(renderer.text(diagnostics)) }
     case .json, .github:
-      FileHandle.standardOutput.write(Data(renderer.render(diagnostics, format: format).utf8))
+      print(renderer.render(diagnostics, format: format), terminator: "")
     }
   }
 
@@ -241,7 +246,7 @@ enum PlanFolderWriter {
     func failure(_ what: String, _ error: any Error) -> Diagnostic {
       .error(
         "E614",
-        "cannot write the plan folder '\(directory)': \(what): \(error.localizedDescription)",
+        "cannot write the plan folder '\(directory)': \(what): \(error)",
         help: ["check that the plans folder is writable"])
     }
     do {
