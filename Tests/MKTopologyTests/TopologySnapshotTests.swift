@@ -243,9 +243,18 @@ import Testing
       let result = TopologySnapshot.read(text: text, file: "dup.yaml")
       return (Date().timeIntervalSince(start), result)
     }
-    _ = try read(copies: 1000)  // warm up
-    let (small, _) = try read(copies: 1000)
-    let (large, result) = try read(copies: 6000)
+    // The best of three runs of each size, so that a busy machine (the
+    // suite runs in parallel) does not decide the ratio.
+    var small = Double.infinity
+    var large = Double.infinity
+    var last: TopologyLoadResult?
+    for _ in 0..<3 {
+      small = min(small, try read(copies: 1000).0)
+      let run = try read(copies: 6000)
+      large = min(large, run.0)
+      last = run.1
+    }
+    let result = try #require(last)
     #expect(result.topology == nil)
     #expect(result.diagnostics.filter { $0.code == "E306" }.count == 3 * 5999)
     #expect(large < small * 15, "1,000 copies: \(small) s, 6,000: \(large) s")
