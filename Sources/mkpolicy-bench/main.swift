@@ -319,6 +319,8 @@ case "show":
   }
 default:
   FileHandle.standardError.write(
-    Data("usage: mkpolicy-bench quality [COUNT] | scale [RUNS] | edit-walk | report [RUNS [DIR]]\n".utf8))
+    Data(
+      ("usage: mkpolicy-bench quality [COUNT] | scale [RUNS] | edit-walk"
+        + " | report [RUNS [DIR]]\n").utf8))
   exit(64)
 }
