@@ -21,6 +21,18 @@ public struct HostPlan: Sendable {
   public var live = 0
   public var coordinator = 0
 
+  public init(
+    host: String, hostClass: String?, policy: String?, artifacts: [PlanArtifacts.Artifact]?,
+    diagnostics: [Diagnostic], sources: [String: String]
+  ) {
+    self.host = host
+    self.hostClass = hostClass
+    self.policy = policy
+    self.artifacts = artifacts
+    self.diagnostics = diagnostics
+    self.sources = sources
+  }
+
   public var errors: Int { diagnostics.filter { $0.severity == .error }.count }
   public var warnings: Int { diagnostics.filter { $0.severity == .warning }.count }
 }
