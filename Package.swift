@@ -69,7 +69,8 @@ let package = Package(
     // Solver benchmarks (Benchmarks/solver): quality against an exact MILP,
     // scale, stability. Not part of the product.
     .executableTarget(
-      name: "mkpolicy-bench", dependencies: ["MKCore", "MKPolicy", "MKTopology", "MKSolver"],
+      name: "mkpolicy-bench",
+      dependencies: ["MKCore", "MKPolicy", "MKTopology", "MKSolver", "MKPlan"],
       swiftSettings: strict),
 
     // Golden files with a diff, subprocess helpers for black-box CLI tests.

@@ -17,6 +17,8 @@ public enum PlanPipeline {
     public var plan: Plan?
     public var policy: Policy?
     public var topology: Topology?
+    /// The `--previous` plan, as read.
+    public var previous: Plan?
     /// Errors when `plan` is nil; warnings are also inside the plan.
     public var diagnostics: [Diagnostic]
     /// File name -> text, for `DiagnosticRenderer`.
@@ -26,7 +28,8 @@ public enum PlanPipeline {
   public static func run(policyPaths: [String], topologyPath: String?, previousPath: String?)
     -> Output
   {
-    var out = Output(plan: nil, policy: nil, topology: nil, diagnostics: [], sources: [:])
+    var out = Output(
+      plan: nil, policy: nil, topology: nil, previous: nil, diagnostics: [], sources: [:])
     let loaded =
       policyPaths.isEmpty ? PolicyLoader.loadDefault() : PolicyLoader.load(paths: policyPaths)
     out.sources.merge(loaded.sources) { first, _ in first }
@@ -68,7 +71,9 @@ public enum PlanPipeline {
         return out
       }
       switch PlanCodec.decode(String(decoding: bytes, as: UTF8.self), file: previousPath) {
-      case .success(let plan): previous = plan
+      case .success(let plan):
+        previous = plan
+        out.previous = plan
       case .failure(let error):
         out.diagnostics += error.diagnostics
         return out

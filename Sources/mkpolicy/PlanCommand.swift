@@ -7,7 +7,7 @@ import MKPlan
 #endif
 
 /// `mkpolicy plan [POLICY|DIR ...] [--topology FILE] [--previous PLAN.json]
-/// [--format text|json] [--out DIR] [--detailed-exitcode]`: compiles a policy
+/// [--format text|json|svg] [--out DIR] [--detailed-exitcode]`: compiles a policy
 /// for a host into a plan for review. Touches nothing on the host.
 struct PlanCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
@@ -30,7 +30,7 @@ struct PlanCommand: ParsableCommand {
   @Option(help: "The plan in force (plan.json): changes are made and reported against it.")
   var previous: String?
 
-  @Option(help: "Output: text (review report) or json (the plan).")
+  @Option(help: "Output: text (review report), json (the plan) or svg (the partition map).")
   var format: OutputFormat = .text
 
   @Option(help: "Also write every artefact as its own file into this directory.")
@@ -41,7 +41,7 @@ struct PlanCommand: ParsableCommand {
   var detailedExitcode = false
 
   enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
-    case text, json
+    case text, json, svg
   }
 
   func run() throws {
@@ -54,7 +54,8 @@ struct PlanCommand: ParsableCommand {
     }
     let artifacts: [PlanArtifacts.Artifact]
     do {
-      artifacts = try PlanArtifacts.render(plan, policy: policy, topology: host)
+      artifacts = try PlanArtifacts.render(
+        plan, policy: policy, topology: host, previous: result.previous)
     } catch {
       Console.write(renderer.text(error.diagnostics), to: .standardError)
       throw ExitCode.failure
@@ -66,7 +67,12 @@ struct PlanCommand: ParsableCommand {
       }
       Console.write("wrote \(artifacts.count) files to \(out)\n", to: .standardError)
     }
-    let name = format == .json ? "plan.json" : "report.txt"
+    let name: String
+    switch format {
+    case .text: name = "report.txt"
+    case .json: name = "plan.json"
+    case .svg: name = "map.svg"
+    }
     Console.write(artifacts.first { $0.path == name }?.text ?? "", to: .standardOutput)
     if detailedExitcode && !plan.changes.isEmpty { throw ExitCode(2) }
   }
