@@ -42,6 +42,14 @@ public enum PlanArtifacts {
         "systemd/" + (unit.path.split(separator: "/").last.map(String.init) ?? "unit"), unit.content
       )
     }
+    if let node = policy.host.kubernetes {
+      add(
+        "kubernetes/kubelet-config.yaml",
+        try KubeletConfigEmitter.emit(plan, policy: policy, topology: topology, node: node))
+      add(
+        "kubernetes/features.d/mkpolicy",
+        try NodeFeatureEmitter.emit(plan, policy: policy, topology: topology, node: node))
+    }
     add("cgroup.sh", ShellScriptEmitter.cgroupScript(plan))
     add("irq.sh", ShellScriptEmitter.irqScript(plan))
     add("kerf.sh", ShellScriptEmitter.kerfScript(plan))

@@ -28,10 +28,18 @@ public enum PlanPipeline {
   public static func run(policyPaths: [String], topologyPath: String?, previousPath: String?)
     -> Output
   {
-    var out = Output(
-      plan: nil, policy: nil, topology: nil, previous: nil, diagnostics: [], sources: [:])
     let loaded =
       policyPaths.isEmpty ? PolicyLoader.loadDefault() : PolicyLoader.load(paths: policyPaths)
+    return run(loaded: loaded, topologyPath: topologyPath, previousPath: previousPath)
+  }
+
+  /// The same compile for a policy already loaded (a fleet host's policy,
+  /// merged with its overlays).
+  public static func run(loaded: PolicyLoadResult, topologyPath: String?, previousPath: String?)
+    -> Output
+  {
+    var out = Output(
+      plan: nil, policy: nil, topology: nil, previous: nil, diagnostics: [], sources: [:])
     out.sources.merge(loaded.sources) { first, _ in first }
     out.diagnostics += loaded.diagnostics
     guard let policy = loaded.policy, !loaded.hasErrors else { return out }

@@ -61,6 +61,23 @@ import Testing
       "\(binary) has a library search path \(section.paths)")
   }
 
+  /// `-static-stdlib` would also link Foundation and ICU in without a trace in
+  /// the NEEDED list (a 70 MB binary whose start-up loads ICU's tables): the
+  /// module names and ICU's data symbol must not be in the file. (A program
+  /// that imports Foundation, linked the same way, holds each of them.)
+  @Test(arguments: binaries)
+  func linksNeitherFoundationNorICU(binary: String) throws {
+    let bytes = try Data(contentsOf: URL(fileURLWithPath: binary))
+    let markers = ["\0Foundation\0", "FoundationInternationalization", "icudt"]
+    for marker in markers {
+      let found = bytes.range(of: Data(marker.utf8)) != nil
+      #expect(
+        !found,
+        "\(binary) contains \(marker.debugDescription): something imports Foundation; import FoundationEssentials or Glibc"
+      )
+    }
+  }
+
   /// What the loader resolves on this machine, with the toolchain installed:
   /// nothing from outside the system's library folders.
   @Test(arguments: binaries)
