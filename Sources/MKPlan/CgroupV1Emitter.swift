@@ -75,7 +75,9 @@ public struct CgroupV1Emitter: Sendable {
       ]
       if !partitions.isEmpty {
         files.append(
-          .init(KernelInterfaces.cpusetCPUExclusive, "1", role: .partition(reset: "0"), provenance: provenance))
+          .init(
+            KernelInterfaces.cpusetCPUExclusive, "1", role: .partition(reset: "0"),
+            provenance: provenance))
       }
       if !isolated.isEmpty {
         files.append(.init(KernelInterfaces.cpusetSchedLoadBalance, "0", provenance: provenance))
@@ -84,7 +86,9 @@ public struct CgroupV1Emitter: Sendable {
     }
     for setting in settings {
       var files: [CgroupDirectory.File] = [
-        .init(KernelInterfaces.cpusetCPUs, setting.cpus.cpulist, role: .cpus, provenance: setting.cpuProvenance),
+        .init(
+          KernelInterfaces.cpusetCPUs, setting.cpus.cpulist, role: .cpus,
+          provenance: setting.cpuProvenance),
         .init(KernelInterfaces.cpusetMems, setting.mems.cpulist, provenance: setting.cpuProvenance),
       ]
       if setting.partition != nil {
@@ -99,7 +103,8 @@ public struct CgroupV1Emitter: Sendable {
           provenance: setting.provenance))
       directories.append(
         CgroupDirectory(
-          path: cpusetParent + "/" + setting.directory, files: files, provenance: setting.provenance))
+          path: cpusetParent + "/" + setting.directory, files: files, provenance: setting.provenance
+        ))
     }
 
     // cpu
@@ -113,7 +118,8 @@ public struct CgroupV1Emitter: Sendable {
             .init(
               KernelInterfaces.cpuShares, "\(max(2, setting.weight * 1024 / 100))",
               provenance: setting.weightProvenance),
-            .init(KernelInterfaces.cpuCFSPeriod, "\(Self.period)", provenance: setting.cpuProvenance),
+            .init(
+              KernelInterfaces.cpuCFSPeriod, "\(Self.period)", provenance: setting.cpuProvenance),
             .init(KernelInterfaces.cpuCFSQuota, quota, provenance: setting.cpuProvenance),
           ], provenance: setting.provenance))
     }
@@ -160,7 +166,8 @@ public struct CgroupV1Emitter: Sendable {
         }
         directories.append(
           CgroupDirectory(
-            path: blkioParent + "/" + setting.directory, files: files, provenance: setting.provenance))
+            path: blkioParent + "/" + setting.directory, files: files,
+            provenance: setting.provenance))
       }
     }
     return (directories, diagnostics)

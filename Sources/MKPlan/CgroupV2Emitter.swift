@@ -76,8 +76,11 @@ public struct CgroupV2Emitter: Sendable {
       var files: [CgroupDirectory.File] = []
       if has.contains("cpuset") {
         files.append(
-          .init(KernelInterfaces.cpusetCPUs, allCPUs.cpulist, role: .cpus, provenance: parentProvenance))
-        files.append(.init(KernelInterfaces.cpusetMems, allMems.cpulist, provenance: parentProvenance))
+          .init(
+            KernelInterfaces.cpusetCPUs, allCPUs.cpulist, role: .cpus, provenance: parentProvenance)
+        )
+        files.append(
+          .init(KernelInterfaces.cpusetMems, allMems.cpulist, provenance: parentProvenance))
         if !partitions.isEmpty || !idle.isEmpty, kernel.cpusetPartitions {
           if remote {
             files.append(
@@ -121,7 +124,8 @@ public struct CgroupV2Emitter: Sendable {
     if remote {
       files.append(
         .init(
-          KernelInterfaces.cpusetCPUsExclusive, idle.cpulist, role: .exclusiveCPUs, provenance: provenance))
+          KernelInterfaces.cpusetCPUsExclusive, idle.cpulist, role: .exclusiveCPUs,
+          provenance: provenance))
     }
     files.append(
       .init(
@@ -137,9 +141,12 @@ public struct CgroupV2Emitter: Sendable {
   ) -> CgroupDirectory {
     var files: [CgroupDirectory.File] = []
     if has.contains("cpuset") {
-      files.append(.init(KernelInterfaces.cpusetMems, setting.mems.cpulist, provenance: setting.cpuProvenance))
       files.append(
-        .init(KernelInterfaces.cpusetCPUs, setting.cpus.cpulist, role: .cpus, provenance: setting.cpuProvenance))
+        .init(KernelInterfaces.cpusetMems, setting.mems.cpulist, provenance: setting.cpuProvenance))
+      files.append(
+        .init(
+          KernelInterfaces.cpusetCPUs, setting.cpus.cpulist, role: .cpus,
+          provenance: setting.cpuProvenance))
       if let partition = setting.partition, kernel.cpusetPartitions {
         if kernel.cpusetExclusive {
           files.append(
@@ -154,13 +161,19 @@ public struct CgroupV2Emitter: Sendable {
       }
     }
     if has.contains("cpu") {
-      files.append(.init(KernelInterfaces.cpuWeight, "\(setting.weight)", provenance: setting.weightProvenance))
+      files.append(
+        .init(KernelInterfaces.cpuWeight, "\(setting.weight)", provenance: setting.weightProvenance)
+      )
       let quota = setting.quotaCPUs.map { "\($0 * Self.period)" } ?? "max"
-      files.append(.init(KernelInterfaces.cpuMax, "\(quota) \(Self.period)", provenance: setting.cpuProvenance))
+      files.append(
+        .init(KernelInterfaces.cpuMax, "\(quota) \(Self.period)", provenance: setting.cpuProvenance)
+      )
     }
     if has.contains("memory"), setting.hasMemoryLimits {
       files.append(
-        .init(KernelInterfaces.memoryMin, "\(setting.memoryMin ?? 0)", provenance: setting.memoryProvenance))
+        .init(
+          KernelInterfaces.memoryMin, "\(setting.memoryMin ?? 0)",
+          provenance: setting.memoryProvenance))
       files.append(
         .init(
           KernelInterfaces.memoryHigh, setting.memoryHigh.map { "\($0)" } ?? "max",
@@ -177,7 +190,8 @@ public struct CgroupV2Emitter: Sendable {
         if let v = line.writeBps { value += " wbps=\(v)" }
         if let v = line.readIOPS { value += " riops=\(v)" }
         if let v = line.writeIOPS { value += " wiops=\(v)" }
-        files.append(.init(KernelInterfaces.ioMax, value, key: line.majorMinor, provenance: line.provenance))
+        files.append(
+          .init(KernelInterfaces.ioMax, value, key: line.majorMinor, provenance: line.provenance))
       }
     }
     // A manager that builds cgroups below the workload's gets the controllers

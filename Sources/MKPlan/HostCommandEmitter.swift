@@ -25,7 +25,8 @@ public struct HostCommandEmitter: Sendable {
     var commands: [HostCommand] = []
     var diagnostics: [Diagnostic] = []
     let host = Provenance(workload: nil, source: policy.host.location?.description)
-    if plan.irqbalanceMode == IRQBalanceMode.stop.rawValue, plan.irqAffinity.contains(where: \.movable)
+    if plan.irqbalanceMode == IRQBalanceMode.stop.rawValue,
+      plan.irqAffinity.contains(where: \.movable)
     {
       commands.append(
         HostCommand(

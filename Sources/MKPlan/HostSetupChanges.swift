@@ -15,8 +15,8 @@ public enum HostSetupChanges {
     var groups: [(key: String, items: [String], provenance: Provenance)] = []
     for write in setup.kernelWrites where previous == nil || oldWrites[write.path] != write.value {
       let (key, item) = describe(write)
-      if let index = groups.firstIndex(where: { $0.key == key && $0.provenance == write.provenance })
-      {
+      if let index = groups.firstIndex(where: { $0.key == key && $0.provenance == write.provenance }
+      ) {
         groups[index].items.append(item)
       } else {
         groups.append((key, [item], write.provenance))

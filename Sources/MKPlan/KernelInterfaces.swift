@@ -155,7 +155,8 @@ public enum KernelInterfaces {
     id: "config.reboot-required", area: .config,
     pattern: .path("/run/reboot-required"), grammar: .text, comparison: .content,
     needsReboot: false, journaled: false,
-    summary: "Debian's marker that a reboot is pending (motd, needrestart and unattended-upgrades read it)"
+    summary:
+      "Debian's marker that a reboot is pending (motd, needrestart and unattended-upgrades read it)"
   )
   public static let rebootRequiredPackages = KernelInterface(
     id: "config.reboot-required-pkgs", area: .config,

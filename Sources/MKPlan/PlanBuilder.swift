@@ -138,7 +138,8 @@ public struct PlanBuilder: Sendable {
   /// reboot: each such file whose content differs from the previous plan's.
   static func stagedForBoot(_ files: [FileWrite], previous: Plan?) -> [String] {
     let before = Dictionary(
-      (previous?.hostSetup?.files ?? []).map { ($0.path, $0.content) }, uniquingKeysWith: { a, _ in a })
+      (previous?.hostSetup?.files ?? []).map { ($0.path, $0.content) },
+      uniquingKeysWith: { a, _ in a })
     return files.filter {
       KernelInterfaces.describing($0.path)?.needsReboot == true && before[$0.path] != $0.content
     }.map { "stage \($0.path)" }

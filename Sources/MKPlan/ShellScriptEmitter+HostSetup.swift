@@ -40,7 +40,8 @@ extension ShellScriptEmitter {
       lines.append(
         "grep -qx " + ShellQuote.quote(marker.package) + " "
           + ShellQuote.quote(RebootRequired.packagesPath) + " 2>/dev/null || printf '%s\\n' "
-          + ShellQuote.quote(marker.package) + " >> " + ShellQuote.quote(RebootRequired.packagesPath))
+          + ShellQuote.quote(marker.package) + " >> "
+          + ShellQuote.quote(RebootRequired.packagesPath))
     }
     return lines.joined(separator: "\n") + "\n"
   }

@@ -1,6 +1,6 @@
 import MKCore
-import MKTopology
 import MKPolicy
+import MKTopology
 
 /// systemd units for workloads that systemd launches (`launch: systemd`):
 /// the parent slice (`mkpolicy.slice`), one slice per such workload whose

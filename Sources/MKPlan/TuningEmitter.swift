@@ -66,7 +66,8 @@ public struct TuningEmitter: Sendable {
         let provenance = Self.provenance(input, workload, "governor")
         for cpu in assignment.cpus {
           out.kernelWrites.add(
-            KernelInterfaces.scalingGovernor, [String(cpu)], governor.rawValue, provenance, diagnostics: &out.diagnostics)
+            KernelInterfaces.scalingGovernor, [String(cpu)], governor.rawValue, provenance,
+            diagnostics: &out.diagnostics)
         }
         if governor != .performance && governor != .powersave {
           out.diagnostics.append(
@@ -89,7 +90,8 @@ public struct TuningEmitter: Sendable {
         let provenance = Self.provenance(input, workload, "idle")
         for cpu in assignment.cpus {
           out.kernelWrites.add(
-            KernelInterfaces.resumeLatency, [String(cpu)], value, provenance, diagnostics: &out.diagnostics)
+            KernelInterfaces.resumeLatency, [String(cpu)], value, provenance,
+            diagnostics: &out.diagnostics)
         }
       }
     }
@@ -110,7 +112,8 @@ public struct TuningEmitter: Sendable {
     if let provenance = workqueues.provenance {
       let cpus = Self.hostCPUs(input, confined: workqueues.cpus)
       out.kernelWrites.add(
-            KernelInterfaces.workqueueCPUMask, [], cpus.hexMask, provenance, diagnostics: &out.diagnostics)
+        KernelInterfaces.workqueueCPUMask, [], cpus.hexMask, provenance,
+        diagnostics: &out.diagnostics)
     }
     let services = confined("systemServices") { $0.systemServices }
     if let provenance = services.provenance {
@@ -157,7 +160,7 @@ public struct TuningEmitter: Sendable {
     }
     for sysctl in sysctls {
       out.kernelWrites.add(
-            sysctl.interface, [], sysctl.value, sysctl.provenance, diagnostics: &out.diagnostics)
+        sysctl.interface, [], sysctl.value, sysctl.provenance, diagnostics: &out.diagnostics)
     }
     if !sysctls.isEmpty {
       var lines = [

@@ -57,14 +57,15 @@ enum LaunchTuningChecker {
       if known("launch"), workload.isolation != .kernel {
         let directory = Self.directoryName(workload, parent: policy.host.cgroupParent)
         let at = workload.launch.manager == .cgroup ? launchAt : workload.location(of: "name")
-        if let first = directories[directory] {
+        if let first = directories[directory], first.workload != name {
+          // (The same name twice is E101's finding, not a second one here.)
           out.append(
             .error(
               "E145",
               "workload '\(name)' uses the cgroup directory '\(directory)', which workload '\(first.workload)' uses too",
               at: at, notes: [.init("used here", at: first.at)],
               help: ["give one of them another launch.path"]))
-        } else {
+        } else if directories[directory] == nil {
           directories[directory] = (name, at)
         }
         if let unit = workload.launch.unit {
@@ -84,9 +85,10 @@ enum LaunchTuningChecker {
         workload.isolation == .partition
       else { continue }
       let tuning = written.resolved(for: workload.latency)
-      for (key, value) in [("rps", written.rps != nil && tuning.rps != .keep),
-        ("xps", written.xps != nil && tuning.xps != .keep)] where value && tuning.nicChannels == .keep
-      {
+      for (key, value) in [
+        ("rps", written.rps != nil && tuning.rps != .keep),
+        ("xps", written.xps != nil && tuning.xps != .keep),
+      ] where value && tuning.nicChannels == .keep {
         out.append(
           .error(
             "E146",
@@ -94,7 +96,9 @@ enum LaunchTuningChecker {
             at: workload.location(of: "tuning.\(key)"),
             notes: workload.fieldLocations["tuning.nicChannels"].map {
               [.init("nicChannels is set here", at: $0)]
-            } ?? [.init("nicChannels: keep is the default of latency: \(workload.latency.rawValue)")],
+            } ?? [
+              .init("nicChannels: keep is the default of latency: \(workload.latency.rawValue)")
+            ],
             help: ["set nicChannels: irqCpus so the queues are known, or set \(key): keep"]))
       }
       if tuning.nicChannels == .irqCpus, !workload.devices.contains(where: { $0.type == .net }),

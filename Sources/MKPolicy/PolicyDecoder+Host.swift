@@ -150,9 +150,12 @@ extension PolicyDecoder {
       return int(node, path, in: 1...100_000).map { .microseconds($0) }
     }
     emit(
-      "E023", "\(path) must be keep, poll or a latency in microseconds, not \(node.kindDescription)",
+      "E023",
+      "\(path) must be keep, poll or a latency in microseconds, not \(node.kindDescription)",
       at: node.location,
-      help: ["write poll (no idle state), a number such as 10 (states that wake within 10µs), or keep"])
+      help: [
+        "write poll (no idle state), a number such as 10 (states that wake within 10µs), or keep"
+      ])
     return nil
   }
 }

@@ -91,7 +91,8 @@ public struct Tuning: Sendable, Hashable {
     let channels = nicChannels ?? base.nicChannels
     let queuesKnown = channels == .irqCpus
     return Tuning(
-      workqueues: workqueues ?? base.workqueues, systemServices: systemServices ?? base.systemServices,
+      workqueues: workqueues ?? base.workqueues,
+      systemServices: systemServices ?? base.systemServices,
       governor: governor ?? base.governor, idle: idle ?? base.idle,
       rtThrottling: rtThrottling ?? base.rtThrottling,
       timerMigration: timerMigration ?? base.timerMigration,

@@ -19,7 +19,8 @@ import Testing
     let root = try ShellScriptTests.temporaryDirectory().path
     defer { try? FileManager.default.removeItem(atPath: root) }
     let manager = FileManager.default
-    try manager.createDirectory(atPath: root + "/usr/lib/systemd", withIntermediateDirectories: true)
+    try manager.createDirectory(
+      atPath: root + "/usr/lib/systemd", withIntermediateDirectories: true)
     let copy = Subprocess.run(["cp", "-a", "/usr/lib/systemd/system", root + "/usr/lib/systemd/"])
     guard copy.status == 0 else { return (copy.status, "cannot copy system units: \(copy.stderr)") }
     var names: [String] = []
@@ -33,8 +34,10 @@ import Testing
         let service = String(relative[..<slash].dropLast(2))
         let base = root + SystemdSliceEmitter.directory + "/" + service
         if !manager.fileExists(atPath: base) {
-          try Data("[Unit]\nDescription=the workload's own unit\n\n[Service]\nExecStart=/bin/true\n".utf8)
-            .write(to: URL(fileURLWithPath: base))
+          try Data(
+            "[Unit]\nDescription=the workload's own unit\n\n[Service]\nExecStart=/bin/true\n".utf8
+          )
+          .write(to: URL(fileURLWithPath: base))
         }
         names.append(service)
       } else {
@@ -44,7 +47,8 @@ import Testing
     let contents = try manager.subpathsOfDirectory(atPath: root + "/etc").map {
       (try? String(contentsOfFile: root + "/etc/" + $0, encoding: .utf8)) ?? ""
     }
-    for line in contents.flatMap({ $0.split(separator: "\n") }) where line.hasPrefix("ExecStart=/") {
+    for line in contents.flatMap({ $0.split(separator: "\n") }) where line.hasPrefix("ExecStart=/")
+    {
       let binary = String(line.dropFirst("ExecStart=".count).split(separator: " ")[0])
       guard !manager.fileExists(atPath: root + binary) else { continue }
       try manager.createDirectory(
@@ -103,7 +107,8 @@ import Testing
       let directory = (parent as NSString).lastPathComponent == file ? parent : parent + "/" + file
       #expect(tree.contains { $0.op == .mkdir && $0.path == directory }, "\(name): \(directory)")
       for (directive, interface) in [
-        ("AllowedCPUs=", KernelInterfaces.cpusetCPUs), ("AllowedMemoryNodes=", KernelInterfaces.cpusetMems),
+        ("AllowedCPUs=", KernelInterfaces.cpusetCPUs),
+        ("AllowedMemoryNodes=", KernelInterfaces.cpusetMems),
       ] {
         let line = unit.content.split(separator: "\n").first { $0.hasPrefix(directive) }
         let written = tree.last { $0.path == interface.path(inCgroup: directory) }?.value
