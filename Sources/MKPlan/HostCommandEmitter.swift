@@ -52,7 +52,7 @@ public struct HostCommandEmitter: Sendable {
         if kernelRelease.isEmpty || !KernelPathPattern.accepts(.name, kernelRelease) {
           diagnostics.append(
             .warning(
-              "E443",
+              "E453",
               "the kernel release is unknown, so kernel-install cannot be told which entry to rewrite",
               at: policy.host.location,
               help: [

@@ -49,7 +49,7 @@ public struct KernelWrite: Sendable, Hashable, Codable {
 extension KernelWrite {
   /// The write of `value` to the file `interface` describes, its placeholders
   /// filled with `values`; nil when a value does not fit the file (the
-  /// emitters then report E442 rather than plan a write the kernel refuses).
+  /// emitters then report E452 rather than plan a write the kernel refuses).
   public static func make(
     _ interface: KernelInterface, _ values: [String], _ value: String, _ provenance: Provenance
   ) -> KernelWrite? {
@@ -61,7 +61,7 @@ extension KernelWrite {
 }
 
 extension [KernelWrite] {
-  /// Appends the write, or an E442 error naming the file and value when the
+  /// Appends the write, or an E452 error naming the file and value when the
   /// value or a path component does not fit the file.
   mutating func add(
     _ interface: KernelInterface, _ values: [String], _ value: String, _ provenance: Provenance,
@@ -72,7 +72,7 @@ extension [KernelWrite] {
     } else {
       diagnostics.append(
         .error(
-          "E442",
+          "E452",
           "cannot plan \(interface.pattern) with \(values) = \(quoted(value)): \(interface.problem(with: value) ?? "a path component does not fit")",
           help: ["this is a bug in mkpolicy or a topology with impossible names: report it"]))
     }

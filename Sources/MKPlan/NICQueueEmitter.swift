@@ -37,7 +37,7 @@ public struct NICQueueEmitter: Sendable {
         guard KernelPathPattern.accepts(.interface, interface) else {
           out.diagnostics.append(
             .error(
-              "E442", "network interface name \(quoted(interface)) cannot be put in a path",
+              "E452", "network interface name \(quoted(interface)) cannot be put in a path",
               help: ["rediscover the topology; interface names are 1-15 printable characters"]))
           continue
         }

@@ -16,7 +16,7 @@ import MKTopology
 /// directive for `cpuset.cpus.partition` or `cpuset.cpus.exclusive`: those
 /// stay with the cgroup writes, which the units' comments say. systemd
 /// manages cpusets only on the unified hierarchy, so on cgroup v1 and hybrid
-/// hosts `launch: systemd` is refused (E440).
+/// hosts `launch: systemd` is refused (E450).
 public struct SystemdSliceEmitter: Sendable {
   public static let directory = "/etc/systemd/system"
   public static let dropInName = "50-mkpolicy.conf"
@@ -34,7 +34,7 @@ public struct SystemdSliceEmitter: Sendable {
         [],
         launched.map {
           .error(
-            "E440",
+            "E450",
             "workload '\($0.name)' is launched by systemd, but this host's cgroups are \(mode.rawValue): systemd manages cpusets only on the unified (v2) hierarchy",
             at: input.policy.workload(named: $0.name)?.launch.location,
             help: [

@@ -72,7 +72,7 @@ public struct TuningEmitter: Sendable {
         if governor != .performance && governor != .powersave {
           out.diagnostics.append(
             Diagnostic(
-              .note, "E441",
+              .note, "E451",
               "workload '\(workload.name)' asks for the \(governor.rawValue) governor: intel_pstate and amd_pstate in active mode offer only performance and powersave",
               at: workload.location(of: "tuning.governor"),
               help: [

@@ -133,7 +133,7 @@ systemctl try-restart irqbalance
 # host (Policies/ai-inference.yaml:15:3)
 kernel-install add 6.8.0-49-generic /usr/lib/modules/6.8.0-49-generic/vmlinuz
 
-# A reboot is required: add boot parameter irqaffinity=0,32,64,96; add boot parameter kthread_cpus=0,32,64,96; add boot parameter hugepagesz=1G; add boot parameter hugepages=0:32,1:32; stage /etc/systemd/system.conf.d/90-mkpolicy.conf
+# A reboot is required: add boot parameter irqaffinity; add boot parameter kthread_cpus; add boot parameter hugepagesz; add boot parameter hugepages; stage /etc/systemd/system.conf.d/90-mkpolicy.conf
 printf %s '*** System restart required ***
 ' > /run/reboot-required
 grep -qx mkpolicy /run/reboot-required.pkgs 2>/dev/null || printf '%s\n' mkpolicy >> /run/reboot-required.pkgs

@@ -65,7 +65,7 @@ systemctl try-restart irqbalance
 # host (Policies/cloud-multitenant.yaml:19:3)
 update-grub
 
-# A reboot is required: add boot parameter irqaffinity=0,24,48,72,96,120,144,168,192,216,240,264,288,312,336,360; add boot parameter kthread_cpus=0,24,48,72,96,120,144,168,192,216,240,264,288,312,336,360; stage /etc/systemd/system.conf.d/90-mkpolicy.conf
+# A reboot is required: add boot parameter irqaffinity; add boot parameter kthread_cpus; stage /etc/systemd/system.conf.d/90-mkpolicy.conf
 printf %s '*** System restart required ***
 ' > /run/reboot-required
 grep -qx mkpolicy /run/reboot-required.pkgs 2>/dev/null || printf '%s\n' mkpolicy >> /run/reboot-required.pkgs

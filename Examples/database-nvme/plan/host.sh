@@ -9,7 +9,7 @@ systemctl try-restart irqbalance
 # host (Policies/database-nvme.yaml:15:3)
 update-grub
 
-# A reboot is required: add boot parameter irqaffinity=0,48; add boot parameter kthread_cpus=0,48
+# A reboot is required: add boot parameter irqaffinity; add boot parameter kthread_cpus
 printf %s '*** System restart required ***
 ' > /run/reboot-required
 grep -qx mkpolicy /run/reboot-required.pkgs 2>/dev/null || printf '%s\n' mkpolicy >> /run/reboot-required.pkgs

@@ -79,7 +79,7 @@ systemctl try-restart irqbalance
 # host (Policies/telco-edge.yaml:15:3)
 systemctl daemon-reload
 
-# A reboot is required: add boot parameter irqaffinity=0,16; add boot parameter kthread_cpus=0,16; add boot parameter mkkernel_pool=16G; stage /etc/systemd/system.conf.d/90-mkpolicy.conf
+# A reboot is required: add boot parameter irqaffinity; add boot parameter kthread_cpus; add boot parameter mkkernel_pool; stage /etc/systemd/system.conf.d/90-mkpolicy.conf
 printf %s '*** System restart required ***
 ' > /run/reboot-required
 grep -qx mkpolicy /run/reboot-required.pkgs 2>/dev/null || printf '%s\n' mkpolicy >> /run/reboot-required.pkgs

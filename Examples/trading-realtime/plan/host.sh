@@ -128,7 +128,7 @@ systemctl daemon-reload
 # workload market-data (Policies/trading-realtime.yaml:75:7)
 systemctl enable --now mkpolicy-stalld.service
 
-# A reboot is required: add boot parameter isolcpus=managed_irq,domain,2-3,34-35; add boot parameter nohz_full=2-3,34-35; add boot parameter rcu_nocbs=2-3,34-35; add boot parameter irqaffinity=0-1,32-33; add boot parameter kthread_cpus=0-1,32-33; add boot parameter skew_tick=1; add boot parameter rcu_nocb_poll; add boot parameter nosoftlockup; add boot parameter nowatchdog; add boot parameter tsc=reliable; add boot parameter processor.max_cstate=1; add boot parameter intel_idle.max_cstate=0; stage /etc/systemd/system.conf.d/90-mkpolicy.conf
+# A reboot is required: add boot parameter isolcpus; add boot parameter nohz_full; add boot parameter rcu_nocbs; add boot parameter irqaffinity; add boot parameter kthread_cpus; add boot parameter skew_tick; add boot parameter rcu_nocb_poll; add boot parameter nosoftlockup; add boot parameter nowatchdog; add boot parameter tsc; add boot parameter processor.max_cstate; add boot parameter intel_idle.max_cstate; stage /etc/systemd/system.conf.d/90-mkpolicy.conf
 printf %s '*** System restart required ***
 ' > /run/reboot-required
 grep -qx mkpolicy /run/reboot-required.pkgs 2>/dev/null || printf '%s\n' mkpolicy >> /run/reboot-required.pkgs

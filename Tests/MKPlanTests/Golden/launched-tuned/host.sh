@@ -118,7 +118,7 @@ systemctl daemon-reload
 # workload md-feed (fixture/policy.yaml:54:7)
 systemctl enable --now mkpolicy-stalld.service
 
-# A reboot is required: add boot parameter isolcpus=managed_irq,domain,1,9; add boot parameter nohz_full=1,9; add boot parameter rcu_nocbs=1,9; add boot parameter irqaffinity=0,8; add boot parameter kthread_cpus=0,8; add boot parameter hugepagesz=2M; add boot parameter hugepages=0:128; stage /etc/systemd/system.conf.d/90-mkpolicy.conf
+# A reboot is required: add boot parameter isolcpus; add boot parameter nohz_full; add boot parameter rcu_nocbs; add boot parameter irqaffinity; add boot parameter kthread_cpus; add boot parameter hugepagesz; add boot parameter hugepages; stage /etc/systemd/system.conf.d/90-mkpolicy.conf
 printf %s '*** System restart required ***
 ' > /run/reboot-required
 grep -qx mkpolicy /run/reboot-required.pkgs 2>/dev/null || printf '%s\n' mkpolicy >> /run/reboot-required.pkgs
