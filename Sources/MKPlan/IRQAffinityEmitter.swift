@@ -14,9 +14,9 @@ import MKTopology
 /// one of them, else to housekeeping (E415). IRQs that do not exist yet are
 /// listed with `present: false`; the default affinity is what they start on.
 public struct IRQAffinityEmitter: Sendable {
-  public static let defaultAffinityPath = "/proc/irq/default_smp_affinity"
+  public static let defaultAffinityPath = KernelInterfaces.defaultIRQAffinity.path()
   /// Debian's irqbalance environment file (`EnvironmentFile=` of irqbalance.service).
-  public static let irqbalanceConfig = "/etc/default/irqbalance"
+  public static let irqbalanceConfig = KernelInterfaces.irqbalanceDebian.path()
 
   public struct Output: Sendable {
     public var settings: [IRQAffinitySetting] = []
