@@ -25,6 +25,9 @@ public struct ApplyReport: Sendable, Equatable {
   public var restored: [String] = []
   public var notRestored: [String] = []
   public var notes: [String] = []
+  /// Objects the plan manages that do not exist right now and so need no
+  /// write (an IRQ whose device is down); not a failure.
+  public var pending: [String] = []
 
   public init(outcome: Outcome) { self.outcome = outcome }
 
@@ -35,6 +38,7 @@ public struct ApplyReport: Sendable, Equatable {
     var out = ""
     var err = ""
     for note in notes { out += "note: \(note)\n" }
+    for item in pending { out += "pending: \(item)\n" }
     switch outcome {
     case .dryRun:
       out += "dry run: \(changes.count) change(s) would be made, \(unchanged) already in effect\n"
