@@ -351,7 +351,7 @@ public final class Applier {
     case .file:
       do {
         return PriorValue(exists: true, value: try host.read(step.path))
-      } catch where error.errno == ENOENT {
+      } catch  where error.errno == ENOENT {
         return PriorValue(exists: false)
       }
     }
@@ -376,8 +376,26 @@ public final class Applier {
     }
   }
 
+  /// A step's read-back. In a cgroup whose partition the kernel had
+  /// invalidated before this apply, a CPU or memory write is checked for its
+  /// value only: the partition stays invalid until its revalidation step,
+  /// which is checked for validity.
+  func difference(_ step: ApplyStep, _ invalidBefore: Set<String>) -> String? {
+    let name = ReadBack.name(step.path)
+    guard step.kind == .write, invalidBefore.contains(ReadBack.directory(step.path)),
+      ["cpuset.cpus", "cpuset.mems", "cpuset.cpus.exclusive"].contains(name)
+    else { return ReadBack.difference(step, on: host) }
+    guard let text = ReadBack.read(step.path, host) else { return "\(step.path) cannot be read" }
+    return Reconciler.same(step.path, step.value ?? "", text, host)
+      ? nil
+      : "\(step.path) reads \(Quoted.text(text)), wanted \(Quoted.text(step.value ?? ""))"
+  }
+
   func execute(_ journal: inout Journal, rollback: Bool) -> ApplyReport {
     var report = ApplyReport(outcome: .applied)
+    let invalidBefore = Set(
+      (journal.partitions ?? [:]).filter { $0.value.contains("invalid") }.keys.map(
+        ReadBack.directory))
     let applied = try? store.loadApplied()
     var index = 0
     do {
@@ -414,14 +432,14 @@ public final class Applier {
             report.changes.append(step.summary)
             try save(journal)
           }
-        } else if ReadBack.difference(step, on: host) == nil
+        } else if difference(step, invalidBefore) == nil
           || Self.isMoot(journal.entries.map(\.step), index, host)
         {
           report.unchanged += 1
           journal.entries[index].status = .unchanged
         } else {
           try perform(step)
-          if let difference = ReadBack.difference(step, on: host) {
+          if let difference = difference(step, invalidBefore) {
             throw StepFailure(
               message:
                 "\(step.kind == .file ? "replace" : step.kind.rawValue) \(step.path)\([.write, .irq, .kernel, .revalidate].contains(step.kind) ? " = \(Quoted.text(step.value ?? ""))" : ""): read-back mismatch (the call succeeded, the effect is missing): \(difference)"

@@ -26,7 +26,7 @@ public struct InstanceProbe {
     for name in try host.list(directory) where host.kind(directory + "/" + name) == .directory {
       do {
         out[name] = try host.read(directory + "/" + name + "/status").trimmingASCIIWhitespace()
-      } catch where error.errno == ENOENT {
+      } catch  where error.errno == ENOENT {
         out[name] = "unknown"
       }
     }

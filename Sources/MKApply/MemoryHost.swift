@@ -120,6 +120,8 @@ public final class MemoryHost: HostIO {
     for directory in directories where !directory.hasPrefix(prefix) {
       out[directory + "/"] = "<dir>"
     }
+    // Validity is kernel state, not a file: compared too.
+    for (directory, reason) in invalidPartitions { out[directory + "/<invalid>"] = reason }
     return out
   }
 

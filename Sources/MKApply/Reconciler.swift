@@ -99,7 +99,7 @@ public struct Reconciler {
     do {
       _ = try host.read(path)
       return true
-    } catch where error.errno == ENOENT {
+    } catch  where error.errno == ENOENT {
       return false
     }
   }
@@ -108,7 +108,7 @@ public struct Reconciler {
   func live(_ path: String) throws(HostIOError) -> String? {
     do {
       return try host.read(path).trimmingASCIIWhitespace()
-    } catch where error.errno == ENOENT {
+    } catch  where error.errno == ENOENT {
       return nil
     }
   }
@@ -149,7 +149,7 @@ public struct Reconciler {
       return Self.steps(plan.cgroupPrerequisites + plan.cgroupWrites)
     }
     let parent = plan.effectiveCgroupParent
-    let desired = Self.directories(plan.cgroupTree, owned: true)
+    var desired = Self.directories(plan.cgroupTree, owned: true)
     let prerequisites = Self.directories(plan.cgroupPrerequisites, owned: false)
     let desiredPaths = Set(desired.map(\.path))
 
@@ -166,6 +166,21 @@ public struct Reconciler {
     for op in plan.cgroupWrites where op.op == .rmdir { managed.insert(op.path) }
     let present = managed.filter {
       ($0 == parent || $0.hasPrefix(parent + "/")) && host.kind($0) == .directory
+    }
+
+    // A cgroup the plan gives no partition type is a member: one that reads
+    // otherwise (a hand edit) is part of the drift.
+    for index in desired.indices
+    where present.contains(desired[index].path)
+      && !desired[index].files.contains(where: { $0.name == "cpuset.cpus.partition" })
+    {
+      let path = desired[index].path + "/cpuset.cpus.partition"
+      if let text = try live(path), text != "member" {
+        desired[index].files.insert(
+          .init(
+            "cpuset.cpus.partition", "member", role: .partition(reset: "member"),
+            provenance: desired[index].provenance), at: 0)
+      }
     }
 
     var invalid = Set<String>()
@@ -187,10 +202,34 @@ public struct Reconciler {
     for directory in prerequisites {
       observedRoot += try observe(directory, invalid: &invalid)
     }
+    // Partitions that become members go first, children before parents:
+    // a parent demoted while a child is still a partition would invalidate
+    // the child, and a member gives its CPUs back, which only helps the rest.
+    var demotions: [CgroupOperation] = []
+    for directory in desired.reversed() where present.contains(directory.path) {
+      guard
+        let file = directory.files.first(where: { $0.name == "cpuset.cpus.partition" }),
+        file.value == "member",
+        let index = observed.firstIndex(where: {
+          $0.op == .write && $0.path == directory.path + "/cpuset.cpus.partition"
+        }), observed[index].value != "member"
+      else { continue }
+      demotions.append(
+        CgroupOperation(
+          op: .write, path: observed[index].path, value: "member", provenance: file.provenance))
+      observed[index].value = "member"
+    }
     let sequencer = CgroupSequencer()
+    let tree = sequencer.sequence(desired, previous: observed)
+    // The sequencer's first phase takes down what is not desired; demotions
+    // follow it, before any CPU moves.
+    let teardown = tree.prefix {
+      let directory = $0.op == .write ? ReadBack.directory($0.path) : $0.path
+      return !desiredPaths.contains(directory)
+    }
     let operations =
-      sequencer.sequence(prerequisites, previous: observedRoot)
-      + sequencer.sequence(desired, previous: observed)
+      sequencer.sequence(prerequisites, previous: observedRoot) + teardown + demotions
+      + tree.dropFirst(teardown.count)
     return operations.map { operation in
       if operation.op == .write, invalid.contains(operation.path),
         operation.value == "root" || operation.value == "isolated"
