@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 
 build_packages=(pkg-config libyaml-dev libnuma-dev libudev-dev libfdt-dev)
 test_packages=(hwloc shellcheck device-tree-compiler qemu-system-x86 busybox-static cpio binutils
-  python3 python3-venv)
+  python3 python3-venv systemd)
 python_packages=(kerf-multikernel==0.4.0 pylibfdt scipy numpy pyyaml jsonschema)
 
 wanted=("${build_packages[@]}")

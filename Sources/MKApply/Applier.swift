@@ -20,7 +20,7 @@ public enum ApplyRefusal: Error, Sendable, CustomStringConvertible {
   /// The journal could not be written before the first change.
   case journal(HostIOError)
   /// A live value apply must know could not be read for another reason than
-  /// ENOENT (E513): apply never guesses what it would have to restore.
+  /// ENOENT (E520): apply never guesses what it would have to restore.
   case unreadable(HostIOError)
 
   public var code: String {
@@ -31,8 +31,23 @@ public enum ApplyRefusal: Error, Sendable, CustomStringConvertible {
     case .interruptedOther: "E506"
     case .nothingToRecover: "E509"
     case .journal: "E510"
-    case .unreadable: "E513"
+    case .unreadable: "E520"
     }
+  }
+
+  /// The refusal in the front end's `Diagnostic` model: the message, and
+  /// its `help:` lines as help.
+  public var diagnostic: Diagnostic {
+    var message: [String] = []
+    var help: [String] = []
+    for line in description.split(separator: "\n", omittingEmptySubsequences: false) {
+      if line.hasPrefix("help: ") {
+        help.append(String(line.dropFirst("help: ".count)))
+      } else {
+        message.append(String(line))
+      }
+    }
+    return .error(code, message.joined(separator: "\n"), help: help)
   }
 
   public var description: String {
@@ -87,9 +102,9 @@ public final class Applier {
     // When the final state of every path already holds, the intermediate
     // steps (a parent widened, then narrowed) are moot: nothing to do.
     let final = Verifier.finalState(steps) + steps.filter { $0.kind == .command }
-    if final.allSatisfy({ inEffect($0, applied: applied) }) { return ([], steps.count) }
+    if final.allSatisfy({ inEffect($0, applied: applied, plan: plan) }) { return ([], steps.count) }
     let pending = steps.indices.filter {
-      !inEffect(steps[$0], applied: applied) && !Self.isMoot(steps, $0, host)
+      !inEffect(steps[$0], applied: applied, plan: plan) && !Self.isMoot(steps, $0, host)
     }.map { steps[$0] }
     return (pending, steps.count - pending.count)
   }
@@ -111,8 +126,27 @@ public final class Applier {
   /// record is from an earlier boot (kernel instances, a stopped service and
   /// everything else a command did are gone with it).
   func commandsInEffect(_ applied: AppliedRecord?) -> [String: [String]] {
-    guard let applied, applied.bootID == bootID else { return [:] }
+    guard let applied = thisBoot(applied) else { return [:] }
     return applied.commands
+  }
+
+  /// The record when it is of this boot.
+  func thisBoot(_ applied: AppliedRecord?) -> AppliedRecord? {
+    guard let applied, applied.bootID == bootID else { return nil }
+    return applied
+  }
+
+  /// Whether a command step's effect holds by the record. kerf commands of
+  /// a plan that describes its instances are never taken from the record:
+  /// the reconcile read the instances live and asks only for what is needed.
+  func recorded(_ step: ApplyStep, _ applied: AppliedRecord?, plan: Plan) -> Bool {
+    if step.argv?.first == KerfCommandEmitter.kerf,
+      InstanceReconciler.describesInstances(plan)
+        || thisBoot(applied).map({ InstanceReconciler.describesInstances($0.plan) }) == true
+    {
+      return false
+    }
+    return commandsInEffect(applied)[step.path] == step.argv
   }
 
   /// The steps that reconcile the host with the plan's desired state, after
@@ -122,8 +156,7 @@ public final class Applier {
     do { applied = try store.loadApplied() } catch { throw .unreadableState(error) }
     let result: Reconciler.Result
     do {
-      result = try Reconciler(host: host).reconcile(
-        plan, commandsInEffect: commandsInEffect(applied))
+      result = try Reconciler(host: host).reconcile(plan, record: thisBoot(applied))
     } catch { throw .unreadable(error) }
     let steps = result.steps
     let guardrail = PathGuard(plan: plan, stateDirectory: store.directory)
@@ -164,8 +197,8 @@ public final class Applier {
     return problems
   }
 
-  func inEffect(_ step: ApplyStep, applied: AppliedRecord?) -> Bool {
-    if step.kind == .command { return commandsInEffect(applied)[step.path] == step.argv }
+  func inEffect(_ step: ApplyStep, applied: AppliedRecord?, plan: Plan) -> Bool {
+    if step.kind == .command { return recorded(step, applied, plan: plan) }
     return ReadBack.difference(step, on: host) == nil
   }
 
@@ -185,7 +218,7 @@ public final class Applier {
     let (pending, unchanged) = try pendingSteps(plan)
     if dryRun {
       var report = ApplyReport(outcome: .dryRun)
-      report.changes = pending.map(\.summary)
+      report.changes = pending
       report.unchanged = unchanged
       report.pending = reconciled.pending
       if journal != nil { report.notes.append("an interrupted apply left \(store.journalPath)") }
@@ -414,7 +447,7 @@ public final class Applier {
               "command [\(step.path)] was started by the interrupted apply; not run again")
             journal.entries[index].status = .done
             try save(journal)
-          } else if commandsInEffect(applied)[step.path] == step.argv {
+          } else if recorded(step, applied, plan: journal.plan) {
             report.unchanged += 1
             journal.entries[index].status = .unchanged
           } else {
@@ -429,7 +462,7 @@ public final class Applier {
                   "command [\(step.path)] \(argv.joined(separator: " ")) exited with status \(result.status): \(Quoted.text(result.output.trimmingASCIIWhitespace()))"
               )
             }
-            report.changes.append(step.summary)
+            report.changes.append(step)
             try save(journal)
           }
         } else if difference(step, invalidBefore) == nil
@@ -449,7 +482,7 @@ public final class Applier {
           // against the host again, and rollback compares with the prior
           // values; only commands need their progress on disk.
           journal.entries[index].status = .done
-          report.changes.append(step.summary)
+          report.changes.append(step)
         }
         index += 1
       }
@@ -480,6 +513,7 @@ public final class Applier {
       try host.removeFile(store.journalPath)
       try expect(
         host.kind(store.journalPath) == .missing, "remove", store.journalPath, "it still exists")
+      removeEvidence(journal, into: &report)
     } catch {
       report.failure =
         "applied, but \(error); the next apply will find it and finish (nothing left to do)"
@@ -491,6 +525,26 @@ public final class Applier {
       report.notes.append("could not remove the lock: \(error); the next apply will find it stale")
     }
     return report
+  }
+
+  /// A command's evidence file proves it started only while its journal
+  /// exists; once the journal is gone they go too, so that a later apply of
+  /// the same run id (same boot, a reused pid) never mistakes them for its own.
+  func removeEvidence(_ journal: Journal, into report: inout ApplyReport) {
+    for entry in journal.entries where entry.step.kind == .command {
+      for name in [entry.step.path, "undo-" + entry.step.path] {
+        let path = store.evidencePath(runID: journal.runID, command: name)
+        guard host.kind(path) == .file else { continue }
+        do {
+          try host.removeFile(path)
+          try expect(host.kind(path) == .missing, "remove", path, "it still exists")
+        } catch {
+          report.notes.append(
+            "could not remove the command evidence \(path): \(error); remove it before the next apply"
+          )
+        }
+      }
+    }
   }
 
   func save(_ journal: Journal) throws(HostIOError) {
@@ -533,6 +587,8 @@ public final class Applier {
       if (try? host.removeFile(store.journalPath)) == nil, host.kind(store.journalPath) != .missing
       {
         report.notes.append("could not remove \(store.journalPath)")
+      } else {
+        removeEvidence(journal, into: &report)
       }
     } else {
       report.outcome = .rollbackIncomplete

@@ -97,6 +97,13 @@ public final class MemoryHost: HostIO {
     invalidPartitions = [:]
   }
 
+  /// Removes a directory and everything below it (test set-up, as when a
+  /// kernel instance goes away).
+  public func forget(_ path: String) {
+    directories = directories.filter { $0 != path && !$0.hasPrefix(path + "/") }
+    files = files.filter { key, _ in key != path && !key.hasPrefix(path + "/") }
+  }
+
   public func seedDirectory(_ path: String) {
     makeParents(path + "/x")
     directories.insert(path)

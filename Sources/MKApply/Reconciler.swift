@@ -31,27 +31,42 @@ public struct Reconciler {
     /// Objects that do not exist right now and need no write (an IRQ whose
     /// device is down): reported, not an error.
     public var pending: [String] = []
+    /// What apply leaves alone on purpose (a kernel instance not mkpolicy's).
+    public var notes: [String] = []
   }
 
-  public func reconcile(_ plan: Plan, commandsInEffect: [String: [String]]) throws(HostIOError)
-    -> Result
-  {
+  /// `record` is the applied record of *this boot* (nil when there is none,
+  /// or when it is from an earlier boot: what its commands did is gone).
+  public func reconcile(_ plan: Plan, record: AppliedRecord?) throws(HostIOError) -> Result {
     var result = Result()
-    let instances = try InstanceProbe(host: host).live()
-    func step(_ command: CoordinatorCommand) -> ApplyStep {
-      ApplyStep(
-        kind: .command, path: command.id, argv: command.argv, undo: Plan.undo(command.argv))
-    }
-    // Teardown of an instance that does not run (a reboot dropped it, or the
-    // plan's --previous never reached this host) has nothing to do.
-    let teardown = plan.coordinatorCommands.filter(Self.isTeardown).filter { command in
-      let name = command.argv[2]
-      if let instances { return instances[name] != nil }
-      return commandsInEffect.values.contains {
-        $0.count >= 3 && $0[0] == "kerf" && $0[1] == "create" && $0[2] == name
+    var bringUp: [ApplyStep] = []
+    if InstanceReconciler.describesInstances(plan)
+      || record.map({ InstanceReconciler.describesInstances($0.plan) }) == true
+    {
+      let instances = try InstanceReconciler(host: host).reconcile(plan, record: record)
+      result.steps += instances.teardown
+      bringUp = instances.bringUp
+      result.notes += instances.notes
+    } else {
+      // A plan that lists commands only: run as given, except the teardown
+      // of an instance that does not run (a reboot dropped it, or the
+      // plan's --previous never reached this host).
+      let live = try InstanceProbe(host: host).live()
+      let recorded = record?.commands ?? [:]
+      func step(_ command: CoordinatorCommand) -> ApplyStep {
+        ApplyStep(
+          kind: .command, path: command.id, argv: command.argv, undo: Plan.undo(command.argv))
       }
+      let teardown = plan.coordinatorCommands.filter(Self.isTeardown).filter { command in
+        let name = command.argv[2]
+        if let live { return live[name] != nil }
+        return recorded.values.contains {
+          $0.count >= 3 && $0[0] == "kerf" && $0[1] == "create" && $0[2] == name
+        }
+      }
+      result.steps += teardown.map(step)
+      bringUp = plan.coordinatorCommands.filter { !Self.isTeardown($0) }.map(step)
     }
-    result.steps += teardown.map(step)
     result.steps += try cgroupSteps(plan)
     for write in plan.kernelWrites {
       result.steps.append(ApplyStep(kind: .kernel, path: write.path, value: write.content))
@@ -85,7 +100,7 @@ public struct Reconciler {
             kind: .command, path: "boot:\(staging.bootloader)", argv: argv, undo: Plan.undo(argv)))
       }
     }
-    result.steps += plan.coordinatorCommands.filter { !Self.isTeardown($0) }.map(step)
+    result.steps += bringUp
     return result
   }
 

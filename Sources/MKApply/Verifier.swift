@@ -16,16 +16,35 @@ public struct Verifier {
     store = StateStore(host: host, directory: stateDirectory)
   }
 
-  public struct Report: Sendable, Equatable {
+  public struct Report: Sendable, Equatable, Codable {
     public var policy: String
     public var checked = 0
     public var differences: [String] = []
     public var notes: [String] = []
+    /// Objects that do not exist now and need nothing (an IRQ whose device is down).
+    public var pending: [String] = []
     public var matches: Bool { differences.isEmpty }
+
+    /// Each difference as an E522 error, each pending object as an E523 note.
+    public var diagnostics: [Diagnostic] {
+      differences.map {
+        .error("E522", $0, help: ["run `mkpolicy apply` (or `--last-applied`) to reconcile"])
+      } + pending.map { Diagnostic(.note, "E523", $0) }
+    }
+
+    public func json() -> String {
+      struct Document: Encodable {
+        var report: Report
+        var matches: Bool
+        var diagnostics: [Diagnostic]
+      }
+      return StateStore.encode(Document(report: self, matches: matches, diagnostics: diagnostics))
+    }
 
     public func render() -> String {
       var out = ""
       for note in notes { out += "note: \(note)\n" }
+      for item in pending { out += "pending: \(item)\n" }
       if differences.isEmpty {
         out +=
           "ok: the host matches the applied plan of policy \(policy) (\(checked) values checked)\n"
@@ -41,6 +60,12 @@ public struct Verifier {
   public enum Failure: Error, Sendable, CustomStringConvertible {
     case noRecord(path: String)
     case unreadable(StateStore.LoadError)
+    public var code: String {
+      switch self {
+      case .noRecord: "E512"
+      case .unreadable: "E508"
+      }
+    }
     public var description: String {
       switch self {
       case .noRecord(let path):
@@ -83,12 +108,13 @@ public struct Verifier {
     let reconciled: Reconciler.Result
     do {
       reconciled = try Reconciler(host: host).reconcile(
-        record.plan, commandsInEffect: sameBoot ? record.commands : [:])
+        record.plan, record: sameBoot ? record : nil)
     } catch {
       report.differences.append("cannot read the live state: \(error)")
       return report
     }
-    report.notes += reconciled.pending
+    report.pending += reconciled.pending
+    report.notes += reconciled.notes
     let steps = reconciled.steps.filter { $0.kind != .command }
     let stepsToCheck =
       Reconciler.hasDesiredTree(record.plan) ? steps : Self.finalState(legacySteps(record.plan))
