@@ -9,9 +9,16 @@ public enum PlanArtifacts {
     public var path: String
     public var bytes: [UInt8]
     public var text: String { String(decoding: bytes, as: UTF8.self) }
+    public init(path: String, bytes: [UInt8]) {
+      self.path = path
+      self.bytes = bytes
+    }
   }
 
-  public static func render(_ plan: Plan, policy: Policy, topology: Topology)
+  /// `previous`, the plan in force, adds the map's "what moved" view.
+  public static func render(
+    _ plan: Plan, policy: Policy, topology: Topology, previous: Plan? = nil
+  )
     throws(DiagnosticError)
     -> [Artifact]
   {
@@ -21,6 +28,9 @@ public enum PlanArtifacts {
     }
     add("plan.json", PlanCodec.encode(plan))
     add("report.txt", PlanReport.render(plan, policy: policy, topology: topology))
+    add(
+      "map.svg",
+      PartitionMapEmitter.render(plan, policy: policy, topology: topology, previous: previous))
     add("cmdline", plan.bootParameters.joined(separator: " ") + "\n")
     if let staging = plan.bootStaging {
       switch staging.bootloader {
@@ -35,6 +45,14 @@ public enum PlanArtifacts {
       add(
         "systemd/" + (unit.path.split(separator: "/").last.map(String.init) ?? "unit"), unit.content
       )
+    }
+    if let node = policy.host.kubernetes {
+      add(
+        "kubernetes/kubelet-config.yaml",
+        try KubeletConfigEmitter.emit(plan, policy: policy, topology: topology, node: node))
+      add(
+        "kubernetes/features.d/mkpolicy",
+        try NodeFeatureEmitter.emit(plan, policy: policy, topology: topology, node: node))
     }
     add("cgroup.sh", ShellScriptEmitter.cgroupScript(plan))
     add("irq.sh", ShellScriptEmitter.irqScript(plan))
