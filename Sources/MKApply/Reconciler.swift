@@ -179,8 +179,11 @@ public struct Reconciler {
       }
     }
     for op in plan.cgroupWrites where op.op == .rmdir { managed.insert(op.path) }
+    // The desired directories wherever they are (cgroup v1 has twins in the
+    // cpu and memory hierarchies), anything else only under the parent.
     let present = managed.filter {
-      ($0 == parent || $0.hasPrefix(parent + "/")) && host.kind($0) == .directory
+      (desiredPaths.contains($0) || $0 == parent || $0.hasPrefix(parent + "/"))
+        && host.kind($0) == .directory
     }
 
     // A cgroup the plan gives no partition type is a member: one that reads

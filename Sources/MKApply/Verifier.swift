@@ -115,7 +115,9 @@ public struct Verifier {
     }
     report.pending += reconciled.pending
     report.notes += reconciled.notes
-    let steps = reconciled.steps.filter { $0.kind != .command }
+    // The last step on each path: a CPU list shrunk, then grown, is one
+    // difference.
+    let steps = Self.finalState(reconciled.steps.filter { $0.kind != .command })
     let stepsToCheck =
       Reconciler.hasDesiredTree(record.plan) ? steps : Self.finalState(legacySteps(record.plan))
     for step in stepsToCheck {
