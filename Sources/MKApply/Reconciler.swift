@@ -165,7 +165,21 @@ public struct Reconciler {
     }
     let parent = plan.effectiveCgroupParent
     var desired = Self.directories(plan.cgroupTree, owned: true)
-    let prerequisites = Self.directories(plan.cgroupPrerequisites, owned: false)
+    // The root enabling the controllers is part of the desired state even
+    // when the plan left it out because its --previous had it done: a
+    // reboot undoes it. On v2 the tree's top cgroup says which controllers.
+    var prerequisiteOperations = plan.cgroupPrerequisites
+    if plan.cgroupMode == "v2", let top = desired.first,
+      let subtree = top.files.first(where: { $0.name == "cgroup.subtree_control" })
+    {
+      let path = ReadBack.directory(top.path) + "/cgroup.subtree_control"
+      if !prerequisiteOperations.contains(where: { $0.path == path }) {
+        prerequisiteOperations.append(
+          CgroupOperation(
+            op: .write, path: path, value: subtree.value, provenance: subtree.provenance))
+      }
+    }
+    let prerequisites = Self.directories(prerequisiteOperations, owned: false)
     let desiredPaths = Set(desired.map(\.path))
 
     // What mkpolicy manages: the desired directories, the parent and its

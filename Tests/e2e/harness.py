@@ -1413,7 +1413,8 @@ SCENARIOS: list[Scenario] = [
     Scenario(
         "reconcile", "reconcile",
         "switch plans whose partitions trade CPUs both ways, repair drift with apply POLICY, reboot with the state on a disk: apply --last-applied restores it",
-        run_reconcile, needs_mkpolicy=True,
+        # Nine mkpolicy runs in the first boot: ~150 s of TCG on a loaded machine.
+        run_reconcile, needs_mkpolicy=True, timeout=480.0,
     ),
 ]
 
