@@ -1,6 +1,9 @@
 import ArgumentParser
-import Foundation
 import MKApply
+
+#if canImport(Glibc)
+  import Glibc
+#endif
 
 /// `mkpolicy service`: the boot-time reconcile as a systemd unit.
 struct ServiceCommand: ParsableCommand {
@@ -33,7 +36,8 @@ struct ServiceInstallCommand: ParsableCommand {
     var systemctl: [[String]] = []
     if !noEnable {
       if host.root == "/" {
-        if FileManager.default.fileExists(atPath: "/run/systemd/system") {
+        // systemd is running (sd_booted(3)): it must re-read its units.
+        if access("/run/systemd/system", F_OK) == 0 {
           systemctl.append(["systemctl", "daemon-reload"])
         }
         systemctl.append(["systemctl", "enable", ServiceUnit.name])
@@ -58,7 +62,9 @@ struct ServiceInstallCommand: ParsableCommand {
 
   /// The absolute path of the running executable (`/proc/self/exe`).
   static func thisBinary() -> String {
-    (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
-      ?? CommandLine.arguments[0]
+    var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+    let count = readlink("/proc/self/exe", &buffer, buffer.count - 1)
+    guard count > 0 else { return CommandLine.arguments[0] }
+    return String(decoding: buffer[0..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
   }
 }
