@@ -601,7 +601,7 @@ struct PolicyDecoder {
       return try CPUSet(cpulist: scalar.value)
     } catch {
       switch error {
-      case .reversedRange, .tooLarge:
+      case .reversedRange, .tooLarge, .overlapping:
         emit("E029", "\(path): \(error)", at: node.location)
       case .empty, .invalidNumber:
         emit(
