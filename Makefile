@@ -4,7 +4,7 @@
 SWIFT ?= swift
 BIN := .build/debug/mkpolicy
 
-.PHONY: run build release test unit e2e format lint clean
+.PHONY: run build release test unit e2e fuzz format lint clean
 
 run: build
 	$(BIN) plan
@@ -21,6 +21,16 @@ test:
 	@scripts/ensure-deps.sh test
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
+	SWIFT=$(SWIFT) scripts/fuzz.sh $(FUZZ_SHORT_SECONDS)
+
+# libFuzzer on the policy reader, the snapshot reader and the plan decoder
+# (docs/fuzzing.md): `make test` runs each for FUZZ_SHORT_SECONDS, this for
+# FUZZ_SECONDS. A crash or hang fails with the input in .build-fuzz/crashes/.
+FUZZ_SHORT_SECONDS ?= 8
+FUZZ_SECONDS ?= 600
+fuzz:
+	@scripts/ensure-deps.sh test
+	SWIFT=$(SWIFT) scripts/fuzz.sh $(FUZZ_SECONDS) $(TARGET)
 
 # The real-kernel scenarios alone (QEMU guests, docs/e2e.md); `make test`
 # runs them too. One or a few: make e2e SCENARIO="discovery-pxb-devices ..."
@@ -36,4 +46,4 @@ lint:
 	$(SWIFT) format lint --strict --recursive Sources Tests Package.swift
 
 clean:
-	rm -rf .build
+	rm -rf .build .build-fuzz

@@ -62,6 +62,14 @@ let package = Package(
       name: "mkpolicy-bench", dependencies: ["MKCore", "MKPolicy", "MKTopology", "MKSolver"],
       swiftSettings: strict),
 
+    // What the fuzzers run on one input (policy reader, snapshot reader,
+    // plan decoder), shared by the libFuzzer executable and the tests that
+    // replay every crash found. Not part of the product.
+    .target(
+      name: "MKFuzz",
+      dependencies: ["MKCore", "MKPolicy", "MKTopology", "MKSolver", "MKPlan", "MKApply"],
+      swiftSettings: strict),
+
     // Golden files with a diff, subprocess helpers for black-box CLI tests.
     .target(name: "MKTestSupport", swiftSettings: strict),
 
@@ -85,8 +93,20 @@ let package = Package(
       name: "MKPlanTests",
       dependencies: ["MKCore", "MKPolicy", "MKTopology", "MKSolver", "MKPlan", "MKTestSupport"],
       exclude: ["Golden"], swiftSettings: strict),
+    .testTarget(
+      name: "MKFuzzTests", dependencies: ["MKFuzz", "MKTopology", "MKTestSupport"],
+      path: "Tests/Fuzz", exclude: ["crashes"], swiftSettings: strict),
     // Real-kernel tests: QEMU guests driven by Tests/e2e/harness.py.
     .testTarget(name: "E2ETests", dependencies: ["MKTestSupport"], swiftSettings: strict),
   ],
   swiftLanguageModes: [.v6]
 )
+
+// The libFuzzer executable exists only for `make fuzz` (MKPOLICY_FUZZ=1, with
+// -sanitize=fuzzer,address and -parse-as-library: libFuzzer supplies main),
+// so the normal build never links a target without a main.
+if Context.environment["MKPOLICY_FUZZ"] == "1" {
+  package.targets.append(
+    .executableTarget(
+      name: "mkpolicy-fuzz", dependencies: ["MKFuzz", "MKTopology"], swiftSettings: strict))
+}
