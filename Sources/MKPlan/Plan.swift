@@ -96,6 +96,11 @@ public struct Plan: Sendable, Hashable, Codable {
 }
 
 /// What identifies the host state a plan was computed against.
+///
+/// Two kinds of fields: the hardware identity a plan stays valid for across
+/// reboots (`machineId`, `cpus`, `devices`, `hardwareDigest`, and
+/// `kernelRelease` where the kernel matters), and facts of one boot
+/// (`bootId`, `onlineCPUs`). `hostName` only names the host for people.
 public struct HostFingerprint: Sendable, Hashable, Codable {
   public var bootId: String?
   public var kernelRelease: String
@@ -104,15 +109,36 @@ public struct HostFingerprint: Sendable, Hashable, Codable {
   public var devices: [String]
   /// A stable digest over the whole topology snapshot.
   public var digest: String
+  /// The host's name when the topology has one (`hostname` at discovery).
+  public var hostName: String?
+  /// `/etc/machine-id` of the host the topology was discovered on; nil for
+  /// synthesized shapes and when discovery could not read it.
+  public var machineId: String?
+  /// Every logical CPU of the topology, online or not (the hardware; which
+  /// are online is `onlineCPUs`, a fact of the boot). Nil in older plans.
+  public var cpus: CPUSet?
+  /// SHA-256 over the hardware alone: architecture, machine id, the CPU tree
+  /// (packages, dies, nodes, caches, cores, threads and physical ids) and the
+  /// PCI devices (address, class, vendor and device id). It leaves out what
+  /// a reboot may change on the same machine: the kernel and its command
+  /// line, memory totals (boot reservations), IRQ numbers (allocated per
+  /// boot), online state, drivers and children. Nil in older plans.
+  public var hardwareDigest: String?
 
   public init(
-    bootId: String?, kernelRelease: String, onlineCPUs: CPUSet, devices: [String], digest: String
+    bootId: String?, kernelRelease: String, onlineCPUs: CPUSet, devices: [String], digest: String,
+    hostName: String? = nil, machineId: String? = nil, cpus: CPUSet? = nil,
+    hardwareDigest: String? = nil
   ) {
     self.bootId = bootId
     self.kernelRelease = kernelRelease
     self.onlineCPUs = onlineCPUs
     self.devices = devices
     self.digest = digest
+    self.hostName = hostName
+    self.machineId = machineId
+    self.cpus = cpus
+    self.hardwareDigest = hardwareDigest
   }
 }
 
@@ -296,13 +322,93 @@ public struct KernelInstance: Sendable, Hashable, Codable {
   }
 }
 
-/// A change a plan makes, for review.
+/// A change a plan makes, for review: what changes, each setting with its
+/// value before and after, and whether approving it disrupts something that
+/// runs (and why).
 public struct PlanChange: Sendable, Hashable, Codable {
+  /// One line naming the change (`cgroup /sys/fs/cgroup/mkpolicy.slice/db`,
+  /// `IRQs of 0000:20:01.0 (ens2f0)`, `kerf create order-router`).
   public var summary: String
+  /// The settings it changes, old -> new, in the order they are applied.
+  public var values: [ValueChange]
+  /// Set when the change interrupts something running or takes full effect
+  /// only after a reboot; nil for a change nothing notices.
+  public var disruption: Disruption?
   public var provenance: Provenance
-  public init(_ summary: String, provenance: Provenance) {
+
+  public init(
+    _ summary: String, values: [ValueChange] = [], disruption: Disruption? = nil,
+    provenance: Provenance
+  ) {
     self.summary = summary
+    self.values = values
+    self.disruption = disruption
     self.provenance = provenance
+  }
+
+  enum CodingKeys: String, CodingKey { case summary, values, disruption, provenance }
+
+  /// Plans written before changes carried values decode with none.
+  public init(from decoder: any Decoder) throws {
+    let container = try decoder.container(keyedBy: CodingKeys.self)
+    summary = try container.decode(String.self, forKey: .summary)
+    values = try container.decodeIfPresent([ValueChange].self, forKey: .values) ?? []
+    disruption = try container.decodeIfPresent(Disruption.self, forKey: .disruption)
+    provenance = try container.decode(Provenance.self, forKey: .provenance)
+  }
+}
+
+/// One setting of a change with its value before and after.
+public struct ValueChange: Sendable, Hashable, Codable {
+  /// What holds the value (`cpuset.cpus`, `nohz_full`, `IRQ 110 ens2f0-TxRx-0`, `cpus`).
+  public var name: String
+  /// The value before; nil when the setting did not exist (a new directory,
+  /// a parameter not on the command line) or when `oldUnknown` is set.
+  public var old: String?
+  /// The value after; nil when the setting goes away (rmdir, removed parameter).
+  public var new: String?
+  /// True when the plan cannot know the value before: against the host, for
+  /// files the topology snapshot does not record. Nil means false.
+  public var oldUnknown: Bool?
+
+  public init(_ name: String, old: String?, new: String?, oldUnknown: Bool = false) {
+    self.name = name
+    self.old = old
+    self.new = new
+    self.oldUnknown = oldUnknown ? true : nil
+  }
+
+  /// `old -> new` as the report prints it: `-` for absent, `?` for unknown.
+  public var rendered: String {
+    let before = oldUnknown == true ? "?" : (old.map(Self.quoted) ?? "-")
+    return "\(name): \(before) -> \(new.map(Self.quoted) ?? "-")"
+  }
+
+  static func quoted(_ value: String) -> String { value.isEmpty ? "\"\"" : value }
+}
+
+/// Why a change disrupts something, typed so that tools can gate on it.
+public struct Disruption: Sendable, Hashable, Codable {
+  public enum Reason: String, Sendable, Hashable, Codable, CaseIterable {
+    /// A multikernel instance is stopped and started again (or removed).
+    case instanceRestart = "instance-restart"
+    /// CPUs leave a workload that is running under the plan in force.
+    case cpusTakenFromRunningWorkload = "cpus-taken-from-running-workload"
+    /// Memory leaves a workload that is running under the plan in force.
+    case memoryTakenFromRunningWorkload = "memory-taken-from-running-workload"
+    /// The cgroup partition isolates CPUs at apply, but the boot parameters
+    /// that keep ticks, RCU callbacks and managed IRQs off them act only
+    /// after the next reboot.
+    case rebootForFullIsolation = "reboot-for-full-isolation"
+    /// A boot parameter that takes effect only at the next reboot.
+    case reboot
+  }
+  public var reason: Reason
+  /// The specifics (`CPUs 4-5 leave 'db'`), for the reviewer.
+  public var detail: String
+  public init(_ reason: Reason, _ detail: String) {
+    self.reason = reason
+    self.detail = detail
   }
 }
 

@@ -105,6 +105,39 @@ public enum PlanValidator {
         Problem(
           "topologyFingerprint.bootId", "\(YAMLScalar.quoted(boot)) is not a boot id (a UUID)"))
     }
+    // The hardware identity apply binds a plan to: every plan mkpolicy
+    // writes has it, so a plan without it was cut.
+    if let cpus = fingerprint.cpus {
+      if cpus.isEmpty || !fingerprint.onlineCPUs.isSubset(of: cpus) {
+        out.append(
+          Problem(
+            "topologyFingerprint.cpus", "empty, or without some of the online CPUs"))
+      }
+    } else {
+      out.append(
+        Problem("topologyFingerprint.cpus", "missing: the host's CPUs bind the plan to it"))
+    }
+    if !(fingerprint.hardwareDigest.map(isDigest) ?? false) {
+      out.append(
+        Problem(
+          "topologyFingerprint.hardwareDigest",
+          "missing or not sha256: and 64 hexadecimal digits: it binds the plan to the machine"))
+    }
+    if let machine = fingerprint.machineId,
+      machine.utf8.count != 32 || !machine.allSatisfy({ $0.isASCII && $0.isHexDigit })
+    {
+      out.append(
+        Problem(
+          "topologyFingerprint.machineId",
+          "\(YAMLScalar.quoted(machine)) is not a machine id (32 hexadecimal digits)"))
+    }
+    if let name = fingerprint.hostName,
+      name.isEmpty || name.utf8.count > 253
+        || !name.unicodeScalars.allSatisfy({ $0.value > 0x20 && $0.value < 0x7F })
+    {
+      out.append(
+        Problem("topologyFingerprint.hostName", "\(YAMLScalar.quoted(name)) is not a host name"))
+    }
     for (index, device) in fingerprint.devices.enumerated()
     where !KerfInvocation.isPCIAddress(Substring(device)) {
       out.append(
