@@ -11,7 +11,8 @@ enum Fixtures {
   static let fingerprint = HostFingerprint(
     bootId: "11111111-2222-3333-4444-555555555555", kernelRelease: "6.8.0-test",
     onlineCPUs: CPUSet(range: 0...7),
-    devices: [], digest: "sha256:" + String(repeating: "0", count: 64))
+    devices: [], digest: "sha256:" + String(repeating: "0", count: 64),
+    cpus: CPUSet(range: 0...7), hardwareDigest: "sha256:" + String(repeating: "1", count: 64))
 
   static func write(_ path: String, _ value: String) -> CgroupOperation {
     CgroupOperation(op: .write, path: parent + path, value: value)
