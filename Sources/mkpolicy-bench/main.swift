@@ -11,7 +11,7 @@ import MKTopology
 ///                                                   against the kubelet walk
 ///   mkpolicy-bench edit-walk                        CPUs moved per edit, with and
 ///                                                   without the previous plan
-///   mkpolicy-bench report [RUNS]                    report and map rendering against
+///   mkpolicy-bench report [RUNS [DIR]]              report and map rendering against
 ///                                                   solve + build (ReportBench.swift)
 /// Build with `swift build -c release --product mkpolicy-bench`.
 
@@ -298,7 +298,10 @@ switch arguments.first {
 case "quality": quality(count: arguments.dropFirst().first.flatMap { Int($0) } ?? 240)
 case "scale": scale(runs: arguments.dropFirst().first.flatMap { Int($0) } ?? 5)
 case "edit-walk": editWalk()
-case "report": reportBench(runs: arguments.dropFirst().first.flatMap { Int($0) } ?? 5)
+case "report":
+  reportBench(
+    runs: arguments.dropFirst().first.flatMap { Int($0) } ?? 5,
+    writeTo: arguments.dropFirst(2).first)
 case "show":
   let seed = UInt64(arguments.dropFirst().first ?? "0") ?? 0
   let (mix, policy, topology) = BenchInstances.quality(seed: seed)
@@ -316,6 +319,8 @@ case "show":
   }
 default:
   FileHandle.standardError.write(
-    Data("usage: mkpolicy-bench quality [COUNT] | scale [RUNS] | edit-walk | report [RUNS]\n".utf8))
+    Data(
+      ("usage: mkpolicy-bench quality [COUNT] | scale [RUNS] | edit-walk"
+        + " | report [RUNS [DIR]]\n").utf8))
   exit(64)
 }
