@@ -41,10 +41,14 @@ public enum PlanArtifacts {
       default: break
       }
     }
+    // Units and drop-ins keep their place below /etc/systemd/system.
+    let unitRoot = SystemdSliceEmitter.directory + "/"
     for unit in plan.systemdUnits {
-      add(
-        "systemd/" + (unit.path.split(separator: "/").last.map(String.init) ?? "unit"), unit.content
-      )
+      let relative =
+        unit.path.hasPrefix(unitRoot)
+        ? String(unit.path.dropFirst(unitRoot.count))
+        : unit.path.split(separator: "/").last.map(String.init) ?? "unit"
+      add("systemd/" + relative, unit.content)
     }
     if let node = policy.host.kubernetes {
       add(
@@ -57,6 +61,7 @@ public enum PlanArtifacts {
     add("cgroup.sh", ShellScriptEmitter.cgroupScript(plan))
     add("irq.sh", ShellScriptEmitter.irqScript(plan))
     add("kerf.sh", ShellScriptEmitter.kerfScript(plan))
+    if plan.hostSetup != nil { add("host.sh", ShellScriptEmitter.hostSetupScript(plan)) }
     if let tree = DeviceTreeEmitter().emit(
       pool: plan.coordinatorPool, instances: plan.kernelInstances)
     {

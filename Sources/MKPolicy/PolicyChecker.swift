@@ -167,6 +167,7 @@ public enum PolicyChecker {
             help: ["add devices, or remove nearDevices"]))
       }
     }
+    out += LaunchTuningChecker.check(policy, everyone: everyone)
     return out
   }
 }
