@@ -13,7 +13,7 @@ STATEDIR ?= /var/lib/mkpolicy
 # Manual pages are dated, so that the same source makes the same pages.
 MAN_DATE ?= 2026-12-01
 
-.PHONY: run build release test unit e2e format lint clean install deb man completions
+.PHONY: run build release test unit e2e format lint clean install deb man completions fuzz
 
 run: build
 	$(BIN) plan
@@ -35,6 +35,16 @@ test:
 	$(SWIFT) build --build-tests
 	scripts/build-deb.sh $(BIN) .build/deb-test >/dev/null
 	MKPOLICY_DEB=$$(ls .build/deb-test/*.deb) MKPOLICY_REQUIRE_DEB=1 $(SWIFT) test --skip-build
+	SWIFT=$(SWIFT) scripts/fuzz.sh $(FUZZ_SHORT_SECONDS)
+
+# libFuzzer on the policy reader, the snapshot reader and the plan decoder
+# (docs/fuzzing.md): `make test` runs each for FUZZ_SHORT_SECONDS, this for
+# FUZZ_SECONDS. A crash or hang fails with the input in .build-fuzz/crashes/.
+FUZZ_SHORT_SECONDS ?= 8
+FUZZ_SECONDS ?= 600
+fuzz:
+	@scripts/ensure-deps.sh test
+	SWIFT=$(SWIFT) scripts/fuzz.sh $(FUZZ_SECONDS) $(TARGET)
 
 # The real-kernel scenarios alone (QEMU guests, docs/e2e.md); `make test`
 # runs them too. One or a few: make e2e SCENARIO="discovery-pxb-devices ..."
@@ -91,4 +101,4 @@ deb: release
 	scripts/build-deb.sh $(BIN_RELEASE) .build/deb
 
 clean:
-	rm -rf .build
+	rm -rf .build .build-fuzz

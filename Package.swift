@@ -77,6 +77,14 @@ let package = Package(
       dependencies: ["MKCore", "MKPolicy", "MKTopology", "MKSolver", "MKPlan"],
       swiftSettings: strict),
 
+    // What the fuzzers run on one input (policy reader, snapshot reader,
+    // plan decoder), shared by the libFuzzer executable and the tests that
+    // replay every crash found. Not part of the product.
+    .target(
+      name: "MKFuzz",
+      dependencies: ["MKCore", "MKPolicy", "MKTopology", "MKSolver", "MKPlan", "MKApply"],
+      swiftSettings: strict),
+
     // Golden files with a diff, subprocess helpers for black-box CLI tests.
     .target(name: "MKTestSupport", swiftSettings: strict),
 
@@ -101,6 +109,9 @@ let package = Package(
       dependencies: ["MKCore", "MKPolicy", "MKTopology", "MKSolver", "MKPlan", "MKTestSupport"],
       exclude: ["Golden"], swiftSettings: strict),
     .testTarget(
+      name: "MKFuzzTests", dependencies: ["MKFuzz", "MKTopology", "MKTestSupport"],
+      path: "Tests/Fuzz", exclude: ["crashes"], swiftSettings: strict),
+    .testTarget(
       name: "MKFleetTests",
       dependencies: ["MKCore", "MKPolicy", "MKPlan", "MKFleet", "MKTestSupport"],
       swiftSettings: strict),
@@ -111,3 +122,12 @@ let package = Package(
   ],
   swiftLanguageModes: [.v6]
 )
+
+// The libFuzzer executable exists only for `make fuzz` (MKPOLICY_FUZZ=1, with
+// -sanitize=fuzzer,address and -parse-as-library: libFuzzer supplies main),
+// so the normal build never links a target without a main.
+if Context.environment["MKPOLICY_FUZZ"] == "1" {
+  package.targets.append(
+    .executableTarget(
+      name: "mkpolicy-fuzz", dependencies: ["MKFuzz", "MKTopology"], swiftSettings: strict))
+}

@@ -43,9 +43,17 @@ public struct DiagnosticRenderer: Sendable {
   /// ```
   /// followed by a blank line, and a summary line when there are errors or warnings.
   public func text(_ diagnostics: [Diagnostic]) -> String {
+    // Each file is split into lines once, so rendering stays linear in the
+    // number of diagnostics however many point into the same large file.
+    var lines: [String: SourceLines] = [:]
     var out = ""
     for diagnostic in diagnostics {
-      out += text(diagnostic)
+      var source: SourceLines.Excerpt?
+      if let location = diagnostic.location, let text = sources[location.file] {
+        if lines[location.file] == nil { lines[location.file] = SourceLines(text) }
+        source = lines[location.file]?.line(location.line, column: location.column)
+      }
+      out += text(diagnostic, excerpt: source)
       out += "\n"
     }
     let errors = diagnostics.filter { $0.severity == .error }.count
@@ -59,6 +67,17 @@ public struct DiagnosticRenderer: Sendable {
 
   /// One diagnostic, ending in a newline.
   public func text(_ diagnostic: Diagnostic) -> String {
+    let source = diagnostic.location.flatMap { location in
+      sources[location.file].flatMap {
+        SourceLines($0).line(location.line, column: location.column)
+      }
+    }
+    return text(diagnostic, excerpt: source)
+  }
+
+  /// `excerpt` is the source line as `SourceLines.line` cut it: at most
+  /// `excerptWidth` columns around the location's column.
+  private func text(_ diagnostic: Diagnostic, excerpt source: SourceLines.Excerpt?) -> String {
     let severity = paint(
       "\(diagnostic.severity.rawValue)[\(diagnostic.code)]",
       diagnostic.severity == .error ? "1;31" : diagnostic.severity == .warning ? "1;33" : "1;36")
@@ -68,11 +87,11 @@ public struct DiagnosticRenderer: Sendable {
     }
     out += "\(severity): \(paint(diagnostic.message, "1"))\n"
     var gutter = 1
-    if let location = diagnostic.location, let source = sourceLine(location) {
+    if let location = diagnostic.location, let source {
       let number = String(location.line)
       gutter = number.count + 1
       let pad = String(repeating: " ", count: gutter)
-      let (line, caretColumn) = Self.excerpt(source, column: location.column)
+      let (line, caretColumn) = (source.text, source.column)
       // Keep tabs so that the caret lines up under tabbed text.
       let prefix = line.unicodeScalars.prefix(max(0, caretColumn - 1)).map {
         $0 == "\t" ? "\t" : " "
@@ -98,28 +117,8 @@ public struct DiagnosticRenderer: Sendable {
   /// around the column with `...` on the cut sides. Returns the text and the
   /// caret's column within it.
   static func excerpt(_ line: String, column: Int) -> (text: String, column: Int) {
-    var scalars = line.unicodeScalars.map { scalar -> Unicode.Scalar in
-      if scalar.value < 0x20 && scalar != "\t" { return Unicode.Scalar(0x2400 + scalar.value)! }
-      if scalar.value == 0x7F { return "\u{2421}" }
-      return scalar
-    }
-    var caret = column
-    let width = 120
-    if scalars.count > width {
-      let start = max(0, min(column - 1 - width / 2, scalars.count - width))
-      let end = min(scalars.count, start + width)
-      var window = Array(scalars[start..<end])
-      caret = column - start
-      if start > 0 {
-        window = Array("...".unicodeScalars) + window
-        caret += 3
-      }
-      if end < scalars.count { window += Array("...".unicodeScalars) }
-      scalars = window
-    }
-    var text = ""
-    text.unicodeScalars.append(contentsOf: scalars)
-    return (text, caret)
+    let cut = SourceLines.excerpt(Array(line.unicodeScalars)[...], column: column)
+    return (cut.text, cut.column)
   }
 
   private func paint(_ text: String, _ code: String) -> String {
@@ -129,20 +128,8 @@ public struct DiagnosticRenderer: Sendable {
   /// The line a location points at, without its line break; nil when the
   /// file is not in the cache or the line does not exist.
   public func sourceLine(_ location: SourceLocation) -> String? {
-    guard let text = sources[location.file], location.line >= 1 else { return nil }
-    // Unicode scalars, not Characters: "\r\n" is one Character, and libyaml
-    // counts columns in scalars.
-    let scalars = text.unicodeScalars
-    var current = 1
-    var start = scalars.startIndex
-    while current < location.line {
-      guard let newline = scalars[start...].firstIndex(of: "\n") else { return nil }
-      start = scalars.index(after: newline)
-      current += 1
-    }
-    var end = scalars[start...].firstIndex(of: "\n") ?? scalars.endIndex
-    if end > start, scalars[scalars.index(before: end)] == "\r" { end = scalars.index(before: end) }
-    return String(scalars[start..<end])
+    guard let text = sources[location.file] else { return nil }
+    return SourceLines(text).fullLine(location.line)
   }
 
   // MARK: JSON

@@ -29,8 +29,10 @@ public struct YAMLReadResult: Sendable {
 /// It builds a `YAMLNode` tree where every node knows its file, line and
 /// column, and rejects what a policy never needs and an attacker could abuse:
 /// documents over `maximumBytes` (checked before parsing), invalid UTF-8, NUL
-/// bytes, byte order marks, nesting deeper than `maximumDepth` (checked while
-/// streaming, so a 10,000-deep document fails at level 65 without building
+/// bytes, byte order marks (anywhere, escaped or not), the line breaks
+/// editors do not count (lone CR, NEL, U+2028, U+2029), nesting deeper than
+/// `maximumDepth` (checked while streaming, so a 10,000-deep document fails
+/// at level 65 without building
 /// anything), anchors and aliases (so no alias bomb can expand), tags, keys
 /// that are not scalars, duplicate keys (every one reported, with both places)
 /// and multi-document streams.
@@ -184,10 +186,50 @@ public struct YAMLReader: Sendable {
           "E003", "invalid UTF-8 (byte 0x\(hex.count == 1 ? "0" + hex : hex))",
           at: at(line, column), help: ["save the file as UTF-8"])
       }
+      if byte == 0x0D, index + 1 >= bytes.count || bytes[index + 1] != 0x0A {
+        return .error(
+          "E004", "carriage return without a line feed in the document", at: at(line, column),
+          help: [
+            "end lines with LF or CR LF: libyaml counts a lone CR as a line break, editors may not, so reported lines would be off"
+          ])
+      }
+      if length > 1, let problem = Self.refusedScalar(bytes[index..<(index + length)]) {
+        return .error(
+          problem.code, problem.message, at: at(line, column), help: [problem.help])
+      }
       index += length
       column += 1
     }
     return nil
+  }
+}
+
+extension YAMLReader {
+  /// Valid UTF-8 that a policy or snapshot still may not hold: the line
+  /// breaks libyaml counts but editors and `grep -n` do not (NEL, U+2028,
+  /// U+2029: every line reported after one would be off by one), and a byte
+  /// order mark anywhere, not only at the start.
+  static func refusedScalar(_ sequence: ArraySlice<UInt8>) -> (
+    code: String, message: String, help: String
+  )? {
+    switch Array(sequence) {
+    case [0xC2, 0x85], [0xE2, 0x80, 0xA8], [0xE2, 0x80, 0xA9]:
+      let name =
+        sequence.count == 2
+        ? "next line (NEL, U+0085)"
+        : sequence.last == 0xA8 ? "line separator U+2028" : "paragraph separator U+2029"
+      return (
+        "E004", "\(name) in the document",
+        "use a plain line break (LF), or write it as an escape in a double-quoted string (\"\\u2028\")"
+      )
+    case [0xEF, 0xBB, 0xBF]:
+      return (
+        "E005", "byte order mark (U+FEFF) inside the document",
+        "remove it: it is invisible in most editors, and no policy or snapshot value holds one"
+      )
+    default:
+      return nil
+    }
   }
 }
 
@@ -321,6 +363,14 @@ private struct TreeBuilder {
       if rejectAnchorOrTag(anchor: scalar.anchor, tag: scalar.tag, at: start) { return }
       let text = String(
         decoding: UnsafeBufferPointer(start: scalar.value, count: scalar.length), as: UTF8.self)
+      if text.unicodeScalars.contains("\u{FEFF}") {
+        // Written as an escape ("\uFEFF"); the raw character is refused by scanEncoding.
+        fail(
+          .error(
+            "E005", "byte order mark (U+FEFF) in a value", at: start,
+            help: ["remove the \\uFEFF escape: no policy or snapshot value holds one"]))
+        return
+      }
       let style: YAMLScalar.Style =
         switch scalar.style {
         case YAML_SINGLE_QUOTED_SCALAR_STYLE: .singleQuoted

@@ -57,6 +57,22 @@ public struct BootStagingEmitter: Sendable {
         let key = Self.key($0)
         return !managed.contains(key) && key != "BOOT_IMAGE" && key != "initrd"
       }
+      // The plan decoder refuses these in /etc/kernel/cmdline (an edited
+      // plan could add them); refuse them here too, with the reason.
+      let refused = kept.compactMap(BootParameterGrammar.keptProblem)
+      if !refused.isEmpty {
+        return (
+          nil,
+          refused.map {
+            .error(
+              "E405",
+              "the running kernel's command line cannot be carried into \(Self.kernelCmdlinePath): \($0)",
+              help: [
+                "remove it from the running command line, or stage with host.bootloader: grub or grubby, which append to the existing entries"
+              ])
+          }
+        )
+      }
       return (
         BootStaging(
           bootloader: bootloader.rawValue, path: Self.kernelCmdlinePath,

@@ -4,38 +4,122 @@ import MKCore
 /// The plan's JSON form: sorted keys, two-space indentation, no escaped
 /// slashes and a final newline, so the same plan is the same bytes on every
 /// machine and diffs in review show only what changed.
+///
+/// A written plan carries `digest`: `sha256:` and the SHA-256 of the same
+/// JSON without the `digest` key. Reading a plan checks it, so a plan edited
+/// after it was written (or cut short) is refused, and the digest names
+/// exactly the plan a reviewer approved. Reading also runs `PlanValidator`:
+/// a plan whose digest was recomputed after an edit still has to hold only
+/// values of the form mkpolicy writes.
 public enum PlanCodec {
+  /// Larger than the plan of any host (a 1,920-thread box's is under 1 MiB).
+  public static let maximumBytes = 64 << 20
+
   public static func encode(_ plan: Plan) -> String {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
-    // Encoding plain value types cannot fail; an empty object is never emitted in practice.
-    guard let data = try? encoder.encode(plan) else { return "{}\n" }
+    let body = canonical(plan)
+    guard let data = try? encoder().encode(Digested(plan: plan, digest: digest(ofBody: body)))
+    else { return body }
     return String(decoding: data, as: UTF8.self) + "\n"
   }
 
-  /// Reads a plan written by `encode` (a `--previous` plan), with a message
-  /// that names the file and what is wrong.
+  /// The digest `encode` writes into the plan.
+  public static func digest(_ plan: Plan) -> String { digest(ofBody: canonical(plan)) }
+
+  static func digest(ofBody body: String) -> String { "sha256:" + SHA256.hex(body.utf8) }
+
+  /// The plan's JSON without its digest: what the digest is computed over.
+  static func canonical(_ plan: Plan) -> String {
+    // Encoding plain value types cannot fail; an empty object is never emitted in practice.
+    guard let data = try? encoder().encode(plan) else { return "{}\n" }
+    return String(decoding: data, as: UTF8.self) + "\n"
+  }
+
+  private static func encoder() -> JSONEncoder {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+    return encoder
+  }
+
+  /// The plan's fields and its digest in one JSON object.
+  private struct Digested: Encodable {
+    var plan: Plan
+    var digest: String
+    enum Key: String, CodingKey { case digest }
+    func encode(to encoder: any Encoder) throws {
+      try plan.encode(to: encoder)
+      var container = encoder.container(keyedBy: Key.self)
+      try container.encode(digest, forKey: .digest)
+    }
+  }
+
+  private struct Envelope: Decodable {
+    var digest: String?
+  }
+
+  static let help = "pass a plan.json written by `mkpolicy plan --format json`, unchanged"
+
+  /// Reads a plan written by `encode` (`apply --plan`, `plan --previous`),
+  /// with a message that names the file and what is wrong: E420 when it is
+  /// not a plan at all, E513 when its digest does not match its body, E514
+  /// for each value of a form mkpolicy never writes.
   public static func decode(_ text: String, file: String) -> Result<Plan, DiagnosticError> {
-    do {
-      let plan = try JSONDecoder().decode(Plan.self, from: Data(text.utf8))
-      guard plan.apiVersion == "mkpolicy.io/v1", plan.kind == "Plan" else {
-        return .failure(
-          DiagnosticError(
-            .error(
-              "E420",
-              "\(file): not a mkpolicy plan (apiVersion \(plan.apiVersion), kind \(plan.kind))",
-              help: ["pass a plan.json written by `mkpolicy plan --format json`"])))
-      }
-      return .success(plan)
-    } catch let error as DecodingError {
+    guard text.utf8.count <= maximumBytes else {
       return .failure(
         DiagnosticError(
           .error(
-            "E420", "\(file): \(describe(error))",
-            help: ["pass a plan.json written by `mkpolicy plan --format json`"])))
-    } catch {
-      return .failure(DiagnosticError(.error("E420", "\(file): \(error)")))
+            "E420",
+            "\(file): \(text.utf8.count) bytes, more than a plan's limit of \(maximumBytes)",
+            help: [help])))
     }
+    let plan: Plan
+    let envelope: Envelope
+    do {
+      let data = Data(text.utf8)
+      plan = try JSONDecoder().decode(Plan.self, from: data)
+      envelope = try JSONDecoder().decode(Envelope.self, from: data)
+    } catch let error as DecodingError {
+      return .failure(DiagnosticError(.error("E420", "\(file): \(describe(error))", help: [help])))
+    } catch {
+      return .failure(DiagnosticError(.error("E420", "\(file): \(error)", help: [help])))
+    }
+    guard plan.apiVersion == "mkpolicy.io/v1", plan.kind == "Plan" else {
+      return .failure(
+        DiagnosticError(
+          .error(
+            "E420",
+            "\(file): not a mkpolicy plan (apiVersion \(YAMLScalar.quoted(plan.apiVersion)), kind \(YAMLScalar.quoted(plan.kind)))",
+            help: [help])))
+    }
+    let expected = digest(plan)
+    guard let stated = envelope.digest else {
+      return .failure(
+        DiagnosticError(
+          .error(
+            "E513", "\(file): the plan has no digest",
+            help: [
+              "plans written by this mkpolicy carry one; make the plan again with `mkpolicy plan --out`"
+            ])))
+    }
+    guard stated == expected else {
+      return .failure(
+        DiagnosticError(
+          .error(
+            "E513",
+            "\(file): the plan's body does not match its digest \(YAMLScalar.quoted(stated)) (it is \(expected)): it was changed after mkpolicy wrote it",
+            help: ["make and review the plan again; never edit a plan.json by hand"])))
+    }
+    let problems = PlanValidator.problems(plan)
+    guard problems.isEmpty else {
+      return .failure(
+        DiagnosticError(
+          problems.map {
+            .error(
+              "E514", "\(file): \($0.path): \($0.message)",
+              help: ["the plan holds a value mkpolicy never writes: make and review the plan again"]
+            )
+          }))
+    }
+    return .success(plan)
   }
 
   private static func describe(_ error: DecodingError) -> String {

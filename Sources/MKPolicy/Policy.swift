@@ -143,15 +143,24 @@ public struct Housekeeping: Sendable, Hashable {
   public var perNode: Bool
   public var memoryBytes: UInt64
   public var location: SourceLocation?
+  /// Where each field's value was written (`cpus`, `cpuList`, `perNode`,
+  /// `memory`), so that a diagnostic about one points at its line.
+  public var fieldLocations: [String: SourceLocation]
 
   public init(
     cpus: CPUs = .count(1), perNode: Bool = false, memoryBytes: UInt64 = 0,
-    location: SourceLocation? = nil
+    location: SourceLocation? = nil, fieldLocations: [String: SourceLocation] = [:]
   ) {
     self.cpus = cpus
     self.perNode = perNode
     self.memoryBytes = memoryBytes
     self.location = location
+    self.fieldLocations = fieldLocations
+  }
+
+  /// The location of `field`'s value, else of the housekeeping section.
+  public func location(of field: String) -> SourceLocation? {
+    fieldLocations[field] ?? location
   }
 }
 

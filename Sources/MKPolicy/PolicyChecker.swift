@@ -38,6 +38,14 @@ public enum PolicyChecker {
 
     for (workload, broken) in everyone {
       let name = workload.name
+      if !policy.host.allowForeignCgroups, let owner = CgroupOwnership.owner(of: name) {
+        out.append(
+          .error(
+            "E123",
+            "workload name '\(name)' is a cgroup name \(owner) owns: apply refuses to touch it without host.allowForeignCgroups",
+            at: workload.location(of: "name"),
+            help: ["rename the workload, or set host.allowForeignCgroups: true"]))
+      }
       /// Whether every field a check reads decoded.
       func known(_ keys: String...) -> Bool { broken.isDisjoint(with: keys) }
       if known("kernel", "isolation"), workload.kernel != nil, workload.isolation != .kernel {

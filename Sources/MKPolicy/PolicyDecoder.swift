@@ -144,6 +144,23 @@ struct PolicyDecoder {
     if let entry = fields["realtimeExtras"], let value = bool(entry.value, "host.realtimeExtras") {
       host.realtimeExtras = value
     }
+    if let entry = fields["cgroupParent"], host.cgroupParent == entry.value.scalar?.value {
+      let components = host.cgroupParent.split(separator: "/").map(String.init)
+      if let problem = CgroupOwnership.parentProblem(
+        components, allowForeign: host.allowForeignCgroups)
+      {
+        let v1Root = components.first.map(CgroupOwnership.v1Hierarchies.contains) ?? false
+        emit(
+          v1Root ? "E122" : "E123",
+          "host.cgroupParent \(YAMLScalar.quoted(host.cgroupParent)) \(problem)",
+          at: entry.value.location,
+          help: [
+            v1Root
+              ? "use a name of its own, such as mkpolicy.slice"
+              : "use a cgroup mkpolicy owns, such as mkpolicy.slice, or set host.allowForeignCgroups: true"
+          ])
+      }
+    }
     if let entry = fields["kubernetes"] {
       host.kubernetes = kubernetes(entry)
     }
@@ -198,6 +215,7 @@ struct PolicyDecoder {
       let fields = mapping(node, path, keys: ["cpus", "cpuList", "perNode", "memory"])
     else { return nil }
     var housekeeping = Housekeeping(location: node.location)
+    for (key, entry) in fields { housekeeping.fieldLocations[key] = entry.keyLocation }
     if let entry = fields["cpus"], let count = int(entry.value, "\(path).cpus", in: 1...65536) {
       housekeeping.cpus = .count(count)
     }
@@ -650,7 +668,7 @@ struct PolicyDecoder {
       return try CPUSet(cpulist: scalar.value)
     } catch {
       switch error {
-      case .reversedRange, .tooLarge:
+      case .reversedRange, .tooLarge, .overlapping:
         emit("E029", "\(path): \(error)", at: node.location)
       case .empty, .invalidNumber:
         emit(

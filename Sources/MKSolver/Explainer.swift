@@ -195,9 +195,20 @@ struct Explainer {
       if set.contains(.housekeepingMemory) {
         what.append("\(ByteSize.format(hk.memoryBytes)) of memory")
       }
-      let place = hk.location.map { " (\(short($0)))" } ?? ""
+      // Point at the field that takes what is kept: `memory:` for memory
+      // alone, `cpus:`/`cpuList:` for CPUs alone, the section for both.
+      let cpuField: String
+      switch hk.cpus {
+      case .count: cpuField = "cpus"
+      case .list: cpuField = "cpuList"
+      }
+      let location =
+        !set.contains(.housekeepingCPUs)
+        ? hk.location(of: "memory")
+        : !set.contains(.housekeepingMemory) ? hk.location(of: cpuField) : hk.location
+      let place = location.map { " (\(short($0)))" } ?? ""
       others.append("housekeeping\(place)")
-      notes.append(.init("housekeeping keeps \(what.joined(separator: " and "))", at: hk.location))
+      notes.append(.init("housekeeping keeps \(what.joined(separator: " and "))", at: location))
     }
     let involved = Array(Set(conflict.compactMap(\.workload))).sorted()
     for w in involved where w != primary {

@@ -98,7 +98,8 @@ struct HostModel: Sendable {
             .error(
               "E200",
               "housekeeping CPUs \(outside.cpulist) are not online CPUs of this host (online: \(online.cpulist))",
-              at: hk.location, help: ["choose housekeeping.cpuList within \(online.cpulist)"])))
+              at: hk.location(of: "cpuList"),
+              help: ["choose housekeeping.cpuList within \(online.cpulist)"])))
       }
       housekeeping = list
     case .count(let count):
@@ -118,7 +119,8 @@ struct HostModel: Sendable {
                 .error(
                   "E200",
                   "housekeeping needs \(count) CPUs \(scope) but only \(count - left) are online there",
-                  at: hk.location, help: ["lower host.housekeeping.cpus to \(count - left)"])))
+                  at: hk.location(of: "cpus"),
+                  help: ["lower host.housekeeping.cpus to \(count - left)"])))
           }
         }
       }
@@ -181,7 +183,7 @@ struct HostModel: Sendable {
             .error(
               "E202",
               "the host keeps \(ByteSize.format(hostMemory)) of memory but this host has \(ByteSize.format(totalMemory))",
-              at: hk.location,
+              at: hk.location(of: "memory"),
               help: ["lower host.housekeeping.memory to at most \(ByteSize.format(totalMemory))"])))
       }
       let weights = nodes.map { Double($0.memoryAvailable) }

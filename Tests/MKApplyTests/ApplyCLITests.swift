@@ -33,7 +33,8 @@ import Testing
     #expect(first.stdout.hasPrefix("applied: 21 change(s), 0 already in effect\n"))
     #expect(
       root.kerfInvocations == [
-        "create vm1 --id 1 --cpus=6", "load vm1 --kernel /boot/vmlinuz-mk", "start vm1",
+        "create vm1 --id=1 --cpus=6 --memory=1073741824", "load vm1 --kernel=/boot/vmlinuz-mk",
+        "start vm1",
       ])
     let verify = root.mkpolicy(["verify"])
     #expect(verify.status == 0)

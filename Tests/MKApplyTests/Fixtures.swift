@@ -11,7 +11,8 @@ enum Fixtures {
   static let fingerprint = HostFingerprint(
     bootId: "11111111-2222-3333-4444-555555555555", kernelRelease: "6.8.0-test",
     onlineCPUs: CPUSet(range: 0...7),
-    devices: [], digest: "test")
+    devices: [], digest: "sha256:" + String(repeating: "0", count: 64),
+    cpus: CPUSet(range: 0...7), hardwareDigest: "sha256:" + String(repeating: "1", count: 64))
 
   static func write(_ path: String, _ value: String) -> CgroupOperation {
     CgroupOperation(op: .write, path: parent + path, value: value)
@@ -50,15 +51,22 @@ enum Fixtures {
     files: [FileWrite(path: "/etc/default/irqbalance", content: "IRQBALANCE_BANNED_CPULIST=2-7\n")],
     boot: BootStaging(
       bootloader: "grub", path: "/etc/default/grub.d/90-mkpolicy.cfg",
-      content:
-        "GRUB_CMDLINE_LINUX_DEFAULT=\"${GRUB_CMDLINE_LINUX_DEFAULT} nohz_full=2-3 rcu_nocbs=2-3\"\n"
+      // Exactly the drop-in mkpolicy writes for these parameters (the plan
+      // decoder rebuilds it and refuses any other).
+      content: """
+        # Written by mkpolicy for policy create. mkpolicy apply rewrites this file.
+        # Appends the partition boot parameters to GRUB_CMDLINE_LINUX_DEFAULT; run update-grub after changing it.
+        GRUB_CMDLINE_LINUX_DEFAULT="${GRUB_CMDLINE_LINUX_DEFAULT:+$GRUB_CMDLINE_LINUX_DEFAULT }"'nohz_full=2-3 rcu_nocbs=2-3'
+
+        """
     ),
     bootParameters: ["nohz_full=2-3", "rcu_nocbs=2-3"],
     commands: [
       CoordinatorCommand(
-        id: "create:vm1", argv: ["kerf", "create", "vm1", "--id", "1", "--cpus=6"]),
+        id: "create:vm1",
+        argv: ["kerf", "create", "vm1", "--id=1", "--cpus=6", "--memory=1073741824"]),
       CoordinatorCommand(
-        id: "load:vm1", argv: ["kerf", "load", "vm1", "--kernel", "/boot/vmlinuz-mk"]),
+        id: "load:vm1", argv: ["kerf", "load", "vm1", "--kernel=/boot/vmlinuz-mk"]),
       CoordinatorCommand(id: "start:vm1", argv: ["kerf", "start", "vm1"]),
     ])
 

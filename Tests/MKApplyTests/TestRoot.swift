@@ -58,10 +58,9 @@ struct TestRoot {
   func remove() { try? FileManager.default.removeItem(atPath: base) }
 
   func savePlan(_ plan: Plan, name: String) throws -> String {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+    // As `mkpolicy plan` writes it: with the digest apply checks.
     let path = base + "/\(name).json"
-    try encoder.encode(plan).write(to: URL(fileURLWithPath: path))
+    try Data(PlanCodec.encode(plan).utf8).write(to: URL(fileURLWithPath: path))
     return path
   }
 
