@@ -96,6 +96,11 @@ public struct Plan: Sendable, Hashable, Codable {
 }
 
 /// What identifies the host state a plan was computed against.
+///
+/// Two kinds of fields: the hardware identity a plan stays valid for across
+/// reboots (`machineId`, `cpus`, `devices`, `hardwareDigest`, and
+/// `kernelRelease` where the kernel matters), and facts of one boot
+/// (`bootId`, `onlineCPUs`). `hostName` only names the host for people.
 public struct HostFingerprint: Sendable, Hashable, Codable {
   public var bootId: String?
   public var kernelRelease: String
@@ -104,15 +109,36 @@ public struct HostFingerprint: Sendable, Hashable, Codable {
   public var devices: [String]
   /// A stable digest over the whole topology snapshot.
   public var digest: String
+  /// The host's name when the topology has one (`hostname` at discovery).
+  public var hostName: String?
+  /// `/etc/machine-id` of the host the topology was discovered on; nil for
+  /// synthesized shapes and when discovery could not read it.
+  public var machineId: String?
+  /// Every logical CPU of the topology, online or not (the hardware; which
+  /// are online is `onlineCPUs`, a fact of the boot). Nil in older plans.
+  public var cpus: CPUSet?
+  /// SHA-256 over the hardware alone: architecture, machine id, the CPU tree
+  /// (packages, dies, nodes, caches, cores, threads and physical ids) and the
+  /// PCI devices (address, class, vendor and device id). It leaves out what
+  /// a reboot may change on the same machine: the kernel and its command
+  /// line, memory totals (boot reservations), IRQ numbers (allocated per
+  /// boot), online state, drivers and children. Nil in older plans.
+  public var hardwareDigest: String?
 
   public init(
-    bootId: String?, kernelRelease: String, onlineCPUs: CPUSet, devices: [String], digest: String
+    bootId: String?, kernelRelease: String, onlineCPUs: CPUSet, devices: [String], digest: String,
+    hostName: String? = nil, machineId: String? = nil, cpus: CPUSet? = nil,
+    hardwareDigest: String? = nil
   ) {
     self.bootId = bootId
     self.kernelRelease = kernelRelease
     self.onlineCPUs = onlineCPUs
     self.devices = devices
     self.digest = digest
+    self.hostName = hostName
+    self.machineId = machineId
+    self.cpus = cpus
+    self.hardwareDigest = hardwareDigest
   }
 }
 

@@ -10,8 +10,10 @@ public enum PlanReport {
   public static func render(_ plan: Plan, policy: Policy, topology: Topology) -> String {
     var out: [String] = []
     out.append("mkpolicy plan: policy \(plan.policy)")
+    // The host's name when discovery read one; else the snapshot's source line.
     let source =
-      (topology.source ?? "unnamed host").split(separator: "\n").first.map(String.init) ?? ""
+      topology.hostName
+      ?? (topology.source ?? "unnamed host").split(separator: "\n").first.map(String.init) ?? ""
     let host = source.count > 72 ? String(source.prefix(69)) + "..." : source
     out.append(
       "host: \(host), kernel \(plan.topologyFingerprint.kernelRelease.isEmpty ? "unknown" : plan.topologyFingerprint.kernelRelease), cgroup \(plan.cgroupMode), fingerprint \(plan.topologyFingerprint.digest.prefix(19))"

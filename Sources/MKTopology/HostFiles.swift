@@ -30,8 +30,21 @@ public struct HostFiles: Sendable {
 
   /// A file's raw bytes (device tree properties are binary).
   public func bytes(_ path: String) -> [UInt8]? {
+    try? bytesOrErrno(path).get()
+  }
+
+  /// Why a read failed: the `errno` of `open` or `read`.
+  public struct ReadError: Error, Sendable, Hashable {
+    public var code: Int32
+    /// `ENOENT (No such file or directory)`.
+    public var description: String { "\(Errno.name(code)) (\(Errno.message(code)))" }
+  }
+
+  /// A file's raw bytes, or the errno that stopped the read, for messages
+  /// that must say why a fact is missing rather than guess it.
+  public func bytesOrErrno(_ path: String) -> Result<[UInt8], ReadError> {
     let fd = open(resolve(path), O_RDONLY | O_CLOEXEC)
-    guard fd >= 0 else { return nil }
+    guard fd >= 0 else { return .failure(ReadError(code: errno)) }
     defer { close(fd) }
     var bytes: [UInt8] = []
     var buffer = [UInt8](repeating: 0, count: 16384)
@@ -39,12 +52,12 @@ public struct HostFiles: Sendable {
       let count = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
       if count < 0 {
         if errno == EINTR { continue }
-        return nil
+        return .failure(ReadError(code: errno))
       }
       if count == 0 { break }
       bytes.append(contentsOf: buffer[0..<count])
     }
-    return bytes
+    return .success(bytes)
   }
 
   /// A one-line file without its trailing newline and spaces.

@@ -79,10 +79,11 @@ public struct LiveDiscovery: Sendable {
       files, useLibrary: options.useLibraries, cpus: allCPUs, nodes: Set(numa.nodes.map(\.id)),
       diagnostics: &diagnostics)
     let kernel = KernelDiscovery.discover(files, diagnostics: &diagnostics)
-    let host = files.line("/proc/sys/kernel/hostname") ?? "an unnamed host"
+    let identity = HostIdentityDiscovery.discover(files, diagnostics: &diagnostics)
     let topology = Topology(
       architecture: architecture, packages: packages, devices: devices, kernel: kernel,
-      source: options.source ?? "discovered on \(host)")
+      source: options.source ?? "discovered on \(identity.hostName ?? "an unnamed host")",
+      hostName: identity.hostName, machineId: identity.machineId)
     return Result(topology: topology.canonicalized(), diagnostics: diagnostics)
   }
 

@@ -16,16 +16,27 @@ public struct Topology: Sendable, Hashable {
   public var kernel: KernelInfo
   /// Where the snapshot came from: `discovered on HOST`, a vendor shape, ...
   public var source: String?
+  /// The host's name (`/proc/sys/kernel/hostname`) as discovery read it; nil
+  /// for synthesized shapes and snapshots written before mkpolicy kept it.
+  /// Plans and reports name the host by it.
+  public var hostName: String?
+  /// `/etc/machine-id`: 32 lower-case hex digits, stable across reboots
+  /// (unlike the boot id), so plans bind to it. Nil when the file is missing
+  /// or malformed: never made up.
+  public var machineId: String?
 
   public init(
     architecture: String, packages: [CPUPackage], devices: [Device] = [],
-    kernel: KernelInfo = KernelInfo(), source: String? = nil
+    kernel: KernelInfo = KernelInfo(), source: String? = nil, hostName: String? = nil,
+    machineId: String? = nil
   ) {
     self.architecture = architecture
     self.packages = packages
     self.devices = devices
     self.kernel = kernel
     self.source = source
+    self.hostName = hostName
+    self.machineId = machineId
   }
 
   /// Every NUMA node, in id order, whichever package holds it.

@@ -46,6 +46,8 @@ public enum TopologySnapshot {
       ("kind", .string(kind)),
     ]
     if includeSource, let source = t.source { entries.append(("source", .string(source))) }
+    if let hostName = t.hostName { entries.append(("hostName", .string(hostName))) }
+    if let machineId = t.machineId { entries.append(("machineId", .string(machineId))) }
     entries.append(("architecture", .string(t.architecture)))
     entries.append(("kernel", kernel(t.kernel)))
     entries.append(("packages", .list(t.packages.map(package), flow: false)))

@@ -221,7 +221,7 @@ final class SnapshotDecoder {
       let f = fields(
         root, "the snapshot",
         required: ["apiVersion", "kind", "architecture", "kernel", "packages"],
-        optional: ["source", "devices"])
+        optional: ["source", "hostName", "machineId", "devices"])
     else { return nil }
     let v = f.values
     if let apiVersion = v["apiVersion"], let text = string(apiVersion, "apiVersion"),
@@ -239,14 +239,35 @@ final class SnapshotDecoder {
         ])
     }
     let source = v["source"].map { string($0, "source") } ?? leadingComment
+    let hostName = optional(v["hostName"]) { node -> String? in
+      guard let text = string(node, "hostName") else { return nil }
+      guard HostIdentity.isValidHostName(text) else {
+        error(
+          "E305", "hostName '\(text)' is not a host name", at: node.location,
+          help: ["1 to 64 characters: letters, digits, '-', '_' and '.'"])
+        return nil
+      }
+      return text
+    }
+    let machineId = optional(v["machineId"]) { node -> String? in
+      guard let text = string(node, "machineId") else { return nil }
+      guard HostIdentity.isValidMachineId(text) else {
+        error(
+          "E305", "machineId '\(text)' is not 32 lower-case hex digits", at: node.location,
+          help: ["copy it from /etc/machine-id (machine-id(5)), or leave the key out"])
+        return nil
+      }
+      return text
+    }
     let architecture = v["architecture"].flatMap { string($0, "architecture") }
     let kernel = v["kernel"].flatMap(kernel)
     let packages = each(v["packages"], "packages", package)
     let devices = each(v["devices"], "devices", device)
-    guard let architecture, let kernel, let packages, let devices else { return nil }
+    guard let architecture, let kernel, let packages, let devices, let hostName, let machineId
+    else { return nil }
     return Topology(
       architecture: architecture, packages: packages, devices: devices, kernel: kernel,
-      source: source)
+      source: source, hostName: hostName, machineId: machineId)
   }
 
   private func kernel(_ node: YAMLNode) -> KernelInfo? {

@@ -68,6 +68,36 @@ import Testing
       HostFingerprinter.fingerprint(grown).digest != HostFingerprinter.fingerprint(base).digest)
   }
 
+  /// The hardware identity survives what a reboot of the same machine may
+  /// change (kernel, command line, memory totals, IRQ numbers, online CPUs)
+  /// and follows what makes it another machine (machine id, CPUs, devices).
+  @Test func hardwareIdentityIsTheMachineNotTheBoot() {
+    var base = PlanFixture.topology()
+    base.machineId = "0123456789abcdef0123456789abcdef"
+    base.hostName = "db-07"
+    let a = HostFingerprinter.fingerprint(base)
+    #expect(a.machineId == base.machineId && a.hostName == "db-07")
+    #expect(a.cpus == CPUSet(base.threads.map(\.cpu)))
+    #expect(a.hardwareDigest?.hasPrefix("sha256:") == true && a.hardwareDigest?.count == 71)
+    var rebooted = base
+    rebooted.kernel.release = "6.9.0"
+    rebooted.kernel.commandLine += " isolcpus=2-3"
+    rebooted.kernel.bootId = "another-boot"
+    rebooted.packages[0].dies[0].nodes[0].memoryTotalBytes -= 1 << 30
+    rebooted.devices[0].irqs[0].irq += 7
+    rebooted.devices[0].driver = nil
+    #expect(HostFingerprinter.fingerprint(rebooted).hardwareDigest == a.hardwareDigest)
+    var other = base
+    other.machineId = "fedcba9876543210fedcba9876543210"
+    #expect(HostFingerprinter.fingerprint(other).hardwareDigest != a.hardwareDigest)
+    var moved = base
+    moved.devices[0].deviceId = "ffff"
+    #expect(HostFingerprinter.fingerprint(moved).hardwareDigest != a.hardwareDigest)
+    var renumbered = base
+    renumbered.packages[0].dies[0].nodes[0].cacheDomains[0].cores[0].threads[0].physicalId = 999
+    #expect(HostFingerprinter.fingerprint(renumbered).hardwareDigest != a.hardwareDigest)
+  }
+
   @Test func sha256KnownAnswers() {
     #expect(
       SHA256.hex([UInt8]()) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")

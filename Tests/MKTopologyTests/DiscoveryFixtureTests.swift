@@ -89,6 +89,7 @@ struct FixtureTree {
       "/proc/cmdline": "BOOT_IMAGE=/vmlinuz ro mkkernel_pool=2G quiet\n",
       "/proc/sys/kernel/osrelease": "6.8.0-mk\n",
       "/proc/sys/kernel/hostname": "fixture-a\n",
+      "/etc/machine-id": "5f0c3a2d9b8e4c1fa7d6e5b4c3a29180\n",
       "/proc/sys/kernel/random/boot_id": "0d9a7c2e-0000-4000-8000-000000000001\n",
       "/proc/1/comm": "systemd\n", "/proc/812/comm": "irqbalance\n",
     ]
@@ -160,8 +161,12 @@ struct FixtureTree {
     #expect(
       result.diagnostics.map { "\($0.severity) \($0.code)" } == [
         "warning E324", "warning E323", "warning E320", "warning E326", "warning E326",
+        "warning E332", "warning E332",
       ])
     let topology = result.topology
+    // Neither the host name nor the machine id is made up.
+    #expect(topology.hostName == nil && topology.machineId == nil)
+    #expect(topology.source == "discovered on an unnamed host")
     #expect(topology.nodes.count == 1)
     #expect(topology.nodes[0].cpus == [0, 1])
     #expect(topology.nodes[0].memoryTotalBytes == 2 << 30)
@@ -226,5 +231,67 @@ struct FixtureTree {
     #expect(parsed.lines[130]?.name == "nvme0q0, other one")
     #expect(parsed.lines[7]?.name == nil)
     #expect(parsed.lines.count == 3)
+  }
+
+  /// The host name and machine id are read, written and read back; a
+  /// machine id that is not one (first boot's `uninitialized`) is a warning
+  /// naming the file and an absent field, never an invented id.
+  @Test func hostIdentityIsReadAndNeverInvented() throws {
+    let tree = try Self.twoNodeHost()
+    defer { tree.remove() }
+    let good = try tree.discover()
+    #expect(good.topology.hostName == "fixture-a")
+    #expect(good.topology.machineId == "5f0c3a2d9b8e4c1fa7d6e5b4c3a29180")
+    #expect(!good.diagnostics.contains { $0.code == "E332" })
+    let text = TopologySnapshot.yaml(good.topology)
+    #expect(
+      text.contains("\nhostName: fixture-a\nmachineId: \"5f0c3a2d9b8e4c1fa7d6e5b4c3a29180\"\n"))
+    #expect(TopologySnapshot.read(text: text, file: "t").topology == good.topology)
+
+    try "uninitialized\n".write(
+      toFile: tree.root + "/etc/machine-id", atomically: false, encoding: .utf8)
+    let bad = try tree.discover()
+    #expect(bad.topology.machineId == nil)
+    let warning = try #require(bad.diagnostics.first { $0.code == "E332" })
+    #expect(warning.severity == .warning)
+    #expect(warning.message.contains(tree.root + "/etc/machine-id holds 'uninitialized'"))
+    #expect(!TopologySnapshot.yaml(bad.topology).contains("machineId"))
+
+    try FileManager.default.removeItem(atPath: tree.root + "/etc/machine-id")
+    let missing = try tree.discover()
+    #expect(missing.topology.machineId == nil)
+    #expect(
+      missing.diagnostics.contains {
+        $0.code == "E332" && $0.message.contains("/etc/machine-id: ENOENT")
+      })
+  }
+
+  @Test func snapshotIdentityFieldsAreValidatedWhereWritten() {
+    let base = TopologySnapshot.yaml(
+      Topology(
+        architecture: "x86_64",
+        packages: [
+          CPUPackage(
+            id: 0,
+            dies: [
+              Die(
+                id: 0,
+                nodes: [
+                  NUMANode(
+                    id: 0, memoryTotalBytes: 1 << 30, memoryFreeBytes: 0,
+                    cacheDomains: [
+                      CacheDomain(
+                        id: 0, level: 3, sizeBytes: 0,
+                        cores: [Core(id: 0, threads: [HardwareThread(cpu: 0, physicalId: 0)])])
+                    ])
+                ])
+            ])
+        ]))
+    let bad = base.replacingOccurrences(
+      of: "architecture:", with: "hostName: \"a b\"\nmachineId: XYZ\narchitecture:")
+    let result = TopologySnapshot.read(text: bad, file: "id.yaml")
+    #expect(result.topology == nil)
+    #expect(result.diagnostics.map(\.code) == ["E305", "E305"])
+    #expect(result.diagnostics.map { $0.location?.line } == [3, 4])
   }
 }
