@@ -48,10 +48,14 @@ let package = Package(
     // The only code that writes to a host, behind the HostIO seam.
     .target(
       name: "MKApply", dependencies: ["MKCore", "MKPlan", "MKTopology"], swiftSettings: strict),
+    // Fleets: the inventory (fleet.yaml), policy overlays, planning every
+    // host in parallel, checking committed plans.
+    .target(
+      name: "MKFleet", dependencies: ["MKCore", "MKPolicy", "MKPlan"], swiftSettings: strict),
     .executableTarget(
       name: "mkpolicy",
       dependencies: [
-        "MKCore", "MKPolicy", "MKTopology", "MKSolver", "MKPlan", "MKApply",
+        "MKCore", "MKPolicy", "MKTopology", "MKSolver", "MKPlan", "MKApply", "MKFleet",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       swiftSettings: strict),
@@ -59,7 +63,8 @@ let package = Package(
     // Solver benchmarks (Benchmarks/solver): quality against an exact MILP,
     // scale, stability. Not part of the product.
     .executableTarget(
-      name: "mkpolicy-bench", dependencies: ["MKCore", "MKPolicy", "MKTopology", "MKSolver"],
+      name: "mkpolicy-bench",
+      dependencies: ["MKCore", "MKPolicy", "MKTopology", "MKSolver", "MKPlan"],
       swiftSettings: strict),
 
     // Golden files with a diff, subprocess helpers for black-box CLI tests.
@@ -85,6 +90,10 @@ let package = Package(
       name: "MKPlanTests",
       dependencies: ["MKCore", "MKPolicy", "MKTopology", "MKSolver", "MKPlan", "MKTestSupport"],
       exclude: ["Golden"], swiftSettings: strict),
+    .testTarget(
+      name: "MKFleetTests",
+      dependencies: ["MKCore", "MKPolicy", "MKPlan", "MKFleet", "MKTestSupport"],
+      swiftSettings: strict),
     // Real-kernel tests: QEMU guests driven by Tests/e2e/harness.py.
     .testTarget(name: "E2ETests", dependencies: ["MKTestSupport"], swiftSettings: strict),
   ],

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Regenerates the golden plan examples: Examples/<case>/plan/ holds every
-# artefact of `mkpolicy plan POLICY --topology TOPOLOGY --out` for one policy
+# artefact of `mkpolicy plan POLICY --topology TOPOLOGY --out` (and map.png, the map
+# rendered by headless Chromium) for one policy
 # of Policies/ on a host it fits. The inputs of each case are in
 # Examples/<case>/command; the tests (MKPlanTests.ExampleTests) compare the
 # artefacts byte for byte. Every case plans against a snapshot in
@@ -86,3 +87,12 @@ write_case trading-realtime Policies/trading-realtime.yaml --topology Examples/t
 write_case telco-edge Policies/telco-edge.yaml --topology Examples/topologies/telco-edge-1s-e810.yaml
 write_case database-nvme Policies/database-nvme.yaml --topology Examples/topologies/database-2s-nvme-hybrid.yaml
 write_case ai-inference Policies/ai-inference.yaml --topology Examples/topologies/inference-2s-h100.yaml
+
+# Each map rendered by headless Chromium (map.png, shown by the README; the
+# tests render them again and check they are not blank).
+pairs=()
+for command in Examples/*/command; do
+  plan="$(dirname "$command")/plan"
+  pairs+=("$plan/map.svg=$plan/map.png")
+done
+.venv/bin/python Tests/Python/render_maps.py "${pairs[@]}" > /dev/null

@@ -2,14 +2,16 @@
 # Installs what mkpolicy needs on a Debian machine, and says what it installs.
 #   scripts/ensure-deps.sh build   C libraries to build and run mkpolicy
 #   scripts/ensure-deps.sh test    plus reference tools the tests compare against
-#                                  (hwloc, shellcheck, dtc, QEMU) and the Python venv
+#                                  (hwloc, shellcheck, dtc, QEMU, Chromium) and the Python venv
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 build_packages=(pkg-config libyaml-dev libnuma-dev libudev-dev libfdt-dev)
+# chromium renders the partition maps (map.svg) in the tests; fonts-dejavu-core gives
+# its generic sans-serif and monospace families text on a machine without fonts.
 test_packages=(hwloc shellcheck device-tree-compiler qemu-system-x86 busybox-static cpio binutils
-  python3 python3-venv)
-python_packages=(kerf-multikernel==0.4.0 pylibfdt scipy numpy pyyaml jsonschema)
+  python3 python3-venv chromium fonts-dejavu-core)
+python_packages=(kerf-multikernel==0.4.0 pylibfdt scipy numpy pyyaml jsonschema pillow ansible-core)
 
 wanted=("${build_packages[@]}")
 [ "${1:-build}" = test ] && wanted+=("${test_packages[@]}")
@@ -31,8 +33,10 @@ fi
 
 if [ "${1:-build}" = test ]; then
   # Python is used only by tests and benchmarks (kerf's validator, the MILP
-  # reference, JSON Schema checks), never by mkpolicy itself.
-  if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c 'import kerf, libfdt, scipy, yaml, jsonschema' 2>/dev/null; then
+  # reference, JSON Schema checks, Pillow, ansible-core for the rollout role's
+  # test), never by mkpolicy itself.
+  if [ ! -x .venv/bin/python ] || [ ! -x .venv/bin/ansible-playbook ] \
+    || ! .venv/bin/python -c 'import kerf, libfdt, scipy, yaml, jsonschema, PIL' 2>/dev/null; then
     echo "ensure-deps: creating .venv with: ${python_packages[*]}" >&2
     python3 -m venv .venv >&2
     .venv/bin/pip install -q --disable-pip-version-check "${python_packages[@]}" >&2

@@ -322,13 +322,93 @@ public struct KernelInstance: Sendable, Hashable, Codable {
   }
 }
 
-/// A change a plan makes, for review.
+/// A change a plan makes, for review: what changes, each setting with its
+/// value before and after, and whether approving it disrupts something that
+/// runs (and why).
 public struct PlanChange: Sendable, Hashable, Codable {
+  /// One line naming the change (`cgroup /sys/fs/cgroup/mkpolicy.slice/db`,
+  /// `IRQs of 0000:20:01.0 (ens2f0)`, `kerf create order-router`).
   public var summary: String
+  /// The settings it changes, old -> new, in the order they are applied.
+  public var values: [ValueChange]
+  /// Set when the change interrupts something running or takes full effect
+  /// only after a reboot; nil for a change nothing notices.
+  public var disruption: Disruption?
   public var provenance: Provenance
-  public init(_ summary: String, provenance: Provenance) {
+
+  public init(
+    _ summary: String, values: [ValueChange] = [], disruption: Disruption? = nil,
+    provenance: Provenance
+  ) {
     self.summary = summary
+    self.values = values
+    self.disruption = disruption
     self.provenance = provenance
+  }
+
+  enum CodingKeys: String, CodingKey { case summary, values, disruption, provenance }
+
+  /// Plans written before changes carried values decode with none.
+  public init(from decoder: any Decoder) throws {
+    let container = try decoder.container(keyedBy: CodingKeys.self)
+    summary = try container.decode(String.self, forKey: .summary)
+    values = try container.decodeIfPresent([ValueChange].self, forKey: .values) ?? []
+    disruption = try container.decodeIfPresent(Disruption.self, forKey: .disruption)
+    provenance = try container.decode(Provenance.self, forKey: .provenance)
+  }
+}
+
+/// One setting of a change with its value before and after.
+public struct ValueChange: Sendable, Hashable, Codable {
+  /// What holds the value (`cpuset.cpus`, `nohz_full`, `IRQ 110 ens2f0-TxRx-0`, `cpus`).
+  public var name: String
+  /// The value before; nil when the setting did not exist (a new directory,
+  /// a parameter not on the command line) or when `oldUnknown` is set.
+  public var old: String?
+  /// The value after; nil when the setting goes away (rmdir, removed parameter).
+  public var new: String?
+  /// True when the plan cannot know the value before: against the host, for
+  /// files the topology snapshot does not record. Nil means false.
+  public var oldUnknown: Bool?
+
+  public init(_ name: String, old: String?, new: String?, oldUnknown: Bool = false) {
+    self.name = name
+    self.old = old
+    self.new = new
+    self.oldUnknown = oldUnknown ? true : nil
+  }
+
+  /// `old -> new` as the report prints it: `-` for absent, `?` for unknown.
+  public var rendered: String {
+    let before = oldUnknown == true ? "?" : (old.map(Self.quoted) ?? "-")
+    return "\(name): \(before) -> \(new.map(Self.quoted) ?? "-")"
+  }
+
+  static func quoted(_ value: String) -> String { value.isEmpty ? "\"\"" : value }
+}
+
+/// Why a change disrupts something, typed so that tools can gate on it.
+public struct Disruption: Sendable, Hashable, Codable {
+  public enum Reason: String, Sendable, Hashable, Codable, CaseIterable {
+    /// A multikernel instance is stopped and started again (or removed).
+    case instanceRestart = "instance-restart"
+    /// CPUs leave a workload that is running under the plan in force.
+    case cpusTakenFromRunningWorkload = "cpus-taken-from-running-workload"
+    /// Memory leaves a workload that is running under the plan in force.
+    case memoryTakenFromRunningWorkload = "memory-taken-from-running-workload"
+    /// The cgroup partition isolates CPUs at apply, but the boot parameters
+    /// that keep ticks, RCU callbacks and managed IRQs off them act only
+    /// after the next reboot.
+    case rebootForFullIsolation = "reboot-for-full-isolation"
+    /// A boot parameter that takes effect only at the next reboot.
+    case reboot
+  }
+  public var reason: Reason
+  /// The specifics (`CPUs 4-5 leave 'db'`), for the reviewer.
+  public var detail: String
+  public init(_ reason: Reason, _ detail: String) {
+    self.reason = reason
+    self.detail = detail
   }
 }
 

@@ -11,7 +11,10 @@ public enum PlanArtifacts {
     public var text: String { String(decoding: bytes, as: UTF8.self) }
   }
 
-  public static func render(_ plan: Plan, policy: Policy, topology: Topology)
+  /// `previous`, the plan in force, adds the map's "what moved" view.
+  public static func render(
+    _ plan: Plan, policy: Policy, topology: Topology, previous: Plan? = nil
+  )
     throws(DiagnosticError)
     -> [Artifact]
   {
@@ -21,6 +24,9 @@ public enum PlanArtifacts {
     }
     add("plan.json", PlanCodec.encode(plan))
     add("report.txt", PlanReport.render(plan, policy: policy, topology: topology))
+    add(
+      "map.svg",
+      PartitionMapEmitter.render(plan, policy: policy, topology: topology, previous: previous))
     add("cmdline", plan.bootParameters.joined(separator: " ") + "\n")
     if let staging = plan.bootStaging {
       switch staging.bootloader {
@@ -35,6 +41,14 @@ public enum PlanArtifacts {
       add(
         "systemd/" + (unit.path.split(separator: "/").last.map(String.init) ?? "unit"), unit.content
       )
+    }
+    if let node = policy.host.kubernetes {
+      add(
+        "kubernetes/kubelet-config.yaml",
+        try KubeletConfigEmitter.emit(plan, policy: policy, topology: topology, node: node))
+      add(
+        "kubernetes/features.d/mkpolicy",
+        try NodeFeatureEmitter.emit(plan, policy: policy, topology: topology, node: node))
     }
     add("cgroup.sh", ShellScriptEmitter.cgroupScript(plan))
     add("irq.sh", ShellScriptEmitter.irqScript(plan))

@@ -107,8 +107,8 @@ public struct PlanBuilder: Sendable {
     plan.systemdUnits = units.units
     plan.coordinatorPool = kerf.pool
     plan.kernelInstances = kerf.instances
-    plan.changes = Self.changes(
-      plan, previous: previous, commandLine: topology.kernel.commandLine,
+    plan.changes = PlanChangeBuilder.changes(
+      plan, previous: previous, topology: topology,
       host: Provenance(workload: nil, source: policy.host.location?.description))
     return .success(plan)
   }
@@ -126,102 +126,5 @@ public struct PlanBuilder: Sendable {
   static func previousTree(_ previous: Plan?, mode: String) -> [CgroupOperation] {
     guard let previous, previous.cgroupMode == mode else { return [] }
     return previous.cgroupTree
-  }
-
-  // MARK: changes
-
-  static func changes(_ plan: Plan, previous: Plan?, commandLine: String, host: Provenance)
-    -> PlanChanges
-  {
-    var changes = PlanChanges()
-    changes.against = previous == nil ? "host" : "previous plan"
-    let before = Set(previous?.bootParameters ?? commandLine.split(separator: " ").map(String.init))
-    for item in plan.bootParameterItems where !before.contains(item.parameter) {
-      changes.needsReboot.append(
-        PlanChange(
-          "add boot parameter \(item.parameter)", provenance: item.provenance.first ?? Provenance())
-      )
-    }
-    if let previous {
-      for parameter in previous.bootParameters where !plan.bootParameters.contains(parameter) {
-        changes.needsReboot.append(
-          PlanChange("remove boot parameter \(parameter)", provenance: host))
-      }
-    }
-
-    // cgroup operations, grouped by directory in order.
-    var groups: [(directory: String, items: [String], provenance: Provenance)] = []
-    for op in plan.cgroupPrerequisites + plan.cgroupWrites {
-      let directory = op.op == .write ? CgroupSequencer.parent(of: op.path) : op.path
-      let item: String
-      switch op.op {
-      case .mkdir: item = "mkdir"
-      case .rmdir: item = "rmdir"
-      case .write:
-        let name = String(op.path.dropFirst(directory.count + 1))
-        item = "\(name)=\(op.value.map { $0.isEmpty ? "\"\"" : $0 } ?? "")"
-      }
-      if let last = groups.last, last.directory == directory {
-        groups[groups.count - 1].items.append(item)
-      } else {
-        groups.append((directory, [item], op.provenance))
-      }
-    }
-    for group in groups {
-      changes.live.append(
-        PlanChange(
-          "cgroup \(group.directory): \(group.items.joined(separator: " "))",
-          provenance: group.provenance))
-    }
-
-    if plan.irqbalanceMode == "stop", plan.irqAffinity.contains(where: \.movable),
-      previous?.irqbalanceMode != "stop"
-    {
-      changes.live.append(
-        PlanChange(
-          "stop irqbalance before writing IRQ affinity (host.irqbalance: stop)", provenance: host))
-    }
-    let previousIRQ = Dictionary(
-      (previous?.irqAffinity ?? []).map { ($0.irq, $0) }, uniquingKeysWith: { first, _ in first })
-    var byTarget: [(cpus: CPUSet, irqs: [Int], provenance: Provenance)] = []
-    for setting in plan.irqAffinity where setting.movable {
-      if previous != nil, previousIRQ[setting.irq]?.cpus == setting.cpus { continue }
-      if let index = byTarget.firstIndex(where: {
-        $0.cpus == setting.cpus && $0.provenance == setting.provenance
-      }) {
-        byTarget[index].irqs.append(setting.irq)
-      } else {
-        byTarget.append((setting.cpus, [setting.irq], setting.provenance))
-      }
-    }
-    for target in byTarget {
-      changes.live.append(
-        PlanChange(
-          "IRQ \(CPUSet(target.irqs).cpulist) -> CPUs \(target.cpus.cpulist)",
-          provenance: target.provenance))
-    }
-    // systemd slice units are an artefact for hosts that hand cgroups to
-    // systemd (`--out DIR/systemd/`), not something apply writes, so they are
-    // not listed as changes.
-    let previousFiles = Dictionary(
-      ((previous?.fileWrites ?? []) + (previous?.kernelWrites ?? [])).map {
-        ($0.path, $0.content)
-      },
-      uniquingKeysWith: { first, _ in first })
-    for file in plan.kernelWrites + plan.fileWrites
-    where previousFiles[file.path] != file.content {
-      changes.live.append(PlanChange("write \(file.path)", provenance: file.provenance))
-    }
-    if let previous {
-      let paths = Set(plan.fileWrites.map(\.path))
-      for file in previous.fileWrites where !paths.contains(file.path) {
-        changes.live.append(PlanChange("remove \(file.path)", provenance: file.provenance))
-      }
-    }
-    for command in plan.coordinatorCommands {
-      changes.coordinator.append(
-        PlanChange(ShellQuote.join(command.argv), provenance: command.provenance))
-    }
-    return changes
   }
 }

@@ -14,6 +14,8 @@ public enum PlanPipeline {
     public var plan: Plan?
     public var policy: Policy?
     public var topology: Topology?
+    /// The `--previous` plan, as read.
+    public var previous: Plan?
     /// Errors when `plan` is nil; warnings are also inside the plan.
     public var diagnostics: [Diagnostic]
     /// File name -> text, for `DiagnosticRenderer`.
@@ -23,9 +25,18 @@ public enum PlanPipeline {
   public static func run(policyPaths: [String], topologyPath: String?, previousPath: String?)
     -> Output
   {
-    var out = Output(plan: nil, policy: nil, topology: nil, diagnostics: [], sources: [:])
     let loaded =
       policyPaths.isEmpty ? PolicyLoader.loadDefault() : PolicyLoader.load(paths: policyPaths)
+    return run(loaded: loaded, topologyPath: topologyPath, previousPath: previousPath)
+  }
+
+  /// The same compile for a policy already loaded (a fleet host's policy,
+  /// merged with its overlays).
+  public static func run(loaded: PolicyLoadResult, topologyPath: String?, previousPath: String?)
+    -> Output
+  {
+    var out = Output(
+      plan: nil, policy: nil, topology: nil, previous: nil, diagnostics: [], sources: [:])
     out.sources.merge(loaded.sources) { first, _ in first }
     out.diagnostics += loaded.diagnostics
     guard let policy = loaded.policy, !loaded.hasErrors else { return out }
@@ -65,7 +76,9 @@ public enum PlanPipeline {
         return out
       }
       switch PlanCodec.decode(String(decoding: data, as: UTF8.self), file: previousPath) {
-      case .success(let plan): previous = plan
+      case .success(let plan):
+        previous = plan
+        out.previous = plan
       case .failure(let error):
         out.diagnostics += error.diagnostics
         return out

@@ -68,20 +68,57 @@ public struct HostSpec: Sendable, Hashable {
   /// The usual realtime boot extras (`skew_tick=1`, `nosoftlockup`, ...), only
   /// when asked: they trade power and watchdogs for latency.
   public var realtimeExtras: Bool
+  /// Set when the host is a Kubernetes node: the plan then also emits the
+  /// kubelet configuration that keeps pods on the shared pool, and node
+  /// labels describing the partitions.
+  public var kubernetes: KubernetesNode?
   public var location: SourceLocation?
 
   public init(
     housekeeping: Housekeeping = Housekeeping(), bootloader: Bootloader = .grub,
     irqbalance: IRQBalanceMode = .ban, cgroupParent: String = "mkpolicy.slice",
     allowForeignCgroups: Bool = false, realtimeExtras: Bool = false,
-    location: SourceLocation? = nil
+    kubernetes: KubernetesNode? = nil, location: SourceLocation? = nil
   ) {
+    self.kubernetes = kubernetes
     self.housekeeping = housekeeping
     self.bootloader = bootloader
     self.irqbalance = irqbalance
     self.cgroupParent = cgroupParent
     self.allowForeignCgroups = allowForeignCgroups
     self.realtimeExtras = realtimeExtras
+    self.location = location
+  }
+}
+
+/// `host.kubernetes`: the host runs a kubelet whose pods belong on the
+/// shared pool. The values are kubelet's own (KubeletConfiguration v1beta1).
+public struct KubernetesNode: Sendable, Hashable {
+  public enum TopologyManagerPolicy: String, Sendable, Hashable, CaseIterable, Codable {
+    case none
+    case bestEffort = "best-effort"
+    case restricted
+    case singleNUMANode = "single-numa-node"
+  }
+  public enum TopologyManagerScope: String, Sendable, Hashable, CaseIterable, Codable {
+    case container, pod
+  }
+
+  public var topologyManagerPolicy: TopologyManagerPolicy
+  public var topologyManagerScope: TopologyManagerScope
+  /// kubelet's hard eviction threshold `memory.available`; part of what the
+  /// memory manager's per-node reservations must add up to.
+  public var evictionMemoryBytes: UInt64
+  public var location: SourceLocation?
+
+  public init(
+    topologyManagerPolicy: TopologyManagerPolicy = .restricted,
+    topologyManagerScope: TopologyManagerScope = .container,
+    evictionMemoryBytes: UInt64 = 100 << 20, location: SourceLocation? = nil
+  ) {
+    self.topologyManagerPolicy = topologyManagerPolicy
+    self.topologyManagerScope = topologyManagerScope
+    self.evictionMemoryBytes = evictionMemoryBytes
     self.location = location
   }
 }

@@ -115,7 +115,7 @@ struct PolicyDecoder {
         node, "host",
         keys: [
           "housekeeping", "bootloader", "irqbalance", "cgroupParent", "allowForeignCgroups",
-          "realtimeExtras",
+          "realtimeExtras", "kubernetes",
         ])
     else { return nil }
     var host = HostSpec(location: node.location)
@@ -144,7 +144,45 @@ struct PolicyDecoder {
     if let entry = fields["realtimeExtras"], let value = bool(entry.value, "host.realtimeExtras") {
       host.realtimeExtras = value
     }
+    if let entry = fields["kubernetes"] {
+      host.kubernetes = kubernetes(entry)
+    }
     return host
+  }
+
+  /// `host.kubernetes`: `{}` (or `true`-less presence) makes the host a node;
+  /// the keys tune kubelet's managers.
+  mutating func kubernetes(_ entry: YAMLMappingEntry) -> KubernetesNode? {
+    let path = "host.kubernetes"
+    guard
+      let fields = mapping(
+        entry.value, path,
+        keys: ["topologyManagerPolicy", "topologyManagerScope", "evictionMemory"])
+    else { return nil }
+    var node = KubernetesNode(location: entry.keyLocation)
+    if let field = fields["topologyManagerPolicy"],
+      let value: KubernetesNode.TopologyManagerPolicy = choice(
+        field.value, "\(path).topologyManagerPolicy")
+    {
+      node.topologyManagerPolicy = value
+    }
+    if let field = fields["topologyManagerScope"],
+      let value: KubernetesNode.TopologyManagerScope = choice(
+        field.value, "\(path).topologyManagerScope")
+    {
+      node.topologyManagerScope = value
+    }
+    if let field = fields["evictionMemory"], let value = size(field.value, "\(path).evictionMemory")
+    {
+      if value == 0 {
+        emit(
+          "E027", "\(path).evictionMemory must be more than 0", at: field.value.location,
+          help: ["kubelet's default is 100MiB"])
+      } else {
+        node.evictionMemoryBytes = value
+      }
+    }
+    return node
   }
 
   mutating func housekeeping(_ node: YAMLNode) -> Housekeeping? {

@@ -75,31 +75,105 @@ public enum PolicyLoader {
     return result
   }
 
+  /// One policy from files already read, perhaps changed as trees since
+  /// (fleet overlays merge into them before decoding, so that merged values
+  /// keep their own file and line). `origin` names it in messages.
+  public static func load(reads: [YAMLReadResult], origin: String = "") -> PolicyLoadResult {
+    var result = merge(reads)
+    if !origin.isEmpty { result.origin = origin }
+    return result
+  }
+
+  /// The files a policy path stands for: the file itself, or a folder's
+  /// `.yaml`/`.yml` files in byte order of their names (as `load(paths:)` reads them).
+  public static func files(of path: String) -> Result<[String], DiagnosticError> {
+    expand(path)
+  }
+
   /// The policies named by `paths`, as `mkpolicy check` sees them: a file is
   /// one policy; a folder is one merged policy, unless every file in it has
   /// its own `metadata` (a folder of complete policies, like `Policies/`),
-  /// in which case each file is checked as a policy of its own.
+  /// in which case each file is checked as a policy of its own. Subfolders
+  /// (not hidden) are checked the same way, recursively, so that
+  /// `check policies/` covers a repository's whole tree. Several paths whose
+  /// files are fragments of one policy (one file with metadata at most, the
+  /// others policy documents without) are one policy merged from all of
+  /// them, as `mkpolicy plan A B` reads them.
   public static func loadEach(paths: [String]) -> [PolicyLoadResult] {
+    if paths.count > 1 {
+      var reads: [YAMLReadResult] = []
+      var expanded = true
+      for path in paths {
+        guard case .success(let files) = expand(path) else {
+          expanded = false
+          break
+        }
+        reads += files.map { YAMLReader().read(path: $0) }
+      }
+      // Fragments: files that read cleanly and are policy documents without
+      // metadata. At most one file may carry metadata (the host's), and no
+      // file may be broken, or each path is checked on its own as before.
+      let complete = reads.filter { $0.root?["metadata"] != nil }.count
+      let fragments = reads.filter {
+        !$0.hasErrors && $0.root?.mapping != nil && $0.root?["metadata"] == nil
+      }.count
+      if expanded, complete <= 1, fragments > 0, complete + fragments == reads.count {
+        var result = merge(reads)
+        result.origin = paths.joined(separator: " ")
+        return [result]
+      }
+    }
     var results: [PolicyLoadResult] = []
     for path in paths {
-      switch expand(path) {
-      case .failure(let error):
+      results += loadTree(path, depth: 0)
+    }
+    return results
+  }
+
+  /// One path of `loadEach`: its own files, then its subfolders.
+  static func loadTree(_ path: String, depth: Int) -> [PolicyLoadResult] {
+    let folders = isDirectory(path) && depth < 32 ? subfolders(path) : []
+    var results: [PolicyLoadResult] = []
+    switch expand(path) {
+    case .failure(let error):
+      // A folder that only groups other policy folders holds no file itself.
+      let groupsFolders = !folders.isEmpty && error.diagnostics.allSatisfy { $0.code == "E015" }
+      if !groupsFolders {
         results.append(
           PolicyLoadResult(
             policy: nil, diagnostics: error.diagnostics, sources: [:], files: [], origin: path))
-      case .success(let files):
-        let reads = files.map { YAMLReader().read(path: $0) }
-        let complete = reads.allSatisfy { $0.root?["metadata"] != nil }
-        if isDirectory(path), reads.count > 1, complete {
-          results += reads.map { merge([$0]) }
-        } else {
-          var result = merge(reads)
-          result.origin = path
-          results.append(result)
-        }
+      }
+    case .success(let files):
+      let reads = files.map { YAMLReader().read(path: $0) }
+      let complete = reads.allSatisfy { $0.root?["metadata"] != nil }
+      if isDirectory(path), reads.count > 1, complete {
+        results += reads.map { merge([$0]) }
+      } else {
+        var result = merge(reads)
+        result.origin = path
+        results.append(result)
       }
     }
+    for folder in folders {
+      results += loadTree(folder, depth: depth + 1)
+    }
     return results
+  }
+
+  /// The folders directly in `path` (not hidden), in byte order of their names.
+  static func subfolders(_ path: String) -> [String] {
+    guard let directory = opendir(path) else { return [] }
+    defer { closedir(directory) }
+    var names: [String] = []
+    while let entry = readdir(directory) {
+      let name = withUnsafePointer(to: entry.pointee.d_name) {
+        $0.withMemoryRebound(to: CChar.self, capacity: Int(NAME_MAX) + 1) { String(cString: $0) }
+      }
+      if !name.hasPrefix(".") { names.append(name) }
+    }
+    let separator = path.hasSuffix("/") ? "" : "/"
+    return names.map { path + separator + $0 }.filter { isDirectory($0) }
+      .sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
   }
 
   /// A file as itself; a folder as its `.yaml`/`.yml` files (not hidden, not

@@ -11,6 +11,8 @@ import MKTopology
 ///                                                   against the kubelet walk
 ///   mkpolicy-bench edit-walk                        CPUs moved per edit, with and
 ///                                                   without the previous plan
+///   mkpolicy-bench report [RUNS]                    report and map rendering against
+///                                                   solve + build (ReportBench.swift)
 /// Build with `swift build -c release --product mkpolicy-bench`.
 
 func milliseconds(_ d: Duration) -> Double {
@@ -296,6 +298,7 @@ switch arguments.first {
 case "quality": quality(count: arguments.dropFirst().first.flatMap { Int($0) } ?? 240)
 case "scale": scale(runs: arguments.dropFirst().first.flatMap { Int($0) } ?? 5)
 case "edit-walk": editWalk()
+case "report": reportBench(runs: arguments.dropFirst().first.flatMap { Int($0) } ?? 5)
 case "show":
   let seed = UInt64(arguments.dropFirst().first ?? "0") ?? 0
   let (mix, policy, topology) = BenchInstances.quality(seed: seed)
@@ -313,6 +316,6 @@ case "show":
   }
 default:
   FileHandle.standardError.write(
-    Data("usage: mkpolicy-bench quality [COUNT] | scale [RUNS] | edit-walk\n".utf8))
+    Data("usage: mkpolicy-bench quality [COUNT] | scale [RUNS] | edit-walk | report [RUNS]\n".utf8))
   exit(64)
 }

@@ -10,7 +10,7 @@ struct MKPolicyCommand: ParsableCommand {
     version: "0.1.0",
     subcommands: [
       CheckCommand.self, DiscoverCommand.self, TopologyCommand.self, PlanCommand.self,
-      ApplyCommand.self, VerifyCommand.self, RecoverCommand.self,
+      ApplyCommand.self, VerifyCommand.self, RecoverCommand.self, FleetCommand.self,
     ]
   )
 }

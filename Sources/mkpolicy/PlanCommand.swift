@@ -4,7 +4,7 @@ import MKCore
 import MKPlan
 
 /// `mkpolicy plan [POLICY|DIR ...] [--topology FILE] [--previous PLAN.json]
-/// [--format text|json] [--out DIR] [--detailed-exitcode]`: compiles a policy
+/// [--format text|json|svg] [--out DIR] [--detailed-exitcode]`: compiles a policy
 /// for a host into a plan for review. Touches nothing on the host.
 struct PlanCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
@@ -21,13 +21,21 @@ struct PlanCommand: ParsableCommand {
     help: "Policy files or folders (merged into one policy). Default: the embedded default policy.")
   var policies: [String] = []
 
-  @Option(help: "A topology snapshot (YAML or JSON) to plan for instead of this host.")
-  var topology: String?
+  @Option(
+    name: .customLong("topology"),
+    help: "A topology snapshot (YAML or JSON) to plan for instead of this host (once).")
+  var topologies: [String] = []
+
+  /// One snapshot at most: a plan is for one host.
+  var topology: String? { topologies.first }
 
   @Option(help: "The plan in force (plan.json): changes are made and reported against it.")
   var previous: String?
 
-  @Option(help: "Output: text (review report) or json (the plan).")
+  @Option(
+    help:
+      "Output: text (review report), json (the plan; diagnostics as JSON when it fails), svg (the partition map) or github (diagnostics as workflow annotations)."
+  )
   var format: OutputFormat = .text
 
   @Option(help: "Also write every artefact as its own file into this directory.")
@@ -38,7 +46,30 @@ struct PlanCommand: ParsableCommand {
   var detailedExitcode = false
 
   enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
-    case text, json
+    case text, json, svg, github
+  }
+
+  func validate() throws {
+    if topologies.count > 1 {
+      throw ValidationError(
+        "--topology is given \(topologies.count) times (\(topologies.joined(separator: ", "))): a plan is for one host; plan several hosts with `mkpolicy fleet plan` and a fleet.yaml"
+      )
+    }
+    if let topology, PathKind.isDirectory(topology) {
+      throw ValidationError(
+        "--topology \(topology) is a folder: give one snapshot file (mkpolicy discover -o host.yaml); plan a folder of hosts with `mkpolicy fleet plan` and a fleet.yaml"
+      )
+    }
+  }
+
+  /// Diagnostics as the chosen format asks: text on stderr, JSON and
+  /// GitHub annotations on stdout (what CI reads).
+  private func report(_ diagnostics: [Diagnostic], _ renderer: DiagnosticRenderer) {
+    switch format {
+    case .text, .svg: write(renderer.text(diagnostics), to: .standardError)
+    case .json: write(renderer.render(diagnostics, format: .json), to: .standardOutput)
+    case .github: write(renderer.render(diagnostics, format: .github), to: .standardOutput)
+    }
   }
 
   func run() throws {
@@ -46,14 +77,15 @@ struct PlanCommand: ParsableCommand {
       policyPaths: policies, topologyPath: topology, previousPath: previous)
     let renderer = DiagnosticRenderer(sources: result.sources)
     guard let plan = result.plan, let policy = result.policy, let host = result.topology else {
-      write(renderer.text(result.diagnostics), to: .standardError)
+      report(result.diagnostics, renderer)
       throw ExitCode.failure
     }
     let artifacts: [PlanArtifacts.Artifact]
     do {
-      artifacts = try PlanArtifacts.render(plan, policy: policy, topology: host)
+      artifacts = try PlanArtifacts.render(
+        plan, policy: policy, topology: host, previous: result.previous)
     } catch {
-      write(renderer.text(error.diagnostics), to: .standardError)
+      report(error.diagnostics, renderer)
       throw ExitCode.failure
     }
     if let out {
@@ -63,8 +95,12 @@ struct PlanCommand: ParsableCommand {
       }
       write("wrote \(artifacts.count) files to \(out)\n", to: .standardError)
     }
-    let name = format == .json ? "plan.json" : "report.txt"
-    write(artifacts.first { $0.path == name }?.text ?? "", to: .standardOutput)
+    switch format {
+    case .text: write(artifacts.first { $0.path == "report.txt" }?.text ?? "", to: .standardOutput)
+    case .json: write(artifacts.first { $0.path == "plan.json" }?.text ?? "", to: .standardOutput)
+    case .svg: write(artifacts.first { $0.path == "map.svg" }?.text ?? "", to: .standardOutput)
+    case .github: report(plan.diagnostics, renderer)
+    }
     if detailedExitcode && !plan.changes.isEmpty { throw ExitCode(2) }
   }
 
@@ -109,5 +145,13 @@ enum ArtifactWriter {
       return "--out \(directory): \(error.localizedDescription)"
     }
     return nil
+  }
+}
+
+enum PathKind {
+  static func isDirectory(_ path: String) -> Bool {
+    var directory: ObjCBool = false
+    return FileManager.default.fileExists(atPath: path, isDirectory: &directory)
+      && directory.boolValue
   }
 }

@@ -20,7 +20,9 @@ import Testing
     #expect(result.status == 0, "\(result.stderr)")
     #expect(result.stdout.hasPrefix("mkpolicy plan: policy default\n"))
     #expect(result.stdout.contains("\nCPU map\n  node 0 (CPUs "))
-    #expect(result.stdout.contains("\nChanges (against host)\n  needs reboot (0)\n"))
+    #expect(result.stdout.contains("\nChanges (against host): "))
+    #expect(result.stdout.contains(" disruptive\n  needs reboot (0)\n"))
+    #expect(result.stdout.split(separator: "\n").allSatisfy { $0.count <= 100 })
   }
 
   /// Two processes, same inputs: the same bytes, text and JSON.
@@ -29,7 +31,7 @@ import Testing
       "plan", "Policies/trading-realtime.yaml", "--topology",
       "Examples/topologies/trading-2s-connectx-e810.yaml",
     ]
-    for format in ["text", "json"] {
+    for format in ["text", "json", "svg"] {
       let first = PackagePaths.runMKPolicy(arguments + ["--format", format])
       let second = PackagePaths.runMKPolicy(arguments + ["--format", format])
       #expect(first.status == 0 && second.status == 0, "\(first.stderr)")
@@ -48,12 +50,13 @@ import Testing
     let files = try FileManager.default.subpathsOfDirectory(atPath: directory).sorted()
     #expect(
       files == [
-        "cgroup.sh", "cmdline", "irq.sh", "kerf.sh", "plan.json", "report.txt", "systemd",
+        "cgroup.sh", "cmdline", "irq.sh", "kerf.sh", "map.svg", "plan.json", "report.txt",
+        "systemd",
         "systemd/mkpolicy-pool.slice",
         "systemd/mkpolicy.slice",
       ])
     #expect(try String(contentsOfFile: directory + "/plan.json", encoding: .utf8) == result.stdout)
-    #expect(result.stderr == "wrote 8 files to \(directory)\n")
+    #expect(result.stderr == "wrote 9 files to \(directory)\n")
   }
 
   @Test func detailedExitcodeAgainstPrevious() throws {
@@ -71,7 +74,7 @@ import Testing
     #expect(second.status == 0, "\(second.stderr)")
     #expect(
       second.stdout.contains(
-        "Changes (against previous plan)\n  needs reboot (0)\n    none\n  live (0)\n    none\n  coordinator (0)\n    none\n"
+        "Changes (against previous plan): 0, 0 disruptive\n  needs reboot (0)\n    none\n  live (0)\n    none\n  coordinator (0)\n    none\n"
       ))
   }
 

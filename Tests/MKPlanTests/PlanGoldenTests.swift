@@ -8,8 +8,11 @@ import MKTopology
 import Testing
 
 @Suite struct PlanGoldenTests {
-  static func check(_ name: String, _ plan: Plan, policy: Policy, topology: Topology) throws {
-    for artifact in try PlanArtifacts.render(plan, policy: policy, topology: topology)
+  static func check(
+    _ name: String, _ plan: Plan, policy: Policy, topology: Topology, previous: Plan? = nil
+  ) throws {
+    for artifact in try PlanArtifacts.render(
+      plan, policy: policy, topology: topology, previous: previous)
     where artifact.path != "state.dtb" {
       let golden = PackagePaths.path("Tests/MKPlanTests/Golden/\(name)/\(artifact.path)")
       if let diff = Golden.mismatch(actual: artifact.text, goldenPath: golden) {
@@ -48,6 +51,10 @@ extension PlanGoldenTests {
       topology: topology, policy: policy,
       assignment: PlanFixture.assignment(topology, routerCPUs: 2),
       previous: previous)
-    try Self.check("resize", plan, policy: policy, topology: topology)
+    try Self.check("resize", plan, policy: policy, topology: topology, previous: previous)
+    // Halving the instance restarts it; the cgroup tree keeps its CPUs.
+    let reasons = (plan.changes.needsReboot + plan.changes.live + plan.changes.coordinator)
+      .compactMap(\.disruption?.reason)
+    #expect(reasons.contains(.instanceRestart), "\(reasons)")
   }
 }

@@ -1,0 +1,52 @@
+import Foundation
+import MKCore
+import MKPlan
+import MKPolicy
+import MKSolver
+import MKTopology
+
+/// `mkpolicy-bench report [RUNS]`: what the review artefacts cost against
+/// the rest of `mkpolicy plan` on the issue's largest instance (500 workloads
+/// on the 1,920-thread eight-socket shape), all measured in the same run:
+/// solve, build (emitters), the text report, the SVG map and the plan's JSON.
+/// Times are the best of RUNS; the ratios are to solve + build.
+func reportBench(runs: Int) {
+  let topology = try! TopologySynthesizer.build(BenchInstances.eightSocketShape)
+  let policy = BenchInstances.scale(on: topology, workloads: 500, seed: 7)
+  let solver = Solver()
+  let (solved, solve) = timed(runs: runs) { solver.solve(policy, on: topology) }
+  guard case .success(let solution) = solved else {
+    print("the 500-workload instance is infeasible")
+    return
+  }
+  let (built, build) = timed(runs: runs) {
+    PlanBuilder().build(
+      policy: policy, topology: topology, assignment: solution.assignment,
+      warnings: solution.diagnostics)
+  }
+  guard case .success(let plan) = built else {
+    print("the 500-workload plan does not build")
+    return
+  }
+  let (report, reportTime) = timed(runs: runs) {
+    PlanReport.render(plan, policy: policy, topology: topology)
+  }
+  let (map, mapTime) = timed(runs: runs) {
+    PartitionMapEmitter.render(plan, policy: policy, topology: topology)
+  }
+  let (json, jsonTime) = timed(runs: runs) { PlanCodec.encode(plan) }
+  let base = solve + build
+  func row(_ name: String, _ ms: Double, _ bytes: Int) {
+    print(
+      "| \(name) | \(String(format: "%.1f", ms)) | \(String(format: "%.2f", ms / base)) | \(bytes) |"
+    )
+  }
+  print("500 workloads, \(topology.threads.count) threads; best of \(runs) runs")
+  print("| stage | ms | ratio to solve + build | bytes |")
+  print("| --- | ---: | ---: | ---: |")
+  row("solve", solve, 0)
+  row("build", build, 0)
+  row("report.txt", reportTime, report.utf8.count)
+  row("map.svg", mapTime, map.utf8.count)
+  row("plan.json", jsonTime, json.utf8.count)
+}
