@@ -13,9 +13,11 @@ build:
 	@scripts/ensure-deps.sh build
 	$(SWIFT) build
 
+# The binary that ships: optimised, the Swift runtime linked in (Package.swift
+# links it statically in every configuration; the flag says so here too).
 release:
 	@scripts/ensure-deps.sh build
-	$(SWIFT) build -c release
+	$(SWIFT) build -c release --static-swift-stdlib --product mkpolicy
 
 test:
 	@scripts/ensure-deps.sh test

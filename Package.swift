@@ -58,7 +58,17 @@ let package = Package(
         "MKCore", "MKPolicy", "MKTopology", "MKSolver", "MKPlan", "MKApply", "MKFleet",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
-      swiftSettings: strict),
+      swiftSettings: strict,
+      // Self-contained in every configuration (debug too, so that the tests,
+      // the QEMU guests and the package run what ships): the Swift runtime and
+      // FoundationEssentials are linked in, the binary needs only Debian's C
+      // libraries (docs/packaging.md). The toolchain's static FoundationEssentials
+      // does not name three of its own dependencies, which debug builds need.
+      linkerSettings: [
+        .unsafeFlags(["-static-stdlib", "-use-ld=lld"]),
+        .linkedLibrary("_FoundationCShims"), .linkedLibrary("_FoundationCollections"),
+        .linkedLibrary("swiftSynchronization"),
+      ]),
 
     // Solver benchmarks (Benchmarks/solver): quality against an exact MILP,
     // scale, stability. Not part of the product.
@@ -94,6 +104,8 @@ let package = Package(
       name: "MKFleetTests",
       dependencies: ["MKCore", "MKPolicy", "MKPlan", "MKFleet", "MKTestSupport"],
       swiftSettings: strict),
+    // The shipped binary and package: linkage, install into a fresh root.
+    .testTarget(name: "PackagingTests", dependencies: ["MKTestSupport"], swiftSettings: strict),
     // Real-kernel tests: QEMU guests driven by Tests/e2e/harness.py.
     .testTarget(name: "E2ETests", dependencies: ["MKTestSupport"], swiftSettings: strict),
   ],

@@ -1,5 +1,9 @@
-import Foundation
+import FoundationEssentials
 import MKPlan
+
+#if canImport(Glibc)
+  import Glibc
+#endif
 
 /// The value a step's target had before apply touched it, so that rollback
 /// can put it back exactly.

@@ -2,29 +2,6 @@ import MKCore
 import MKPlan
 import MKPolicy
 
-/// One host's compile: the files of its plan folder, or the errors that
-/// stopped it, and the counts the summary shows.
-public struct HostPlan: Sendable {
-  public var host: String
-  public var hostClass: String?
-  /// `metadata.name` of the merged policy (nil when it did not load).
-  public var policy: String?
-  /// Every file of `plans/<host>/`, in `PlanArtifacts` order; nil on error.
-  public var artifacts: [PlanArtifacts.Artifact]?
-  public var diagnostics: [Diagnostic]
-  public var sources: [String: String]
-  /// What the host's snapshot says it is (nil when it does not say).
-  public var machineId: String?
-  /// Where the inventory names the host's snapshot.
-  public var snapshotLocation: SourceLocation?
-  public var needsReboot = 0
-  public var live = 0
-  public var coordinator = 0
-
-  public var errors: Int { diagnostics.filter { $0.severity == .error }.count }
-  public var warnings: Int { diagnostics.filter { $0.severity == .warning }.count }
-}
-
 /// Plans every host of a fleet at once: each host is an independent compile
 /// (policy trees -> decoder -> solver -> plan -> artefacts) run as a child
 /// task, at most `concurrency` at a time (the cores), and the results come
@@ -115,45 +92,5 @@ public enum FleetPlanner {
       out.diagnostics += error.diagnostics
     }
     return out
-  }
-}
-
-/// The one table `fleet plan` and `fleet check` print: a row per host in
-/// inventory order, fixed columns, no timing, so that it can be diffed.
-public enum FleetSummary {
-  public static func render(_ plans: [HostPlan]) -> String {
-    let header = ["HOST", "CLASS", "POLICY", "REBOOT", "LIVE", "COORDINATOR", "WARNINGS", "ERRORS"]
-    var rows = [header]
-    for plan in plans {
-      let failed = plan.artifacts == nil
-      rows.append([
-        plan.host, plan.hostClass ?? "-", plan.policy ?? "-",
-        failed ? "-" : String(plan.needsReboot), failed ? "-" : String(plan.live),
-        failed ? "-" : String(plan.coordinator), String(plan.warnings), String(plan.errors),
-      ])
-    }
-    let widths = header.indices.map { column in rows.map { $0[column].count }.max() ?? 0 }
-    let numeric = Set(3..<header.count)
-    var text = ""
-    for row in rows {
-      var cells: [String] = []
-      for (column, cell) in row.enumerated() {
-        let pad = String(repeating: " ", count: widths[column] - cell.count)
-        cells.append(numeric.contains(column) ? pad + cell : cell + pad)
-      }
-      text += cells.joined(separator: "  ").trimmingTrailingSpaces() + "\n"
-    }
-    let planned = plans.filter { $0.artifacts != nil }.count
-    text +=
-      "\(plans.count) host\(plans.count == 1 ? "" : "s"), \(planned) planned, \(plans.count - planned) failed\n"
-    return text
-  }
-}
-
-extension String {
-  fileprivate func trimmingTrailingSpaces() -> String {
-    var text = Substring(self)
-    while text.last == " " { text = text.dropLast() }
-    return String(text)
   }
 }

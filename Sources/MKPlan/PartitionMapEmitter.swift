@@ -146,7 +146,8 @@ public enum PartitionMapEmitter {
       x: margin, y: margin + 14, title, size: 17, [("font-family", sans), ("font-weight", "bold")])
     let source =
       (topology.hostName.map { "\($0): " } ?? "")
-      + ((topology.source ?? "unnamed host").split(separator: "\n").first.map(String.init) ?? "")
+      + (topology.source ?? "unnamed host").split(whereSeparator: { $0 == "\n" || $0 == " " })
+      .joined(separator: " ")
     let host = source.count > 110 ? String(source.prefix(107)) + "..." : source
     svg.text(x: margin, y: margin + 31, host, size: 11, [("font-family", sans)])
     let kernel = plan.topologyFingerprint.kernelRelease
@@ -417,13 +418,13 @@ public enum PartitionMapEmitter {
       svg.text(x: x + 22, y: y + 12, text, size: 11, [("font-family", sans)])
       x += 30 + PartitionMapStyle.textWidth(text, size: 11)
     }
-    width = max(width, x + 280)
     legendSwatch(PartitionMapStyle.workload(0), label: "", kernel: true, x: x, y: y, into: &svg)
     svg.text(x: x + 22, y: y + 12, "kernel instance (striped)", size: 11, [("font-family", sans)])
     x += 30 + PartitionMapStyle.textWidth("kernel instance (striped)", size: 11)
     svg.empty("path", [("d", "M\(x + 8) \(y + 1)h6v6z"), ("fill", "#000000")])
     svg.rect(x: x, y: y + 1, width: 15, height: 14, [("fill", "none"), ("stroke", "#B3B3B3")])
     svg.text(x: x + 22, y: y + 12, "takes device IRQs", size: 11, [("font-family", sans)])
+    width = max(width, x + 22 + PartitionMapStyle.textWidth("takes device IRQs", size: 12) + margin)
     y += 30
 
     let latency = Dictionary(
@@ -435,8 +436,8 @@ public enum PartitionMapEmitter {
       let workload = latency[assignment.workload]
       var cpus = "\(assignment.cpus.count): \(assignment.cpus.cpulist)"
       if cpus.count > 44 { cpus = String(cpus.prefix(43)) + "…" }
-      var source = workload?.location.description ?? "-"
-      if source.count > 48 { source = "…" + String(source.suffix(47)) }
+      // Whole, never shortened: paths are as the user typed them.
+      let source = workload?.location.description ?? "-"
       var name = assignment.workload
       if name.count > 28 { name = String(name.prefix(27)) + "…" }
       let instance = plan.kernelInstances.first { $0.name == assignment.workload }

@@ -9,6 +9,10 @@ public enum PlanArtifacts {
     public var path: String
     public var bytes: [UInt8]
     public var text: String { String(decoding: bytes, as: UTF8.self) }
+    public init(path: String, bytes: [UInt8]) {
+      self.path = path
+      self.bytes = bytes
+    }
   }
 
   /// `previous`, the plan in force, adds the map's "what moved" view.

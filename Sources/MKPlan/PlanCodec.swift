@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import MKCore
 
 /// The plan's JSON form: sorted keys, two-space indentation, no escaped

@@ -1,8 +1,11 @@
-import Foundation
 import MKCore
 import MKPolicy
 import MKSolver
 import MKTopology
+
+#if canImport(Glibc)
+  import Glibc
+#endif
 
 /// The whole compile, as `mkpolicy plan` (and `apply POLICY`) run it: load
 /// the policy (the embedded default when none is given), read a topology
@@ -66,7 +69,7 @@ public enum PlanPipeline {
 
     var previous: Plan?
     if let previousPath {
-      guard let data = FileManager.default.contents(atPath: previousPath) else {
+      guard case .success(let bytes) = LocalFile.read(previousPath) else {
         out.diagnostics.append(
           .error(
             "E420", "\(previousPath): cannot read the previous plan (\(Self.reason(previousPath)))",
@@ -75,7 +78,7 @@ public enum PlanPipeline {
             ]))
         return out
       }
-      switch PlanCodec.decode(String(decoding: data, as: UTF8.self), file: previousPath) {
+      switch PlanCodec.decode(String(decoding: bytes, as: UTF8.self), file: previousPath) {
       case .success(let plan):
         previous = plan
         out.previous = plan
@@ -116,12 +119,7 @@ public enum PlanPipeline {
   /// Why a file cannot be read, as the kernel says it (errno and its text),
   /// for errors that must name the path, the errno and what to do.
   public static func reason(_ path: String) -> String {
-    var isDirectory: ObjCBool = false
-    if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory),
-      isDirectory.boolValue
-    {
-      return "EISDIR: it is a directory"
-    }
+    if LocalFile.isDirectory(path) { return "EISDIR: it is a directory" }
     let descriptor = open(path, O_RDONLY)
     if descriptor >= 0 {
       close(descriptor)

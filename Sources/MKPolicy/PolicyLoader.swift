@@ -1,5 +1,8 @@
-import Foundation
 import MKCore
+
+#if canImport(Glibc)
+  import Glibc
+#endif
 
 /// What loading a policy produced: the checked policy when there was no
 /// error, every diagnostic (sorted by place), and the text of every file read
@@ -212,11 +215,7 @@ public enum PolicyLoader {
     return .success(files.map { path + separator + $0 })
   }
 
-  static func isDirectory(_ path: String) -> Bool {
-    var directory: ObjCBool = false
-    return FileManager.default.fileExists(atPath: path, isDirectory: &directory)
-      && directory.boolValue
-  }
+  static func isDirectory(_ path: String) -> Bool { LocalFile.isDirectory(path) }
 
   /// Decodes each read file, merges them into one policy and checks it.
   static func merge(_ reads: [YAMLReadResult]) -> PolicyLoadResult {

@@ -9,8 +9,9 @@ import MKTopology
 /// the rest of `mkpolicy plan` on the largest instance (500 workloads
 /// on the 1,920-thread eight-socket shape), all measured in the same run:
 /// solve, build (emitters), the text report, the SVG map and the plan's JSON.
-/// Times are the best of RUNS; the ratios are to solve + build.
-func reportBench(runs: Int) {
+/// Times are the best of RUNS; the ratios are to solve + build. With a
+/// directory, writes its report.txt and map.svg there for a look.
+func reportBench(runs: Int, writeTo directory: String?) {
   let topology = try! TopologySynthesizer.build(BenchInstances.eightSocketShape)
   let policy = BenchInstances.scale(on: topology, workloads: 500, seed: 7)
   let solver = Solver()
@@ -49,4 +50,11 @@ func reportBench(runs: Int) {
   row("report.txt", reportTime, report.utf8.count)
   row("map.svg", mapTime, map.utf8.count)
   row("plan.json", jsonTime, json.utf8.count)
+  if let directory {
+    for (name, text) in [("report.txt", report), ("map.svg", map)]
+    where !FileManager.default.createFile(atPath: directory + "/" + name, contents: Data(text.utf8))
+    {
+      print("cannot write \(directory)/\(name)")
+    }
+  }
 }

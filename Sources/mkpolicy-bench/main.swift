@@ -11,7 +11,7 @@ import MKTopology
 ///                                                   against the kubelet walk
 ///   mkpolicy-bench edit-walk                        CPUs moved per edit, with and
 ///                                                   without the previous plan
-///   mkpolicy-bench report [RUNS]                    report and map rendering against
+///   mkpolicy-bench report [RUNS [DIR]]              report and map rendering against
 ///                                                   solve + build (ReportBench.swift)
 ///   mkpolicy-bench families TOPOLOGY OUTDIR N,...   every family's policy as YAML
 ///                                                   (fits and oversubscribed), the
@@ -301,7 +301,10 @@ switch arguments.first {
 case "quality": quality(count: arguments.dropFirst().first.flatMap { Int($0) } ?? 240)
 case "scale": scale(runs: arguments.dropFirst().first.flatMap { Int($0) } ?? 5)
 case "edit-walk": editWalk()
-case "report": reportBench(runs: arguments.dropFirst().first.flatMap { Int($0) } ?? 5)
+case "report":
+  reportBench(
+    runs: arguments.dropFirst().first.flatMap { Int($0) } ?? 5,
+    writeTo: arguments.dropFirst(2).first)
 case "quality-families":
   qualityFamilies(count: arguments.dropFirst().first.flatMap { Int($0) } ?? 40)
 case "families":
@@ -331,6 +334,8 @@ case "show":
   }
 default:
   FileHandle.standardError.write(
-    Data("usage: mkpolicy-bench quality [COUNT] | scale [RUNS] | edit-walk | report [RUNS]\n".utf8))
+    Data(
+      ("usage: mkpolicy-bench quality [COUNT] | scale [RUNS] | edit-walk"
+        + " | report [RUNS [DIR]]\n").utf8))
   exit(64)
 }

@@ -1,11 +1,14 @@
 import ArgumentParser
-import Foundation
 import MKApply
 import MKCore
 import MKPlan
 import MKPolicy
 import MKSolver
 import MKTopology
+
+#if canImport(Glibc)
+  import Glibc
+#endif
 
 /// Where apply, verify and recover act: a root directory and the state directory in it.
 struct HostOptions: ParsableArguments {
@@ -22,11 +25,13 @@ struct HostOptions: ParsableArguments {
   /// before its N-th mutating operation, MKPOLICY_TEST_STOP_BEFORE_OP=N
   /// SIGSTOP. Tests only; see docs/apply.md.
   func makeHost() -> RootedHost {
-    let environment = ProcessInfo.processInfo.environment
+    func number(_ name: String) -> Int? {
+      getenv(name).flatMap { Int(String(cString: $0)) }
+    }
     return RootedHost(
       root: root,
-      killBeforeOperation: environment["MKPOLICY_TEST_KILL_BEFORE_OP"].flatMap { Int($0) },
-      stopBeforeOperation: environment["MKPOLICY_TEST_STOP_BEFORE_OP"].flatMap { Int($0) })
+      killBeforeOperation: number("MKPOLICY_TEST_KILL_BEFORE_OP"),
+      stopBeforeOperation: number("MKPOLICY_TEST_STOP_BEFORE_OP"))
   }
 
   func validate() throws {
@@ -39,7 +44,7 @@ struct HostOptions: ParsableArguments {
 
 enum CLIOutput {
   static func error(_ text: String) {
-    FileHandle.standardError.write(Data(text.utf8))
+    Console.write(text, to: .standardError)
   }
 
   static func failure(_ error: DiagnosticError, sources: [String: String] = [:]) -> ExitCode {
@@ -125,7 +130,7 @@ struct ApplyCommand: ParsableCommand {
         print(preview.render().stdout, terminator: "")
         if !preview.changes.isEmpty || !preview.notes.isEmpty {
           CLIOutput.error("apply these changes to \(host.root)? [y/N] ")
-          let answer = readLine()?.trimmingCharacters(in: .whitespaces).lowercased()
+          let answer = readLine()?.trimmingASCIIWhitespace().lowercased()
           guard answer == "y" || answer == "yes" else {
             CLIOutput.error("aborted: nothing was written (pass --yes to skip this question)\n")
             throw ExitCode(1)
@@ -144,13 +149,13 @@ struct ApplyCommand: ParsableCommand {
   }
 
   static func readPlan(_ path: String) throws -> Plan {
-    guard let data = FileManager.default.contents(atPath: path) else {
+    guard case .success(let bytes) = LocalFile.read(path) else {
       CLIOutput.error(
         "error[E420]: \(path): cannot read the plan file (\(PlanPipeline.reason(path)))\n"
           + "  help: pass a plan.json written by `mkpolicy plan --format json` or `--out DIR`\n")
       throw ExitCode(1)
     }
-    switch PlanCodec.decode(String(decoding: data, as: UTF8.self), file: path) {
+    switch PlanCodec.decode(String(decoding: bytes, as: UTF8.self), file: path) {
     case .success(let plan): return plan
     case .failure(let error): throw CLIOutput.failure(error)
     }

@@ -1,5 +1,4 @@
 import ArgumentParser
-import Foundation
 import MKCore
 import MKPolicy
 
@@ -55,18 +54,14 @@ struct CheckCommand: ParsableCommand {
     let renderer = DiagnosticRenderer(sources: sources, color: color == .always)
     switch format {
     case .text:
-      if !diagnostics.isEmpty { Self.write(renderer.text(diagnostics), to: .standardError) }
+      if !diagnostics.isEmpty { Console.write(renderer.text(diagnostics), to: .standardError) }
       if !verdicts.isEmpty {
-        Self.write(verdicts.joined(separator: "\n") + "\n", to: .standardOutput)
+        Console.write(verdicts.joined(separator: "\n") + "\n", to: .standardOutput)
       }
     case .json, .github:
-      Self.write(renderer.render(diagnostics, format: format), to: .standardOutput)
+      Console.write(renderer.render(diagnostics, format: format), to: .standardOutput)
     }
     if results.contains(where: \.hasErrors) { throw ExitCode.failure }
-  }
-
-  static func write(_ text: String, to handle: FileHandle) {
-    handle.write(Data(text.utf8))
   }
 }
 

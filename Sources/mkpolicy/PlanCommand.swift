@@ -1,7 +1,10 @@
 import ArgumentParser
-import Foundation
 import MKCore
 import MKPlan
+
+#if canImport(Glibc)
+  import Glibc
+#endif
 
 /// `mkpolicy plan [POLICY|DIR ...] [--topology FILE] [--previous PLAN.json]
 /// [--format text|json|svg] [--out DIR] [--detailed-exitcode]`: compiles a policy
@@ -93,10 +96,10 @@ struct PlanCommand: ParsableCommand {
         throw ExitCode.failure
       }
       if let problem = ArtifactWriter.write(artifacts, to: out) {
-        write("error: \(problem)\n", to: .standardError)
+        Console.write("error: \(problem)\n", to: .standardError)
         throw ExitCode.failure
       }
-      write("wrote \(artifacts.count) files to \(out)\n", to: .standardError)
+      Console.write("wrote \(artifacts.count) files to \(out)\n", to: .standardError)
       switch format {
       case .text:
         write(artifacts.first { $0.path == "report.txt" }?.text ?? "", to: .standardOutput)
@@ -130,54 +133,100 @@ struct PlanCommand: ParsableCommand {
     if detailedExitcode && !plan.changes.isEmpty { throw ExitCode(2) }
   }
 
-  private func write(_ text: String, to handle: FileHandle) {
-    handle.write(Data(text.utf8))
+  private func write(_ text: String, to stream: Console.Stream) {
+    Console.write(text, to: stream)
   }
 }
 
 /// Writes artefacts into a directory without leaving a half-written set:
 /// everything goes to a staging directory first, then each file is renamed
-/// into place.
+/// into place. Plain system calls, so that every failure names its errno.
 enum ArtifactWriter {
   static func write(_ artifacts: [PlanArtifacts.Artifact], to directory: String) -> String? {
-    let manager = FileManager.default
-    var isDirectory: ObjCBool = false
-    if manager.fileExists(atPath: directory, isDirectory: &isDirectory), !isDirectory.boolValue {
+    var info = stat()
+    if stat(directory, &info) == 0, (info.st_mode & S_IFMT) != S_IFDIR {
       return "--out \(directory): exists and is not a directory; give a directory path"
     }
-    let staging = directory + "/.mkpolicy-staging-\(ProcessInfo.processInfo.processIdentifier)"
-    do {
-      try manager.createDirectory(atPath: staging, withIntermediateDirectories: true)
-    } catch {
+    let staging = directory + "/.mkpolicy-staging-\(getpid())"
+    if let code = makeDirectories(staging) {
       return
-        "--out \(directory): cannot create it (\(error.localizedDescription)); check the path and permissions"
+        "--out \(directory): cannot create it (\(describe(code))); check the path and permissions"
     }
-    defer { try? manager.removeItem(atPath: staging) }
-    do {
-      for artifact in artifacts {
-        let path = staging + "/" + artifact.path
-        try manager.createDirectory(
-          atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-        try Data(artifact.bytes).write(to: URL(fileURLWithPath: path))
+    defer { removeStaged(artifacts, in: staging) }
+    for artifact in artifacts {
+      let path = staging + "/" + artifact.path
+      if let code = makeDirectories(parent(path)) ?? writeFile(path, artifact.bytes) {
+        return "--out \(directory): cannot write \(path) (\(describe(code)))"
       }
-      for artifact in artifacts {
-        let target = directory + "/" + artifact.path
-        try manager.createDirectory(
-          atPath: (target as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-        if manager.fileExists(atPath: target) { try manager.removeItem(atPath: target) }
-        try manager.moveItem(atPath: staging + "/" + artifact.path, toPath: target)
+    }
+    for artifact in artifacts {
+      let target = directory + "/" + artifact.path
+      if let code = makeDirectories(parent(target)) {
+        return "--out \(directory): cannot create \(parent(target)) (\(describe(code)))"
       }
-    } catch {
-      return "--out \(directory): \(error.localizedDescription)"
+      if rename(staging + "/" + artifact.path, target) != 0 {
+        return "--out \(directory): cannot move \(artifact.path) into place (\(describe(errno)))"
+      }
     }
     return nil
+  }
+
+  private static func describe(_ code: Int32) -> String {
+    "\(Errno.name(code)): \(Errno.message(code))"
+  }
+
+  private static func parent(_ path: String) -> String {
+    guard let slash = path.lastIndex(of: "/") else { return "." }
+    return slash == path.startIndex ? "/" : String(path[..<slash])
+  }
+
+  /// `mkdir -p`: nil when the directory exists afterwards, else the errno.
+  private static func makeDirectories(_ path: String) -> Int32? {
+    if LocalFile.isDirectory(path) { return nil }
+    let up = parent(path)
+    if up != path, up != ".", let code = makeDirectories(up) { return code }
+    if mkdir(path, 0o755) == 0 || (errno == EEXIST && LocalFile.isDirectory(path)) { return nil }
+    return errno
+  }
+
+  /// Creates or truncates the file and writes all of it: nil, or the errno.
+  private static func writeFile(_ path: String, _ bytes: [UInt8]) -> Int32? {
+    let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+    guard descriptor >= 0 else { return errno }
+    var written = 0
+    let failure: Int32? = bytes.withUnsafeBytes { buffer in
+      while written < buffer.count {
+        let count = Glibc.write(descriptor, buffer.baseAddress! + written, buffer.count - written)
+        if count < 0 {
+          if errno == EINTR { continue }
+          return errno
+        }
+        written += count
+      }
+      return nil
+    }
+    if close(descriptor) != 0, failure == nil { return errno }
+    return failure
+  }
+
+  /// Removes what is left of the staging directory: files that were not
+  /// moved (after a failure), then the folders the artefact paths made,
+  /// deepest first. Nothing else was ever created in it.
+  private static func removeStaged(_ artifacts: [PlanArtifacts.Artifact], in staging: String) {
+    var folders: Set<String> = [staging]
+    for artifact in artifacts {
+      let path = staging + "/" + artifact.path
+      unlink(path)
+      var folder = parent(path)
+      while folder.count > staging.count {
+        folders.insert(folder)
+        folder = parent(folder)
+      }
+    }
+    for folder in folders.sorted(by: { $0.count > $1.count }) { rmdir(folder) }
   }
 }
 
 enum PathKind {
-  static func isDirectory(_ path: String) -> Bool {
-    var directory: ObjCBool = false
-    return FileManager.default.fileExists(atPath: path, isDirectory: &directory)
-      && directory.boolValue
-  }
+  static func isDirectory(_ path: String) -> Bool { LocalFile.isDirectory(path) }
 }

@@ -31,25 +31,35 @@ import Testing
     return result
   }
 
-  static func artifacts(_ result: PlanPipeline.Output) throws -> [PlanArtifacts.Artifact] {
-    let root = PackagePaths.root + "/"
-    return try PlanArtifacts.render(
-      try #require(result.plan), policy: try #require(result.policy),
-      topology: try #require(result.topology), previous: result.previous
-    ).map { artifact in
-      var copy = artifact
-      if copy.path != "state.dtb" {
-        copy.bytes = Array(copy.text.replacingOccurrences(of: root, with: "").utf8)
-      }
-      return copy
+  /// `mkpolicy plan ARGUMENTS --out DIR` run from the package root (relative
+  /// paths, so the artefacts are the same on every checkout): every file.
+  static func planWithCLI(_ arguments: [String]) throws -> [PlanArtifacts.Artifact] {
+    let directory = try ShellScriptTests.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let result = PackagePaths.runMKPolicy(["plan"] + arguments + ["--out", directory.path])
+    try #require(result.status == 0, "\(arguments): \(result.stderr)")
+    let manager = FileManager.default
+    return try manager.subpathsOfDirectory(atPath: directory.path).sorted().compactMap { path in
+      var isDirectory: ObjCBool = false
+      let full = directory.appendingPathComponent(path).path
+      guard manager.fileExists(atPath: full, isDirectory: &isDirectory), !isDirectory.boolValue
+      else { return nil }
+      return PlanArtifacts.Artifact(
+        path: path, bytes: [UInt8](try Data(contentsOf: URL(fileURLWithPath: full))))
     }
+  }
+
+  static func artifacts(_ host: (name: String, policy: String?, topology: String)) throws
+    -> [PlanArtifacts.Artifact]
+  {
+    try planWithCLI((host.policy.map { [$0] } ?? []) + ["--topology", host.topology])
   }
 
   @Test(arguments: PlanReviewTests.hosts.map(\.name)) func hostMapAndReportMatch(_ name: String)
     throws
   {
     let host = try #require(Self.hosts.first { $0.name == name })
-    let artifacts = try Self.artifacts(try Self.plan(host.policy, host.topology))
+    let artifacts = try Self.artifacts(host)
     for path in ["map.svg", "report.txt"] {
       let artifact = try #require(artifacts.first { $0.path == path })
       let golden = PackagePaths.path("Tests/MKPlanTests/Golden/hosts/\(name)/\(path)")
@@ -68,7 +78,7 @@ import Testing
       reports.append((name, text))
     }
     for host in Self.hosts {
-      let artifacts = try Self.artifacts(try Self.plan(host.policy, host.topology))
+      let artifacts = try Self.artifacts(host)
       reports.append((host.name, try #require(artifacts.first { $0.path == "report.txt" }).text))
     }
     for (name, text) in reports {
@@ -126,8 +136,28 @@ import Testing
   }
 
   /// Replanning against a previous plan that gave a running workload more
-  /// CPUs flags the shrink as disruptive, with the CPUs that leave it.
+  /// CPUs flags the shrink as disruptive, with the CPUs that leave it; the
+  /// map's second view shows them moving.
   @Test func cpusTakenFromARunningWorkloadAreDisruptive() throws {
+    let topology = PlanFixture.topology()
+    let policy = PlanFixture.policy(bootloader: .grubby)
+    // Before: a 2-CPU instance, so the shared analytics workload had more CPUs.
+    let previous = PlanFixture.plan(
+      topology: topology, policy: policy,
+      assignment: PlanFixture.assignment(topology, routerCPUs: 2))
+    let plan = PlanFixture.plan(topology: topology, policy: policy, previous: previous)
+    let taken = plan.changes.live.compactMap(\.disruption).filter {
+      $0.reason == .cpusTakenFromRunningWorkload
+    }
+    #expect(taken.contains { $0.detail.contains("leave running workload 'analytics'") }, "\(taken)")
+    let svg = PartitionMapEmitter.render(
+      plan, policy: policy, topology: topology, previous: previous)
+    #expect(svg.contains("shared pool -&gt; order-router"), "the instance grows into the pool")
+  }
+
+  /// Against a plan of another policy: old values come from its cgroup
+  /// tree, and the map shows what moves.
+  @Test func changesAgainstAnotherPolicysPlan() throws {
     let topology = "Examples/topologies/trading-2s-connectx-e810.yaml"
     let directory = try ShellScriptTests.temporaryDirectory()
     defer { try? FileManager.default.removeItem(at: directory) }
@@ -139,7 +169,9 @@ import Testing
     let after = try Self.plan("Policies/trading-realtime.yaml", topology, previous: path)
     let plan = try #require(after.plan)
     #expect(plan.changes.against == "previous plan")
-    let artifacts = try Self.artifacts(after)
+    let artifacts = try PlanArtifacts.render(
+      plan, policy: try #require(after.policy), topology: try #require(after.topology),
+      previous: after.previous)
     let svg = try #require(artifacts.first { $0.path == "map.svg" }).text
     #expect(svg.contains("What moved against the previous plan"))
     #expect(svg.contains("shared pool -&gt; market-data"))

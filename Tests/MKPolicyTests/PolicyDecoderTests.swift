@@ -27,6 +27,13 @@ import Testing
     #expect(policy.host.bootloader == .kernelInstall && policy.host.irqbalance == .stop)
     #expect(policy.host.cgroupParent == "tenants/mkpolicy.slice")
     #expect(policy.host.allowForeignCgroups && policy.host.realtimeExtras)
+    #expect(
+      policy.host.kubernetes
+        == KubernetesNode(
+          topologyManagerPolicy: .singleNUMANode, topologyManagerScope: .pod,
+          evictionMemoryBytes: 200 << 20,
+          location: SourceLocation(
+            file: Self.corpus + "/valid/every-field.yaml", line: 17, column: 3)))
     #expect(policy.coordinator.memoryGranuleBytes == 2 << 20)
     #expect(
       policy.coordinator.kernel.image == "/boot/vmlinuz-mk"
@@ -51,12 +58,12 @@ import Testing
     #expect(router.priority == 100 && router.weight == 200 && router.irqCPUs == 2)
     #expect(router.kernel?.profile == .realtime && router.kernel?.cmdline == "quiet")
     #expect(
-      router.location(of: "cpus") == SourceLocation(file: router.location.file, line: 28, column: 5)
+      router.location(of: "cpus") == SourceLocation(file: router.location.file, line: 29, column: 5)
     )
     #expect(
       router.location(of: "name")
-        == SourceLocation(file: router.location.file, line: 25, column: 11))
-    #expect(router.fieldLocations["placement.avoid[0]"]?.line == 40)
+        == SourceLocation(file: router.location.file, line: 26, column: 11))
+    #expect(router.fieldLocations["placement.avoid[0]"]?.line == 41)
 
     let analytics = policy.workloads[1]
     #expect(analytics.cpus.min == 2 && !analytics.cpus.isBounded)

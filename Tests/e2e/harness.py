@@ -566,8 +566,16 @@ class Cpio:
         self.handle.close()
 
 
+# Where a shipped mkpolicy may find its libraries: Debian's own library
+# folders. The guest gets these and nothing else (no Swift toolchain), as a
+# production host would.
+SYSTEM_LIBRARY_DIRS = ("/lib/", "/lib64/", "/usr/lib/", "/usr/lib64/")
+
+
 def shared_libraries(binary: Path) -> list[tuple[str, Path]]:
-    """(path the loader looks at, real file) for each library `ldd` lists."""
+    """(path the loader looks at, real file) for each library `ldd` lists;
+    an error for a library outside the system's folders (a binary that needs
+    the toolchain's runtime would not run on the hosts it is for)."""
     result = subprocess.run(["ldd", str(binary)], capture_output=True, text=True)
     if result.returncode != 0:
         raise HarnessError(f"ldd {binary} failed: {result.stderr.strip() or result.stdout.strip()}")
@@ -578,6 +586,12 @@ def shared_libraries(binary: Path) -> list[tuple[str, Path]]:
             raise HarnessError(f"ldd {binary}: {line}")
         match = re.match(r"\S+ => (/\S+) \(", line) or re.match(r"(/\S+) \(", line)
         if match:
+            if not match.group(1).startswith(SYSTEM_LIBRARY_DIRS):
+                raise HarnessError(
+                    f"{binary} loads {match.group(1)}, outside the system's library folders: "
+                    "the guest runs the self-contained binary alone (build it with `swift build` "
+                    "from this package, which links the Swift runtime in; see docs/packaging.md)"
+                )
             libraries.append((match.group(1), Path(match.group(1)).resolve()))
     return libraries
 

@@ -340,6 +340,7 @@ host:
   cgroupParent: tenants/mkpolicy.slice
   allowForeignCgroups: true
   realtimeExtras: true
+  kubernetes: {topologyManagerPolicy: single-numa-node, topologyManagerScope: pod, evictionMemory: 200MiB}
 coordinator:
   memoryGranule: 2MiB
   kernel:
