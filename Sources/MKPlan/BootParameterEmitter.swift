@@ -137,8 +137,7 @@ public struct BootParameterEmitter: Sendable {
         for node in perNode.keys.sorted() {
           out.runtimeHugePages.append(
             FileWrite(
-              path:
-                "/sys/devices/system/node/node\(node)/hugepages/hugepages-\(size / 1024)kB/nr_hugepages",
+              path: KernelInterfaces.nodeHugePages.path(String(node), String(size / 1024)),
               content: "\(perNode[node] ?? 0)\n",
               provenance: provenance.first ?? Provenance()))
         }

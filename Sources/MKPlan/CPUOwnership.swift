@@ -14,8 +14,10 @@ public struct CPUOwnership: Sendable {
     case housekeeping
     /// A `kernel` or `partition` workload's own CPU.
     case exclusive(Int)
-    /// A shared-pool CPU with the shared workloads that may run on it.
-    case shared([Int])
+    /// A shared-pool CPU; the payload numbers the set of shared workloads
+    /// that may run on it (`sharedUsers`), so owners compare and hash in
+    /// constant time however many workloads share the pool.
+    case shared(Int)
     /// Left idle as the SMT sibling of a housekeeping CPU (`cpuList`).
     case idleForHousekeeping
     /// Left idle as the SMT sibling of an `smt: off` workload's CPU.
@@ -30,6 +32,8 @@ public struct CPUOwnership: Sendable {
   /// shared pool, else `partition`.
   public let isolation: [Isolation?]
   private let owners: [Owner]
+  /// The shared workloads (assignment indices) of each `.shared` group.
+  public let sharedUsers: [[Int]]
 
   public init(plan: Plan, policy: Policy, topology: Topology) {
     var byName: [String: Isolation] = [:]
@@ -58,6 +62,8 @@ public struct CPUOwnership: Sendable {
     }
     let idle = plan.idle ?? []
     var owners = [Owner](repeating: .unused, count: size)
+    var groups: [[Int]: Int] = [:]
+    var sharedUsers: [[Int]] = []
     for core in topology.cores {
       for cpu in core.cpus where cpu < size {
         if plan.housekeeping.contains(cpu) {
@@ -78,11 +84,19 @@ public struct CPUOwnership: Sendable {
             owners[cpu] = .unused
           }
         } else if plan.sharedPool.contains(cpu) {
-          owners[cpu] = .shared(shared[cpu])
+          // Each CPU's list is hashed once: linear in the plan's size.
+          if let group = groups[shared[cpu]] {
+            owners[cpu] = .shared(group)
+          } else {
+            groups[shared[cpu]] = sharedUsers.count
+            owners[cpu] = .shared(sharedUsers.count)
+            sharedUsers.append(shared[cpu])
+          }
         }
       }
     }
     self.owners = owners
+    self.sharedUsers = sharedUsers
   }
 
   public func owner(_ cpu: Int) -> Owner {
@@ -95,7 +109,8 @@ public struct CPUOwnership: Sendable {
     case .housekeeping: return "housekeeping"
     case .exclusive(let index):
       return "\(plan.assignments[index].workload) (\(isolation[index]?.rawValue ?? "?"))"
-    case .shared(let users):
+    case .shared(let group):
+      let users = sharedUsers[group]
       if users.isEmpty { return "shared pool" }
       if users.count > 4 { return "shared pool: \(users.count) shared workloads" }
       return "shared pool: " + users.map { plan.assignments[$0].workload }.joined(separator: ", ")

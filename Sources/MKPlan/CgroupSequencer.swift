@@ -30,6 +30,15 @@ public struct CgroupDirectory: Sendable, Hashable {
       self.key = key
       self.provenance = provenance
     }
+
+    /// The file `interface` describes (its name in a cgroup directory).
+    public init(
+      _ interface: KernelInterface, _ value: String, role: Role = .other, key: String? = nil,
+      provenance: Provenance
+    ) {
+      self.init(
+        interface.cgroupFileName, value, role: role, key: key, provenance: provenance)
+    }
   }
 
   /// Absolute path.

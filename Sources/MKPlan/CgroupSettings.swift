@@ -17,6 +17,11 @@ public struct CgroupSettings: Sendable, Hashable {
   }
 
   public var name: String
+  /// The directory below the cgroup parent (`Workload.cgroupDirectoryName`):
+  /// the workload's name, its `launch.path`, or its systemd slice.
+  public var directory: String
+  /// How the workload's processes get in (`launch:`).
+  public var launch: Launch
   public var cpus: CPUSet
   public var mems: CPUSet
   /// `isolated` (realtime and low latency partitions), `root`, or nil (shared).
@@ -35,6 +40,7 @@ public struct CgroupSettings: Sendable, Hashable {
   public var cpuProvenance: Provenance
   public var memoryProvenance: Provenance
   public var weightProvenance: Provenance
+  public var launchProvenance: Provenance
 
   /// The host workloads of a plan, in policy order, and the diagnostics of
   /// anything that cannot be expressed (an `io` device the host lacks).
@@ -82,7 +88,9 @@ public struct CgroupSettings: Sendable, Hashable {
       let granted = assignment.memoryBytes
       settings.append(
         CgroupSettings(
-          name: workload.name, cpus: assignment.cpus, mems: mems, partition: partition,
+          name: workload.name,
+          directory: workload.cgroupDirectoryName(parent: input.policy.host.cgroupParent),
+          launch: workload.launch, cpus: assignment.cpus, mems: mems, partition: partition,
           weight: workload.weight, quotaCPUs: quota,
           memoryMin: hasMemory ? workload.memory.min : nil,
           memoryHigh: hasMemory
@@ -92,7 +100,8 @@ public struct CgroupSettings: Sendable, Hashable {
           provenance: Provenance(workload: workload.name, source: workload.location.description),
           cpuProvenance: input.provenance(workload, "cpus"),
           memoryProvenance: input.provenance(workload, "memory"),
-          weightProvenance: input.provenance(workload, "weight")))
+          weightProvenance: input.provenance(workload, "weight"),
+          launchProvenance: input.provenance(workload, "launch")))
     }
     return (settings, diagnostics)
   }

@@ -70,36 +70,41 @@ public struct CgroupV1Emitter: Sendable {
     // cpuset
     let cpusetParent = ancestors("cpuset") { _ in
       var files: [CgroupDirectory.File] = [
-        .init("cpuset.cpus", allCPUs.cpulist, role: .cpus, provenance: provenance),
-        .init("cpuset.mems", allMems.cpulist, provenance: provenance),
+        .init(KernelInterfaces.cpusetCPUs, allCPUs.cpulist, role: .cpus, provenance: provenance),
+        .init(KernelInterfaces.cpusetMems, allMems.cpulist, provenance: provenance),
       ]
       if !partitions.isEmpty {
         files.append(
-          .init("cpuset.cpu_exclusive", "1", role: .partition(reset: "0"), provenance: provenance))
+          .init(
+            KernelInterfaces.cpusetCPUExclusive, "1", role: .partition(reset: "0"),
+            provenance: provenance))
       }
       if !isolated.isEmpty {
-        files.append(.init("cpuset.sched_load_balance", "0", provenance: provenance))
+        files.append(.init(KernelInterfaces.cpusetSchedLoadBalance, "0", provenance: provenance))
       }
       return files
     }
     for setting in settings {
       var files: [CgroupDirectory.File] = [
-        .init("cpuset.cpus", setting.cpus.cpulist, role: .cpus, provenance: setting.cpuProvenance),
-        .init("cpuset.mems", setting.mems.cpulist, provenance: setting.cpuProvenance),
+        .init(
+          KernelInterfaces.cpusetCPUs, setting.cpus.cpulist, role: .cpus,
+          provenance: setting.cpuProvenance),
+        .init(KernelInterfaces.cpusetMems, setting.mems.cpulist, provenance: setting.cpuProvenance),
       ]
       if setting.partition != nil {
         files.append(
           .init(
-            "cpuset.cpu_exclusive", "1", role: .partition(reset: "0"),
+            KernelInterfaces.cpusetCPUExclusive, "1", role: .partition(reset: "0"),
             provenance: setting.provenance))
       }
       files.append(
         .init(
-          "cpuset.sched_load_balance", setting.partition == "isolated" ? "0" : "1",
+          KernelInterfaces.cpusetSchedLoadBalance, setting.partition == "isolated" ? "0" : "1",
           provenance: setting.provenance))
       directories.append(
         CgroupDirectory(
-          path: cpusetParent + "/" + setting.name, files: files, provenance: setting.provenance))
+          path: cpusetParent + "/" + setting.directory, files: files, provenance: setting.provenance
+        ))
     }
 
     // cpu
@@ -108,13 +113,14 @@ public struct CgroupV1Emitter: Sendable {
       let quota = setting.quotaCPUs.map { "\($0 * Self.period)" } ?? "-1"
       directories.append(
         CgroupDirectory(
-          path: cpuParent + "/" + setting.name,
+          path: cpuParent + "/" + setting.directory,
           files: [
             .init(
-              "cpu.shares", "\(max(2, setting.weight * 1024 / 100))",
+              KernelInterfaces.cpuShares, "\(max(2, setting.weight * 1024 / 100))",
               provenance: setting.weightProvenance),
-            .init("cpu.cfs_period_us", "\(Self.period)", provenance: setting.cpuProvenance),
-            .init("cpu.cfs_quota_us", quota, provenance: setting.cpuProvenance),
+            .init(
+              KernelInterfaces.cpuCFSPeriod, "\(Self.period)", provenance: setting.cpuProvenance),
+            .init(KernelInterfaces.cpuCFSQuota, quota, provenance: setting.cpuProvenance),
           ], provenance: setting.provenance))
     }
 
@@ -125,13 +131,13 @@ public struct CgroupV1Emitter: Sendable {
       for setting in withMemory {
         directories.append(
           CgroupDirectory(
-            path: memoryParent + "/" + setting.name,
+            path: memoryParent + "/" + setting.directory,
             files: [
               .init(
-                "memory.limit_in_bytes", setting.memoryMax.map { "\($0)" } ?? "-1",
+                KernelInterfaces.memoryLimit, setting.memoryMax.map { "\($0)" } ?? "-1",
                 provenance: setting.memoryProvenance),
               .init(
-                "memory.soft_limit_in_bytes", setting.memoryHigh.map { "\($0)" } ?? "-1",
+                KernelInterfaces.memorySoftLimit, setting.memoryHigh.map { "\($0)" } ?? "-1",
                 provenance: setting.memoryProvenance),
             ], provenance: setting.provenance))
       }
@@ -144,11 +150,11 @@ public struct CgroupV1Emitter: Sendable {
       for setting in withIO {
         var files: [CgroupDirectory.File] = []
         for line in setting.io {
-          let limits: [(String, UInt64?)] = [
-            ("blkio.throttle.read_bps_device", line.readBps),
-            ("blkio.throttle.write_bps_device", line.writeBps),
-            ("blkio.throttle.read_iops_device", line.readIOPS),
-            ("blkio.throttle.write_iops_device", line.writeIOPS),
+          let limits: [(KernelInterface, UInt64?)] = [
+            (KernelInterfaces.blkioReadBps, line.readBps),
+            (KernelInterfaces.blkioWriteBps, line.writeBps),
+            (KernelInterfaces.blkioReadIOPS, line.readIOPS),
+            (KernelInterfaces.blkioWriteIOPS, line.writeIOPS),
           ]
           for (name, value) in limits {
             guard let value else { continue }
@@ -160,7 +166,8 @@ public struct CgroupV1Emitter: Sendable {
         }
         directories.append(
           CgroupDirectory(
-            path: blkioParent + "/" + setting.name, files: files, provenance: setting.provenance))
+            path: blkioParent + "/" + setting.directory, files: files,
+            provenance: setting.provenance))
       }
     }
     return (directories, diagnostics)

@@ -66,7 +66,7 @@ public struct CgroupV2Emitter: Sendable {
     directories.append(
       CgroupDirectory(
         path: path, owned: false,
-        files: [.init("cgroup.subtree_control", subtree, provenance: parentProvenance)],
+        files: [.init(KernelInterfaces.subtreeControl, subtree, provenance: parentProvenance)],
         provenance: parentProvenance))
     let allCPUs = settings.reduce(input.assignment.sharedPool.union(idle)) { $0.union($1.cpus) }
     let allMems = settings.reduce(CPUSet()) { $0.union($1.mems) }
@@ -76,27 +76,31 @@ public struct CgroupV2Emitter: Sendable {
       var files: [CgroupDirectory.File] = []
       if has.contains("cpuset") {
         files.append(
-          .init("cpuset.cpus", allCPUs.cpulist, role: .cpus, provenance: parentProvenance))
-        files.append(.init("cpuset.mems", allMems.cpulist, provenance: parentProvenance))
+          .init(
+            KernelInterfaces.cpusetCPUs, allCPUs.cpulist, role: .cpus, provenance: parentProvenance)
+        )
+        files.append(
+          .init(KernelInterfaces.cpusetMems, allMems.cpulist, provenance: parentProvenance))
         if !partitions.isEmpty || !idle.isEmpty, kernel.cpusetPartitions {
           if remote {
             files.append(
               .init(
-                "cpuset.cpus.exclusive", exclusiveCPUs.cpulist, role: .exclusiveCPUs,
+                KernelInterfaces.cpusetCPUsExclusive, exclusiveCPUs.cpulist, role: .exclusiveCPUs,
                 provenance: parentProvenance))
           } else {
             files.append(
               .init(
-                "cpuset.cpus.partition", "root", role: .partition(reset: "member"),
+                KernelInterfaces.cpusetPartition, "root", role: .partition(reset: "member"),
                 provenance: parentProvenance))
           }
         }
       }
-      files.append(.init("cgroup.subtree_control", subtree, provenance: parentProvenance))
+      files.append(.init(KernelInterfaces.subtreeControl, subtree, provenance: parentProvenance))
       directories.append(CgroupDirectory(path: path, files: files, provenance: parentProvenance))
     }
     for setting in settings {
-      directories.append(workloadDirectory(setting, parent: path, has: has, kernel: kernel))
+      directories.append(
+        workloadDirectory(setting, parent: path, has: has, subtree: subtree, kernel: kernel))
     }
     if !idle.isEmpty {
       directories.append(idleDirectory(input, idle, mems: allMems, parent: path, remote: remote))
@@ -114,58 +118,69 @@ public struct CgroupV2Emitter: Sendable {
       causes.first.map { input.provenance($0.workload, "smt") }
       ?? input.housekeepingProvenance
     var files: [CgroupDirectory.File] = [
-      .init("cpuset.mems", mems.cpulist, provenance: provenance),
-      .init("cpuset.cpus", idle.cpulist, role: .cpus, provenance: provenance),
+      .init(KernelInterfaces.cpusetMems, mems.cpulist, provenance: provenance),
+      .init(KernelInterfaces.cpusetCPUs, idle.cpulist, role: .cpus, provenance: provenance),
     ]
     if remote {
       files.append(
         .init(
-          "cpuset.cpus.exclusive", idle.cpulist, role: .exclusiveCPUs, provenance: provenance))
+          KernelInterfaces.cpusetCPUsExclusive, idle.cpulist, role: .exclusiveCPUs,
+          provenance: provenance))
     }
     files.append(
       .init(
-        "cpuset.cpus.partition", "isolated", role: .partition(reset: "member"),
+        KernelInterfaces.cpusetPartition, "isolated", role: .partition(reset: "member"),
         provenance: provenance))
     return CgroupDirectory(
       path: parent + "/" + Self.idleCgroup, files: files, provenance: provenance)
   }
 
   private func workloadDirectory(
-    _ setting: CgroupSettings, parent: String, has: Set<String>, kernel: KernelInfo
+    _ setting: CgroupSettings, parent: String, has: Set<String>, subtree: String,
+    kernel: KernelInfo
   ) -> CgroupDirectory {
     var files: [CgroupDirectory.File] = []
     if has.contains("cpuset") {
-      files.append(.init("cpuset.mems", setting.mems.cpulist, provenance: setting.cpuProvenance))
       files.append(
-        .init("cpuset.cpus", setting.cpus.cpulist, role: .cpus, provenance: setting.cpuProvenance))
+        .init(KernelInterfaces.cpusetMems, setting.mems.cpulist, provenance: setting.cpuProvenance))
+      files.append(
+        .init(
+          KernelInterfaces.cpusetCPUs, setting.cpus.cpulist, role: .cpus,
+          provenance: setting.cpuProvenance))
       if let partition = setting.partition, kernel.cpusetPartitions {
         if kernel.cpusetExclusive {
           files.append(
             .init(
-              "cpuset.cpus.exclusive", setting.cpus.cpulist, role: .exclusiveCPUs,
+              KernelInterfaces.cpusetCPUsExclusive, setting.cpus.cpulist, role: .exclusiveCPUs,
               provenance: setting.cpuProvenance))
         }
         files.append(
           .init(
-            "cpuset.cpus.partition", partition, role: .partition(reset: "member"),
+            KernelInterfaces.cpusetPartition, partition, role: .partition(reset: "member"),
             provenance: setting.provenance))
       }
     }
     if has.contains("cpu") {
-      files.append(.init("cpu.weight", "\(setting.weight)", provenance: setting.weightProvenance))
+      files.append(
+        .init(KernelInterfaces.cpuWeight, "\(setting.weight)", provenance: setting.weightProvenance)
+      )
       let quota = setting.quotaCPUs.map { "\($0 * Self.period)" } ?? "max"
-      files.append(.init("cpu.max", "\(quota) \(Self.period)", provenance: setting.cpuProvenance))
+      files.append(
+        .init(KernelInterfaces.cpuMax, "\(quota) \(Self.period)", provenance: setting.cpuProvenance)
+      )
     }
     if has.contains("memory"), setting.hasMemoryLimits {
       files.append(
-        .init("memory.min", "\(setting.memoryMin ?? 0)", provenance: setting.memoryProvenance))
-      files.append(
         .init(
-          "memory.high", setting.memoryHigh.map { "\($0)" } ?? "max",
+          KernelInterfaces.memoryMin, "\(setting.memoryMin ?? 0)",
           provenance: setting.memoryProvenance))
       files.append(
         .init(
-          "memory.max", setting.memoryMax.map { "\($0)" } ?? "max",
+          KernelInterfaces.memoryHigh, setting.memoryHigh.map { "\($0)" } ?? "max",
+          provenance: setting.memoryProvenance))
+      files.append(
+        .init(
+          KernelInterfaces.memoryMax, setting.memoryMax.map { "\($0)" } ?? "max",
           provenance: setting.memoryProvenance))
     }
     if has.contains("io") {
@@ -175,10 +190,19 @@ public struct CgroupV2Emitter: Sendable {
         if let v = line.writeBps { value += " wbps=\(v)" }
         if let v = line.readIOPS { value += " riops=\(v)" }
         if let v = line.writeIOPS { value += " wiops=\(v)" }
-        files.append(.init("io.max", value, key: line.majorMinor, provenance: line.provenance))
+        files.append(
+          .init(KernelInterfaces.ioMax, value, key: line.majorMinor, provenance: line.provenance))
       }
     }
+    // A manager that builds cgroups below the workload's gets the controllers
+    // for them (systemd does this itself for Delegate=yes services).
+    if setting.launch.delegate, setting.launch.manager == .cgroup, !subtree.isEmpty {
+      files.append(
+        .init(
+          KernelInterfaces.subtreeControl, subtree,
+          provenance: setting.launchProvenance))
+    }
     return CgroupDirectory(
-      path: parent + "/" + setting.name, files: files, provenance: setting.provenance)
+      path: parent + "/" + setting.directory, files: files, provenance: setting.provenance)
   }
 }

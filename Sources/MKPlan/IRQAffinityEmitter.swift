@@ -9,9 +9,9 @@ import MKTopology
 /// them off isolated CPUs instead. Devices of `kernel` workloads leave the
 /// host with their IRQs and are not listed.
 public struct IRQAffinityEmitter: Sendable {
-  public static let defaultAffinityPath = "/proc/irq/default_smp_affinity"
+  public static let defaultAffinityPath = KernelInterfaces.defaultIRQAffinity.path()
   /// Debian's irqbalance environment file (`EnvironmentFile=` of irqbalance.service).
-  public static let irqbalanceConfig = "/etc/default/irqbalance"
+  public static let irqbalanceConfig = KernelInterfaces.irqbalanceDebian.path()
 
   public struct Output: Sendable {
     public var settings: [IRQAffinitySetting] = []

@@ -60,14 +60,30 @@ public enum PartitionMapEmitter {
       case .idleForHousekeeping, .idleForWorkload, .unused: return ""
       }
     }
-    let paint: (Int) -> Paint = { cpu in
+    // One paint per CPU, made once per distinct owner (the label strings
+    // are the expensive part), looked up by the drawing.
+    var memo: [CPUOwnership.Owner: Paint] = [:]
+    var paints: [Int: Paint] = [:]
+    for cpu in topology.threads.map(\.cpu) {
       let owner = ownership.owner(cpu)
-      var kernel = false
-      if case .exclusive(let index) = owner { kernel = ownership.isolation[index] == .kernel }
-      return Paint(
-        swatch: swatch(owner), label: symbol(owner), kernel: kernel, irq: irqCPUs.contains(cpu),
-        outline: false, owner: ownership.label(owner, plan: plan))
+      var base: Paint
+      if let known = memo[owner] {
+        base = known
+      } else {
+        var kernel = false
+        if case .exclusive(let index) = owner { kernel = ownership.isolation[index] == .kernel }
+        base = Paint(
+          swatch: swatch(owner), label: symbol(owner), kernel: kernel, irq: false,
+          outline: false, owner: ownership.label(owner, plan: plan))
+        memo[owner] = base
+      }
+      base.irq = irqCPUs.contains(cpu)
+      paints[cpu] = base
     }
+    let unusedPaint = Paint(
+      swatch: PartitionMapStyle.unused, label: "", kernel: false, irq: false, outline: false,
+      owner: "idle")
+    let paint: (Int) -> Paint = { paints[$0] ?? unusedPaint }
 
     var svg = SVGWriter()
     let top = margin + 56
@@ -244,18 +260,17 @@ public enum PartitionMapEmitter {
     // Runs of consecutive cores in one row with identical stripes.
     var start = 0
     let cores = domain.cores
+    let corePaints = cores.map { $0.threads.map { paint($0.cpu) } }
     while start < cores.count {
-      let paints = cores[start].threads.map { paint($0.cpu) }
       var end = start + 1
       while end < cores.count, end % PartitionMapLayout.coresPerRow != 0,
-        cores[end].threads.count == paints.count,
-        cores[end].threads.map({ paint($0.cpu) }) == paints
+        corePaints[end] == corePaints[start]
       {
         end += 1
       }
       drawRun(
-        Array(cores[start..<end]), paints: paints, at: llc.slot(start), centres: &centres,
-        into: &svg)
+        Array(cores[start..<end]), paints: corePaints[start], at: llc.slot(start),
+        centres: &centres, into: &svg)
       start = end
     }
   }

@@ -68,6 +68,10 @@ public struct Plan: Sendable, Hashable, Codable {
   public var kernelInstances: [KernelInstance] = []
   /// What changes, grouped the way a reviewer approves it.
   public var changes: PlanChanges = PlanChanges()
+  /// Tuning, the commands that make staged files take effect, and the
+  /// reboot-required marker (`HostSetup`). Nil when there is none, and in
+  /// plans written before mkpolicy planned them.
+  public var hostSetup: HostSetup?
 
   public init(
     policy: String, topologyFingerprint: HostFingerprint, housekeeping: CPUSet, sharedPool: CPUSet,

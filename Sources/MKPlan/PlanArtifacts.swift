@@ -50,10 +50,14 @@ public enum PlanArtifacts {
       default: break
       }
     }
+    // Units and drop-ins keep their place below /etc/systemd/system.
+    let unitRoot = SystemdSliceEmitter.directory + "/"
     for unit in plan.systemdUnits {
-      try add(
-        "systemd/" + (unit.path.split(separator: "/").last.map(String.init) ?? "unit"), unit.content
-      )
+      let relative =
+        unit.path.hasPrefix(unitRoot)
+        ? String(unit.path.dropFirst(unitRoot.count))
+        : unit.path.split(separator: "/").last.map(String.init) ?? "unit"
+      try add("systemd/" + relative, unit.content)
     }
     if let node = policy.host.kubernetes {
       let config = try KubeletConfigEmitter.emit(
@@ -66,6 +70,7 @@ public enum PlanArtifacts {
     try add("cgroup.sh", ShellScriptEmitter.cgroupScript(plan))
     try add("irq.sh", ShellScriptEmitter.irqScript(plan))
     try add("kerf.sh", ShellScriptEmitter.kerfScript(plan))
+    if plan.hostSetup != nil { try add("host.sh", ShellScriptEmitter.hostSetupScript(plan)) }
     if let tree = DeviceTreeEmitter().emit(
       pool: plan.coordinatorPool, instances: plan.kernelInstances)
     {

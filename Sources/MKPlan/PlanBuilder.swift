@@ -64,8 +64,14 @@ public struct PlanBuilder: Sendable {
       previous == nil
       ? cgroupTree
       : sequencer.sequence(directories, previous: Self.previousTree(previous, mode: mode.rawValue))
-    let units = SystemdSliceEmitter().emit(input, settings)
+    let units = SystemdSliceEmitter().emit(
+      input, settings, directories: directories, mode: mode)
     diagnostics.emit(contentsOf: units.diagnostics)
+    let tuning = TuningEmitter().emit(input)
+    diagnostics.emit(contentsOf: tuning.diagnostics)
+    let queues = NICQueueEmitter().emit(input)
+    diagnostics.emit(contentsOf: queues.diagnostics)
+    let stalld = StalldUnitEmitter().emit(input)
 
     let isolcpus = boot.parameters.first { $0.key == "isolcpus" }?.parameter
     let irq = IRQAffinityEmitter().emit(input, managedIRQParameter: isolcpus)
@@ -104,13 +110,39 @@ public struct PlanBuilder: Sendable {
     plan.irqbalanceMode = policy.host.irqbalance.rawValue
     plan.cgroupMode = mode.rawValue
     plan.cgroupTree = cgroupTree
-    plan.systemdUnits = units.units
+    plan.systemdUnits = units.units + (stalld.map { [$0.unit] } ?? [])
     plan.coordinatorPool = kerf.pool
     plan.kernelInstances = kerf.instances
     plan.changes = PlanChangeBuilder.changes(
       plan, previous: previous, topology: topology,
       host: Provenance(workload: nil, source: policy.host.location?.description))
+    var setup = HostSetup()
+    setup.kernelWrites = queues.kernelWrites + tuning.kernelWrites
+    setup.files = tuning.files
+    let commands = HostCommandEmitter().emit(
+      plan, policy: policy, kernelRelease: topology.kernel.release,
+      rebootReasons: Self.stagedForBoot(tuning.files, previous: previous))
+    setup.commands = queues.commands + commands.commands + (stalld.map { [$0.enable] } ?? [])
+    setup.rebootRequired = commands.rebootRequired
+    diagnostics.emit(contentsOf: commands.diagnostics)
+    if diagnostics.hasErrors { return .failure(DiagnosticError(diagnostics.sorted)) }
+    plan.diagnostics = diagnostics.sorted
+    plan.hostSetup = setup.isEmpty ? nil : setup
+    HostSetupChanges.add(
+      setup, units: plan.systemdUnits, previous: previous,
+      host: Provenance(workload: nil, source: policy.host.location?.description), to: &plan.changes)
     return .success(plan)
+  }
+
+  /// Why the staged configuration files that take effect only at boot need a
+  /// reboot: each such file whose content differs from the previous plan's.
+  static func stagedForBoot(_ files: [FileWrite], previous: Plan?) -> [String] {
+    let before = Dictionary(
+      (previous?.hostSetup?.files ?? []).map { ($0.path, $0.content) },
+      uniquingKeysWith: { a, _ in a })
+    return files.filter {
+      KernelInterfaces.describing($0.path)?.needsReboot == true && before[$0.path] != $0.content
+    }.map { "stage \($0.path)" }
   }
 
   /// The absolute parent directory (the cpuset hierarchy's on v1 hosts).

@@ -5,6 +5,9 @@ struct SVGWriter {
   private(set) var parts: [String] = []
 
   static func escape(_ text: String) -> String {
+    // Most text needs no escaping; skip the copy then.
+    guard text.utf8.contains(where: { $0 == 0x26 || $0 == 0x3C || $0 == 0x3E || $0 == 0x22 })
+    else { return text }
     var out = ""
     out.reserveCapacity(text.count)
     for character in text {

@@ -270,6 +270,11 @@ public struct Workload: Sendable, Hashable {
   public var kernel: KernelSpec?
   /// How many of the workload's CPUs take its device interrupts; nil is all.
   public var irqCPUs: Int?
+  /// How the workload's processes get into its cgroup (`launch:`).
+  public var launch: Launch
+  /// Host tuning as written (`tuning:`); nil when the policy has none.
+  /// `resolvedTuning` fills in the latency class's defaults.
+  public var tuning: Tuning?
   /// Where the workload's entry starts (the `- name:` line).
   public var location: SourceLocation
   /// Where each field was written, by its policy key (`cpus`, `placement.avoid`),
@@ -281,7 +286,8 @@ public struct Workload: Sendable, Hashable {
     cpus: Elastic<Int>, smt: SMTPolicy = .shared, memory: Elastic<UInt64> = .init(exactly: 0),
     hugepages: HugePages? = nil, devices: [DeviceRequest] = [], placement: Placement = Placement(),
     priority: Int = 0, weight: Int = 100, io: [IOLimit] = [], kernel: KernelSpec? = nil,
-    irqCPUs: Int? = nil, location: SourceLocation, fieldLocations: [String: SourceLocation] = [:]
+    irqCPUs: Int? = nil, launch: Launch = Launch(), tuning: Tuning? = nil,
+    location: SourceLocation, fieldLocations: [String: SourceLocation] = [:]
   ) {
     self.name = name
     self.isolation = isolation
@@ -297,6 +303,8 @@ public struct Workload: Sendable, Hashable {
     self.io = io
     self.kernel = kernel
     self.irqCPUs = irqCPUs
+    self.launch = launch
+    self.tuning = tuning
     self.location = location
     self.fieldLocations = fieldLocations
   }
@@ -304,6 +312,13 @@ public struct Workload: Sendable, Hashable {
   /// The location of one field, or of the workload when the field was defaulted.
   public func location(of field: String) -> SourceLocation {
     fieldLocations[field] ?? location
+  }
+
+  /// The tuning in force: as written, defaults of the latency class for the
+  /// rest. Only `partition` workloads are tuned (a kernel instance tunes
+  /// itself; shared CPUs belong to everyone), so others get none.
+  public var resolvedTuning: Tuning? {
+    isolation == .partition ? (tuning ?? Tuning()).resolved(for: latency) : nil
   }
 
   /// Exclusive workloads own their CPUs; shared ones draw from the pool.

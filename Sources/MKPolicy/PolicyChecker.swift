@@ -159,6 +159,7 @@ public enum PolicyChecker {
             help: ["add devices, or remove nearDevices"]))
       }
     }
+    out += LaunchTuningChecker.check(policy, everyone: everyone)
     return out
   }
 }

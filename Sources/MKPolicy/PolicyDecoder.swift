@@ -254,7 +254,7 @@ struct PolicyDecoder {
 
   static let workloadKeys = [
     "name", "isolation", "latency", "cpus", "smt", "memory", "hugepages", "devices", "placement",
-    "priority", "weight", "io", "kernel", "irqCpus",
+    "priority", "weight", "io", "kernel", "irqCpus", "launch", "tuning",
   ]
 
   /// A workload, and the keys whose values had errors (empty when it is
@@ -321,6 +321,10 @@ struct PolicyDecoder {
       workload.kernel = kernel(node, path)
     case "irqCpus":
       if let value = int(node, path, in: 1...65536) { workload.irqCPUs = value }
+    case "launch":
+      if let value = launch(node, path) { workload.launch = value }
+    case "tuning":
+      if let value = tuning(node, path, locations: &locations) { workload.tuning = value }
     default:
       break
     }

@@ -180,10 +180,11 @@ extension EmitterTests {
   @Test func unboundedMemoryIsMax() {
     var analytics = PlanFixture.analytics
     analytics.memory = .init(min: 1 << 30, max: Elastic<UInt64>.unbounded)
+    analytics.launch = Launch(manager: .systemd)
     let policy = PlanFixture.policy(workloads: [PlanFixture.router, PlanFixture.feed, analytics])
     let plan = PlanFixture.plan(policy: policy)
     let writes = plan.cgroupWrites.filter {
-      $0.path.hasPrefix("/sys/fs/cgroup/mkpolicy.slice/analytics/memory.")
+      $0.path.hasPrefix("/sys/fs/cgroup/mkpolicy.slice/mkpolicy-analytics.slice/memory.")
     }
     #expect(
       writes.map { "\($0.path.split(separator: "/").last!)=\($0.value!)" } == [

@@ -51,12 +51,9 @@ import Testing
     #expect(
       files == [
         "cgroup.sh", "cmdline", "irq.sh", "kerf.sh", "map.svg", "plan.json", "report.txt",
-        "systemd",
-        "systemd/mkpolicy-pool.slice",
-        "systemd/mkpolicy.slice",
       ])
     #expect(try String(contentsOfFile: directory + "/plan.json", encoding: .utf8) == result.stdout)
-    #expect(result.stderr == "wrote 9 files to \(directory)\n")
+    #expect(result.stderr == "wrote 7 files to \(directory)\n")
   }
 
   @Test func detailedExitcodeAgainstPrevious() throws {

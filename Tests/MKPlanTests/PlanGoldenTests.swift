@@ -58,3 +58,33 @@ extension PlanGoldenTests {
     #expect(reasons.contains(.instanceRestart), "\(reasons)")
   }
 }
+
+extension PlanGoldenTests {
+  /// The partition launched by systemd (slice, service drop-in with
+  /// Delegate=yes), the shared workload in a delegated cgroup another
+  /// manager uses, and tuning fields written out: no throttling with stalld,
+  /// polling idle, a governor the pstate drivers lack (a note).
+  @Test func launchedAndTuned() throws {
+    let topology = PlanFixture.topology()
+    var feed = PlanFixture.feed
+    feed.launch = Launch(
+      manager: .systemd, unit: "md-feed@primary.service", delegate: true,
+      location: PlanFixture.at(47))
+    feed.tuning = Tuning(
+      governor: .schedutil, idle: .poll, rtThrottling: .off, statInterval: .seconds(60),
+      stalld: true)
+    for (key, line) in [
+      ("launch", 47), ("tuning.governor", 50), ("tuning.idle", 51),
+      ("tuning.rtThrottling", 52), ("tuning.statInterval", 53), ("tuning.stalld", 54),
+    ] {
+      feed.fieldLocations[key] = PlanFixture.at(line, key == "launch" ? 5 : 7)
+    }
+    var analytics = PlanFixture.analytics
+    analytics.launch = Launch(manager: .cgroup, path: "batch", delegate: true)
+    let policy = PlanFixture.policy(
+      irqbalance: .stop, workloads: [PlanFixture.router, feed, analytics])
+    let plan = PlanFixture.plan(topology: topology, policy: policy)
+    #expect(plan.diagnostics.contains { $0.code == "E451" })
+    try Self.check("launched-tuned", plan, policy: policy, topology: topology)
+  }
+}

@@ -1,0 +1,48 @@
+#!/bin/sh
+# mkpolicy plan for policy trading-edge: host tuning and the commands that make staged files take effect.
+# Generated; review it like code. Stops at the first failing step.
+set -eu
+
+# workload md-feed (fixture/policy.yaml:38:5)
+ethtool -L enp32s0 combined 1
+
+# workload md-feed (fixture/policy.yaml:38:5)
+printf '%s\n' 0 > /sys/class/net/enp32s0/queues/rx-0/rps_cpus
+printf '%s\n' 2 > /sys/class/net/enp32s0/queues/tx-0/xps_cpus
+printf '%s\n' performance > /sys/devices/system/cpu/cpu1/cpufreq/scaling_governor
+printf '%s\n' performance > /sys/devices/system/cpu/cpu9/cpufreq/scaling_governor
+printf '%s\n' 1 > /sys/devices/system/cpu/cpu1/power/pm_qos_resume_latency_us
+printf '%s\n' 1 > /sys/devices/system/cpu/cpu9/power/pm_qos_resume_latency_us
+printf '%s\n' cdcd > /sys/devices/virtual/workqueue/cpumask
+printf '%s\n' 0 > /proc/sys/kernel/timer_migration
+printf '%s\n' 10 > /proc/sys/vm/stat_interval
+
+# workload md-feed (fixture/policy.yaml:38:5)
+mkdir -p /etc/systemd/system.conf.d
+printf %s '# Written by mkpolicy for policy trading-edge; mkpolicy apply rewrites this file.
+# systemd and every service it starts run on the host CPUs, off the tuned partitions.
+# Read at boot (or systemctl daemon-reexec); a workload'\''s own service sets its CPUAffinity= in its drop-in.
+[Manager]
+CPUAffinity=0,2-3,6-8,10-11,14-15
+' > /etc/systemd/system.conf.d/90-mkpolicy.conf
+
+# workload md-feed (fixture/policy.yaml:38:5)
+mkdir -p /etc/sysctl.d
+printf %s '# Written by mkpolicy for policy trading-edge; mkpolicy apply rewrites this file.
+# systemd-sysctl sets these again at every boot.
+# workload md-feed (fixture/policy.yaml:38:5)
+kernel.timer_migration = 0
+# workload md-feed (fixture/policy.yaml:38:5)
+vm.stat_interval = 10
+' > /etc/sysctl.d/90-mkpolicy.conf
+
+# host (fixture/policy.yaml:7:1)
+systemctl try-restart irqbalance
+
+# host (fixture/policy.yaml:7:1)
+update-grub
+
+# A reboot is required: add boot parameter isolcpus; add boot parameter nohz_full; add boot parameter rcu_nocbs; add boot parameter irqaffinity; add boot parameter kthread_cpus; add boot parameter hugepagesz; add boot parameter hugepages; stage /etc/systemd/system.conf.d/90-mkpolicy.conf
+printf %s '*** System restart required ***
+' > /run/reboot-required
+grep -qx mkpolicy /run/reboot-required.pkgs 2>/dev/null || printf '%s\n' mkpolicy >> /run/reboot-required.pkgs

@@ -1,0 +1,22 @@
+#!/bin/sh
+# mkpolicy plan for policy trading-edge: IRQ affinity.
+# Generated; review it like code. Stops at the first failing step.
+set -eu
+
+# host.irqbalance: stop
+systemctl stop irqbalance
+
+# workload md-feed (fixture/policy.yaml:36:5)
+printf '%s\n' 1 > /proc/irq/100/smp_affinity_list
+
+# host (fixture/policy.yaml:8:5)
+printf '%s\n' 0,8 > /proc/irq/103/smp_affinity_list
+
+# Not movable (kernel-managed); left to the boot parameters:
+#   IRQ 101 on CPUs 0-7: isolcpus=managed_irq,domain,1,9
+#   IRQ 102 on CPUs 8-15: isolcpus=managed_irq,domain,1,9
+#   IRQ 104 on CPUs 0-15: isolcpus=managed_irq,domain,1,9
+
+# host (fixture/policy.yaml:8:5)
+printf %s '101
+' > /proc/irq/default_smp_affinity
