@@ -12,7 +12,10 @@ import MKTopology
 /// - CPUs: the kubelet sees the host kernel's CPUs (kernel instances' CPUs
 ///   leave the host). `reservedSystemCPUs` is all of those but the shared
 ///   pool: housekeeping, partitions and idle siblings. The static CPU manager
-///   then hands exclusive CPUs to pods from the shared pool only.
+///   then hands exclusive CPUs to pods from the shared pool only, and with
+///   `strict-cpu-reservation` (KEP-4540) burstable and best-effort pods stay
+///   off the reserved CPUs too. (Partition CPUs are also kept from pods by
+///   the kernel: a cpuset partition's CPUs leave its siblings' cpusets.)
 /// - Memory: the static memory manager must be told, per NUMA node, what pods
 ///   may not have: the housekeeping memory (split over the nodes of the
 ///   housekeeping CPUs), each workload's memory on that node, kernel
@@ -124,6 +127,11 @@ public enum KubeletConfigEmitter {
       "apiVersion: kubelet.config.k8s.io/v1beta1",
       "kind: KubeletConfiguration",
       "cpuManagerPolicy: static",
+    ]
+    if node.strictCPUReservation {
+      lines += ["cpuManagerPolicyOptions:", "  strict-cpu-reservation: \"true\""]
+    }
+    lines += [
       "reservedSystemCPUs: \"\(reserved.reservedCPUs.cpulist)\"",
       "memoryManagerPolicy: Static",
       "topologyManagerPolicy: \(node.topologyManagerPolicy.rawValue)",

@@ -109,16 +109,23 @@ public struct KubernetesNode: Sendable, Hashable {
   /// kubelet's hard eviction threshold `memory.available`; part of what the
   /// memory manager's per-node reservations must add up to.
   public var evictionMemoryBytes: UInt64
+  /// kubelet's `strict-cpu-reservation` CPU manager option (KEP-4540: beta
+  /// in 1.33, stable in 1.35): without it, burstable and best-effort pods
+  /// also run on the reserved CPUs (housekeeping). Off for older kubelets,
+  /// which refuse an option they do not know.
+  public var strictCPUReservation: Bool
   public var location: SourceLocation?
 
   public init(
     topologyManagerPolicy: TopologyManagerPolicy = .restricted,
     topologyManagerScope: TopologyManagerScope = .container,
-    evictionMemoryBytes: UInt64 = 100 << 20, location: SourceLocation? = nil
+    evictionMemoryBytes: UInt64 = 100 << 20, strictCPUReservation: Bool = true,
+    location: SourceLocation? = nil
   ) {
     self.topologyManagerPolicy = topologyManagerPolicy
     self.topologyManagerScope = topologyManagerScope
     self.evictionMemoryBytes = evictionMemoryBytes
+    self.strictCPUReservation = strictCPUReservation
     self.location = location
   }
 }

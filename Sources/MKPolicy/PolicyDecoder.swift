@@ -157,7 +157,9 @@ struct PolicyDecoder {
     guard
       let fields = mapping(
         entry.value, path,
-        keys: ["topologyManagerPolicy", "topologyManagerScope", "evictionMemory"])
+        keys: [
+          "topologyManagerPolicy", "topologyManagerScope", "evictionMemory", "strictCPUReservation",
+        ])
     else { return nil }
     var node = KubernetesNode(location: entry.keyLocation)
     if let field = fields["topologyManagerPolicy"],
@@ -181,6 +183,11 @@ struct PolicyDecoder {
       } else {
         node.evictionMemoryBytes = value
       }
+    }
+    if let field = fields["strictCPUReservation"],
+      let value = bool(field.value, "\(path).strictCPUReservation")
+    {
+      node.strictCPUReservation = value
     }
     return node
   }

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import MKCore
 import MKPlan
 import MKPolicy
@@ -37,10 +37,17 @@ func reportBench(runs: Int, writeTo directory: String?) {
   }
   let (json, jsonTime) = timed(runs: runs) { PlanCodec.encode(plan) }
   let base = solve + build
+  /// `value` with `digits` decimals, without Foundation's `String(format:)`.
+  func fixed(_ value: Double, _ digits: Int) -> String {
+    var scale = 1
+    for _ in 0..<digits { scale *= 10 }
+    let scaled = Int((value * Double(scale)).rounded())
+    let fraction = String(scaled % scale)
+    return "\(scaled / scale)."
+      + String(repeating: "0", count: digits - fraction.count) + fraction
+  }
   func row(_ name: String, _ ms: Double, _ bytes: Int) {
-    print(
-      "| \(name) | \(String(format: "%.1f", ms)) | \(String(format: "%.2f", ms / base)) | \(bytes) |"
-    )
+    print("| \(name) | \(fixed(ms, 1)) | \(fixed(ms / base, 2)) | \(bytes) |")
   }
   print("500 workloads, \(topology.threads.count) threads; best of \(runs) runs")
   print("| stage | ms | ratio to solve + build | bytes |")

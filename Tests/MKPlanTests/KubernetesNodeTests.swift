@@ -18,13 +18,14 @@ import Testing
   // Go types from kubelet's types.go: apiVersion/kind, cpuManagerPolicy
   // ("none" | "static"), reservedSystemCPUs (a cpuset list), memoryManagerPolicy
   // ("None" | "Static"), topologyManagerPolicy and topologyManagerScope are
-  // strings; systemReserved, kubeReserved and evictionHard are
+  // strings; cpuManagerPolicyOptions, systemReserved, kubeReserved and evictionHard are
   // map[string]string; reservedMemory is []MemoryReservation{numaNode int32,
   // limits ResourceList}.
   static let kubeletFields: [String: FieldType] = [
     "apiVersion": .string, "kind": .string, "cpuManagerPolicy": .string,
     "reservedSystemCPUs": .string, "memoryManagerPolicy": .string,
     "topologyManagerPolicy": .string, "topologyManagerScope": .string,
+    "cpuManagerPolicyOptions": .stringMap,
     "systemReserved": .stringMap, "kubeReserved": .stringMap, "evictionHard": .stringMap,
     "reservedMemory": .memoryReservations,
   ]
@@ -119,6 +120,7 @@ import Testing
     #expect(config.strings["memoryManagerPolicy"] == "Static")
     #expect(config.strings["topologyManagerPolicy"] == "single-numa-node")
     #expect(config.strings["topologyManagerScope"] == "pod")
+    #expect(config.maps["cpuManagerPolicyOptions"] == ["strict-cpu-reservation": "true"])
 
     // CPUs: reserved + pods = what the host kernel keeps; pods = the shared pool.
     let reserved = try CPUSet(cpulist: try #require(config.strings["reservedSystemCPUs"]))
@@ -172,6 +174,19 @@ import Testing
     }
     #expect(features.text.contains("mkpolicy-pod-cpus=\(plan.sharedPool.count)\n"))
     #expect(features.text.contains("mkpolicy-workload-storage-kernel=kernel\n"))
+  }
+
+  @Test func olderKubeletsGetNoStrictReservationOption() throws {
+    var text = try String(contentsOfFile: PackagePaths.path(Self.example), encoding: .utf8)
+    text = text.replacingOccurrences(
+      of: "    topologyManagerScope: pod\n",
+      with: "    topologyManagerScope: pod\n    strictCPUReservation: false\n")
+    let (artifacts, _, _, _) = try Self.plan(
+      text, topology: "Examples/topologies/database-2s-nvme-hybrid.yaml")
+    let kubelet = try #require(artifacts.first { $0.path == "kubernetes/kubelet-config.yaml" })
+    let config = try Self.parse(kubelet.text)
+    #expect(config.maps["cpuManagerPolicyOptions"] == nil)
+    #expect(config.strings["cpuManagerPolicy"] == "static")
   }
 
   @Test func noKubernetesSectionNoKubernetesFiles() throws {
