@@ -10,7 +10,8 @@ build_packages=(pkg-config libyaml-dev libnuma-dev libudev-dev libfdt-dev)
 # chromium renders the partition maps (map.svg) in the tests; fonts-dejavu-core gives
 # its generic sans-serif and monospace families text on a machine without fonts.
 # systemd provides systemd-analyze, which verifies every unit a plan emits.
-test_packages=(hwloc shellcheck device-tree-compiler qemu-system-x86 busybox-static cpio binutils
+test_packages=(hwloc shellcheck patchelf dpkg-dev lintian device-tree-compiler qemu-system-x86
+  busybox-static cpio binutils
   systemd python3 python3-venv chromium fonts-dejavu-core)
 python_packages=(kerf-multikernel==0.4.0 pylibfdt scipy numpy pyyaml jsonschema pillow ansible-core)
 

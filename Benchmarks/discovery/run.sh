@@ -5,5 +5,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 scripts/ensure-deps.sh test
-swift build -c release --product mkpolicy >&2
+swift build -c release --static-swift-stdlib --disable-local-rpath --product mkpolicy >&2
 .venv/bin/python Benchmarks/discovery/bench.py .build/release/mkpolicy "${1:-50}"

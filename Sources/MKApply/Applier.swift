@@ -19,6 +19,9 @@ public enum ApplyRefusal: Error, Sendable, CustomStringConvertible {
   case nothingToRecover(path: String)
   /// The journal could not be written before the first change.
   case journal(HostIOError)
+  /// A live value apply must know could not be read for another reason than
+  /// ENOENT (E520): apply never guesses what it would have to restore.
+  case unreadable(HostIOError)
 
   public var code: String {
     switch self {
@@ -28,7 +31,23 @@ public enum ApplyRefusal: Error, Sendable, CustomStringConvertible {
     case .interruptedOther: "E506"
     case .nothingToRecover: "E509"
     case .journal: "E510"
+    case .unreadable: "E520"
     }
+  }
+
+  /// The refusal in the front end's `Diagnostic` model: the message, and
+  /// its `help:` lines as help.
+  public var diagnostic: Diagnostic {
+    var message: [String] = []
+    var help: [String] = []
+    for line in description.split(separator: "\n", omittingEmptySubsequences: false) {
+      if line.hasPrefix("help: ") {
+        help.append(String(line.dropFirst("help: ".count)))
+      } else {
+        message.append(String(line))
+      }
+    }
+    return .error(code, message.joined(separator: "\n"), help: help)
   }
 
   public var description: String {
@@ -45,6 +64,8 @@ public enum ApplyRefusal: Error, Sendable, CustomStringConvertible {
     case .nothingToRecover(let path): "no interrupted apply: \(path) does not exist"
     case .journal(let error):
       "cannot write the journal before the first change: \(error); nothing was written"
+    case .unreadable(let error):
+      "cannot read the live state: \(error); nothing was written\nhelp: fix the cause (permissions, a file the kernel refuses to read) and apply again"
     }
   }
 }
@@ -75,15 +96,15 @@ public final class Applier {
   public func pendingSteps(_ plan: Plan) throws(ApplyRefusal) -> (
     pending: [ApplyStep], unchanged: Int
   ) {
-    let steps = try checkedSteps(plan)
+    let steps = try checkedSteps(plan).steps
     let applied: AppliedRecord?
     do { applied = try store.loadApplied() } catch { throw .unreadableState(error) }
     // When the final state of every path already holds, the intermediate
     // steps (a parent widened, then narrowed) are moot: nothing to do.
     let final = Verifier.finalState(steps) + steps.filter { $0.kind == .command }
-    if final.allSatisfy({ inEffect($0, applied: applied) }) { return ([], steps.count) }
+    if final.allSatisfy({ inEffect($0, applied: applied, plan: plan) }) { return ([], steps.count) }
     let pending = steps.indices.filter {
-      !inEffect(steps[$0], applied: applied) && !Self.isMoot(steps, $0, host)
+      !inEffect(steps[$0], applied: applied, plan: plan) && !Self.isMoot(steps, $0, host)
     }.map { steps[$0] }
     return (pending, steps.count - pending.count)
   }
@@ -101,14 +122,49 @@ public final class Applier {
     return false
   }
 
-  func checkedSteps(_ plan: Plan) throws(ApplyRefusal) -> [ApplyStep] {
-    let steps = plan.applySteps
+  /// The commands the applied record says are in effect: none when the
+  /// record is from an earlier boot (kernel instances, a stopped service and
+  /// everything else a command did are gone with it).
+  func commandsInEffect(_ applied: AppliedRecord?) -> [String: [String]] {
+    guard let applied = thisBoot(applied) else { return [:] }
+    return applied.commands
+  }
+
+  /// The record when it is of this boot.
+  func thisBoot(_ applied: AppliedRecord?) -> AppliedRecord? {
+    guard let applied, applied.bootID == bootID else { return nil }
+    return applied
+  }
+
+  /// Whether a command step's effect holds by the record. kerf commands of
+  /// a plan that describes its instances are never taken from the record:
+  /// the reconcile read the instances live and asks only for what is needed.
+  func recorded(_ step: ApplyStep, _ applied: AppliedRecord?, plan: Plan) -> Bool {
+    if step.argv?.first == KerfCommandEmitter.kerf,
+      InstanceReconciler.describesInstances(plan)
+        || thisBoot(applied).map({ InstanceReconciler.describesInstances($0.plan) }) == true
+    {
+      return false
+    }
+    return commandsInEffect(applied)[step.path] == step.argv
+  }
+
+  /// The steps that reconcile the host with the plan's desired state, after
+  /// the path guard and the foreign-partition check.
+  func checkedSteps(_ plan: Plan) throws(ApplyRefusal) -> Reconciler.Result {
+    let applied: AppliedRecord?
+    do { applied = try store.loadApplied() } catch { throw .unreadableState(error) }
+    let result: Reconciler.Result
+    do {
+      result = try Reconciler(host: host).reconcile(plan, record: thisBoot(applied))
+    } catch { throw .unreadable(error) }
+    let steps = result.steps
     let guardrail = PathGuard(plan: plan, stateDirectory: store.directory)
     let problems =
       guardrail.problems(in: steps, bootloader: plan.bootStaging?.bootloader)
       + foreignPartitionConflicts(steps, parent: plan.effectiveCgroupParent)
     guard problems.isEmpty else { throw .unsafe(problems) }
-    return steps
+    return result
   }
 
   /// CPUs the plan gives its cgroup parent that a partition next to it, not
@@ -141,8 +197,8 @@ public final class Applier {
     return problems
   }
 
-  func inEffect(_ step: ApplyStep, applied: AppliedRecord?) -> Bool {
-    if step.kind == .command { return applied?.commands[step.path] == step.argv }
+  func inEffect(_ step: ApplyStep, applied: AppliedRecord?, plan: Plan) -> Bool {
+    if step.kind == .command { return recorded(step, applied, plan: plan) }
     return ReadBack.difference(step, on: host) == nil
   }
 
@@ -151,7 +207,8 @@ public final class Applier {
   public func apply(_ plan: Plan, rollback: Bool = true, dryRun: Bool = false) throws(ApplyRefusal)
     -> ApplyReport
   {
-    let steps = try checkedSteps(plan)
+    let reconciled = try checkedSteps(plan)
+    let steps = reconciled.steps
     let digest = StateStore.digest(plan)
     let journal: Journal?
     do { journal = try store.loadJournal() } catch { throw .unreadableState(error) }
@@ -161,8 +218,9 @@ public final class Applier {
     let (pending, unchanged) = try pendingSteps(plan)
     if dryRun {
       var report = ApplyReport(outcome: .dryRun)
-      report.changes = pending.map(\.summary)
+      report.changes = pending
       report.unchanged = unchanged
+      report.pending = reconciled.pending
       if journal != nil { report.notes.append("an interrupted apply left \(store.journalPath)") }
       return report
     }
@@ -176,22 +234,34 @@ public final class Applier {
       }
       var report = ApplyReport(outcome: .nothingToDo)
       report.unchanged = unchanged
+      report.pending = reconciled.pending
       return report
     }
     let notes: [String]
     do { notes = try lock.acquire() } catch { throw .locked(error) }
     let applied = try? store.loadApplied()
-    let entries = steps.map { step in
-      var step = step
-      if step.kind == .command && step.undo == nil {
-        step.undo = Self.undoFromRecord(step.argv ?? [], applied?.commands ?? [:])
+    var entries: [JournalEntry] = []
+    do {
+      for var step in steps {
+        if step.kind == .command && step.undo == nil {
+          step.undo = Self.undoFromRecord(step.argv ?? [], commandsInEffect(applied))
+        }
+        entries.append(JournalEntry(step: step, prior: try prior(of: step), status: .pending))
       }
-      return JournalEntry(step: step, prior: prior(of: step), status: .pending)
+    } catch {
+      try? lock.release()
+      throw .unreadable(error)
     }
     var fresh = Journal(
       planDigest: digest, plan: plan, runID: "\(bootID.prefix(8))-\(host.processID)",
       phase: .applying,
       entries: entries)
+    do {
+      fresh.partitions = try partitionStates(steps, parent: plan.effectiveCgroupParent)
+    } catch {
+      try? lock.release()
+      throw .unreadable(error)
+    }
     do {
       try store.save(fresh, to: store.journalPath)
     } catch {
@@ -200,6 +270,7 @@ public final class Applier {
     }
     var report = execute(&fresh, rollback: rollback)
     report.notes = notes + report.notes
+    report.pending = reconciled.pending
     return report
   }
 
@@ -209,7 +280,10 @@ public final class Applier {
     do { journal = try store.loadJournal() } catch { throw .unreadableState(error) }
     guard var journal else { throw .nothingToRecover(path: store.journalPath) }
     if complete {
-      _ = try checkedSteps(journal.plan)
+      let guardrail = PathGuard(plan: journal.plan, stateDirectory: store.directory)
+      let problems = guardrail.problems(
+        in: journal.entries.map(\.step), bootloader: journal.plan.bootStaging?.bootloader)
+      guard problems.isEmpty else { throw .unsafe(problems) }
       return try resume(journal, rollback: true)
     }
     let notes: [String]
@@ -275,7 +349,10 @@ public final class Applier {
     "memory.max", "pids.max", "cgroup.subtree_control",
   ]
 
-  func prior(of step: ApplyStep) -> PriorValue? {
+  /// The live value a step is about to change. Only ENOENT means "did not
+  /// exist"; any other read error is thrown, and apply stops before writing.
+  func prior(of step: ApplyStep) throws(HostIOError) -> PriorValue? {
+    let reader = Reconciler(host: host)
     switch step.kind {
     case .command:
       return nil
@@ -284,24 +361,32 @@ public final class Applier {
     case .rmdir:
       guard host.kind(step.path) == .directory else { return PriorValue(exists: false) }
       var settings: [PriorValue.Setting] = []
+      var invalid = false
       for file in Self.restorableSettings {
-        guard let text = ReadBack.read(step.path + "/" + file, host) else { continue }
-        let value =
-          file == "cpuset.cpus.partition"
-          ? String(text.split(separator: " ").first ?? "member") : text
+        guard let text = try reader.live(step.path + "/" + file) else { continue }
+        var value = text
+        if file == "cpuset.cpus.partition" {
+          value = String(text.split(separator: " ").first ?? "member")
+          invalid = text.contains("invalid")
+        }
         settings.append(PriorValue.Setting(file: file, value: value))
       }
-      return PriorValue(exists: true, settings: settings)
-    case .write, .irq, .kernel:
-      guard let text = try? host.read(step.path) else { return PriorValue(exists: false) }
-      var value = text.trimmingASCIIWhitespace()
+      return PriorValue(exists: true, settings: settings, invalid: invalid ? true : nil)
+    case .write, .irq, .kernel, .revalidate:
+      guard let text = try reader.live(step.path) else { return PriorValue(exists: false) }
+      var value = text
+      var invalid: Bool?
       if ReadBack.name(step.path) == "cpuset.cpus.partition" {
         value = String(value.split(separator: " ").first ?? "member")
+        if text.contains("invalid") { invalid = true }
       }
-      return PriorValue(exists: true, value: value)
+      return PriorValue(exists: true, value: value, invalid: invalid)
     case .file:
-      guard let text = try? host.read(step.path) else { return PriorValue(exists: false) }
-      return PriorValue(exists: true, value: text)
+      do {
+        return PriorValue(exists: true, value: try host.read(step.path))
+      } catch  where error.errno == ENOENT {
+        return PriorValue(exists: false)
+      }
     }
   }
 
@@ -316,13 +401,34 @@ public final class Applier {
     case .mkdir: try host.makeDirectory(step.path)
     case .rmdir: try host.removeDirectory(step.path)
     case .write, .irq, .kernel: try host.write(step.path, step.value ?? "")
+    case .revalidate:
+      try host.write(step.path, "member")
+      try host.write(step.path, step.value ?? "")
     case .file: try host.replaceAtomically(step.path, step.value ?? "")
     case .command: break
     }
   }
 
+  /// A step's read-back. In a cgroup whose partition the kernel had
+  /// invalidated before this apply, a CPU or memory write is checked for its
+  /// value only: the partition stays invalid until its revalidation step,
+  /// which is checked for validity.
+  func difference(_ step: ApplyStep, _ invalidBefore: Set<String>) -> String? {
+    let name = ReadBack.name(step.path)
+    guard step.kind == .write, invalidBefore.contains(ReadBack.directory(step.path)),
+      ["cpuset.cpus", "cpuset.mems", "cpuset.cpus.exclusive"].contains(name)
+    else { return ReadBack.difference(step, on: host) }
+    guard let text = ReadBack.read(step.path, host) else { return "\(step.path) cannot be read" }
+    return Reconciler.same(step.path, step.value ?? "", text, host)
+      ? nil
+      : "\(step.path) reads \(Quoted.text(text)), wanted \(Quoted.text(step.value ?? ""))"
+  }
+
   func execute(_ journal: inout Journal, rollback: Bool) -> ApplyReport {
     var report = ApplyReport(outcome: .applied)
+    let invalidBefore = Set(
+      (journal.partitions ?? [:]).filter { $0.value.contains("invalid") }.keys.map(
+        ReadBack.directory))
     let applied = try? store.loadApplied()
     var index = 0
     do {
@@ -341,7 +447,7 @@ public final class Applier {
               "command [\(step.path)] was started by the interrupted apply; not run again")
             journal.entries[index].status = .done
             try save(journal)
-          } else if applied?.commands[step.path] == step.argv {
+          } else if recorded(step, applied, plan: journal.plan) {
             report.unchanged += 1
             journal.entries[index].status = .unchanged
           } else {
@@ -356,32 +462,32 @@ public final class Applier {
                   "command [\(step.path)] \(argv.joined(separator: " ")) exited with status \(result.status): \(Quoted.text(result.output.trimmingASCIIWhitespace()))"
               )
             }
-            report.changes.append(step.summary)
+            report.changes.append(step)
             try save(journal)
           }
-        } else if ReadBack.difference(step, on: host) == nil
+        } else if difference(step, invalidBefore) == nil
           || Self.isMoot(journal.entries.map(\.step), index, host)
         {
           report.unchanged += 1
           journal.entries[index].status = .unchanged
         } else {
           try perform(step)
-          if let difference = ReadBack.difference(step, on: host) {
+          if let difference = difference(step, invalidBefore) {
             throw StepFailure(
               message:
-                "\(step.kind == .file ? "replace" : step.kind.rawValue) \(step.path)\([.write, .irq, .kernel].contains(step.kind) ? " = \(Quoted.text(step.value ?? ""))" : ""): read-back mismatch (the call succeeded, the effect is missing): \(difference)"
+                "\(step.kind == .file ? "replace" : step.kind.rawValue) \(step.path)\([.write, .irq, .kernel, .revalidate].contains(step.kind) ? " = \(Quoted.text(step.value ?? ""))" : ""): read-back mismatch (the call succeeded, the effect is missing): \(difference)"
             )
           }
           // Not journaled per write: after a crash every write is checked
           // against the host again, and rollback compares with the prior
           // values; only commands need their progress on disk.
           journal.entries[index].status = .done
-          report.changes.append(step.summary)
+          report.changes.append(step)
         }
         index += 1
       }
       let commands = Self.mergedCommands(
-        previous: applied?.commands ?? [:],
+        previous: commandsInEffect(applied),
         ran: journal.entries.filter { $0.step.kind == .command && $0.status == .done }.map(\.step))
       try store.save(
         AppliedRecord(
@@ -407,6 +513,7 @@ public final class Applier {
       try host.removeFile(store.journalPath)
       try expect(
         host.kind(store.journalPath) == .missing, "remove", store.journalPath, "it still exists")
+      removeEvidence(journal, into: &report)
     } catch {
       report.failure =
         "applied, but \(error); the next apply will find it and finish (nothing left to do)"
@@ -418,6 +525,26 @@ public final class Applier {
       report.notes.append("could not remove the lock: \(error); the next apply will find it stale")
     }
     return report
+  }
+
+  /// A command's evidence file proves it started only while its journal
+  /// exists; once the journal is gone they go too, so that a later apply of
+  /// the same run id (same boot, a reused pid) never mistakes them for its own.
+  func removeEvidence(_ journal: Journal, into report: inout ApplyReport) {
+    for entry in journal.entries where entry.step.kind == .command {
+      for name in [entry.step.path, "undo-" + entry.step.path] {
+        let path = store.evidencePath(runID: journal.runID, command: name)
+        guard host.kind(path) == .file else { continue }
+        do {
+          try host.removeFile(path)
+          try expect(host.kind(path) == .missing, "remove", path, "it still exists")
+        } catch {
+          report.notes.append(
+            "could not remove the command evidence \(path): \(error); remove it before the next apply"
+          )
+        }
+      }
+    }
   }
 
   func save(_ journal: Journal) throws(HostIOError) {
@@ -445,6 +572,7 @@ public final class Applier {
         journal.entries[index].status = .restored
       }
     }
+    revalidate(journal, into: &report)
     // Interface files that appeared when a controller was enabled cannot be
     // removed (EPERM): they go when the controller is disabled again, which
     // an earlier entry, restored after them, does. Only one still there fails.
@@ -459,6 +587,8 @@ public final class Applier {
       if (try? host.removeFile(store.journalPath)) == nil, host.kind(store.journalPath) != .missing
       {
         report.notes.append("could not remove \(store.journalPath)")
+      } else {
+        removeEvidence(journal, into: &report)
       }
     } else {
       report.outcome = .rollbackIncomplete
@@ -510,7 +640,7 @@ public final class Applier {
           guard host.kind(path) != .missing else { continue }
           try restoreValue(path, setting.value, kind: .write, into: &report)
         }
-      case .write, .irq, .kernel:
+      case .write, .irq, .kernel, .revalidate:
         guard let prior = entry.prior else { return }
         if prior.exists {
           try restoreValue(step.path, prior.value ?? "", kind: step.kind, into: &report)
@@ -541,6 +671,74 @@ public final class Applier {
     }
   }
 
+  /// After values are restored, a partition the kernel invalidated on the
+  /// way (and that was valid before apply) is still invalid: the kernel only
+  /// checks it again when `member` and then its mode are written. Parents
+  /// first, since an invalid parent invalidates its children.
+  func revalidate(_ journal: Journal, into report: inout ApplyReport) {
+    var wanted: [String: String] = [:]
+    for (path, text) in journal.partitions ?? [:] where !text.contains("invalid") {
+      wanted[path] = text
+    }
+    for entry in journal.entries {
+      guard let prior = entry.prior, prior.exists, prior.invalid != true else { continue }
+      switch entry.step.kind {
+      case .write, .revalidate:
+        if ReadBack.name(entry.step.path) == "cpuset.cpus.partition", let value = prior.value {
+          wanted[entry.step.path] = value
+        }
+      case .rmdir:
+        if let mode = prior.settings?.first(where: { $0.file == "cpuset.cpus.partition" }) {
+          wanted[entry.step.path + "/cpuset.cpus.partition"] = mode.value
+        }
+      default: continue
+      }
+    }
+    for (path, mode) in wanted.sorted(by: { Reconciler.shallowFirst($0.key, $1.key) })
+    where mode == "root" || mode == "isolated" {
+      guard let text = ReadBack.read(path, host), text.contains("invalid") else { continue }
+      do {
+        try host.write(path, "member")
+        try host.write(path, mode)
+        let back = ReadBack.read(path, host) ?? ""
+        try expect(
+          back == mode, "write", path,
+          "reads \(Quoted.text(back)) after member then \(Quoted.text(mode))")
+        report.restored.append("\(path) revalidated (member, then \(Quoted.text(mode)))")
+      } catch {
+        report.notRestored.append("\(error)")
+      }
+    }
+  }
+
+  /// `cpuset.cpus.partition` of every cgroup the steps touch and of the
+  /// parent's children, as read now (only ENOENT means none).
+  func partitionStates(_ steps: [ApplyStep], parent: String) throws(HostIOError)
+    -> [String: String]
+  {
+    var directories = Set<String>()
+    for step in steps where step.kind != .command {
+      switch step.kind {
+      case .mkdir, .rmdir: directories.insert(step.path)
+      default: directories.insert(ReadBack.directory(step.path))
+      }
+    }
+    if host.kind(parent) == .directory {
+      directories.insert(parent)
+      for name in try host.list(parent) { directories.insert(parent + "/" + name) }
+    }
+    var out: [String: String] = [:]
+    let reader = Reconciler(host: host)
+    for directory in directories
+    where directory == parent || directory.hasPrefix(parent + "/") {
+      guard host.kind(directory) == .directory else { continue }
+      if let text = try reader.live(directory + "/cpuset.cpus.partition") {
+        out[directory + "/cpuset.cpus.partition"] = text
+      }
+    }
+    return out
+  }
+
   func expect(_ condition: Bool, _ operation: String, _ path: String, _ reason: String)
     throws(HostIOError)
   {
@@ -560,6 +758,16 @@ public final class Applier {
         let have = try? CPUSet(cpulist: ReadBack.read(path, self.host) ?? "", allowEmpty: true)
         return have == (try? CPUSet(cpulist: value, allowEmpty: true)) ? nil : "differs"
       case .kernel: return ReadBack.kernelDifference(path, value, self.host)
+      case .write, .revalidate:
+        // Validity is the revalidation pass's business: here only the value.
+        switch ReadBack.name(path) {
+        case "cpuset.cpus", "cpuset.mems", "cpuset.cpus.exclusive", "cpuset.cpus.partition":
+          guard let text = ReadBack.read(path, self.host) else { return "cannot be read" }
+          let mode = String(text.split(separator: " ").first ?? "")
+          let have = ReadBack.name(path) == "cpuset.cpus.partition" ? mode : text
+          return Reconciler.same(path, value, have, self.host) ? nil : "differs"
+        default: return ReadBack.writeDifference(path, value, self.host)
+        }
       default: return ReadBack.writeDifference(path, value, self.host)
       }
     }

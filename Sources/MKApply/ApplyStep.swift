@@ -10,6 +10,10 @@ public struct ApplyStep: Sendable, Hashable, Codable {
     /// A kernel tunable outside cgroups: `/proc/irq/default_smp_affinity`,
     /// per-node `nr_hugepages`.
     case kernel
+    /// A partition the kernel invalidated: `member` then `value` (`root` or
+    /// `isolated`) are written to its `cpuset.cpus.partition`, which is what
+    /// makes the kernel check it again (writing `root` alone leaves it invalid).
+    case revalidate
   }
   public var kind: Kind
   /// The file or directory changed; for `irq` the `smp_affinity_list` file;
@@ -40,6 +44,7 @@ public struct ApplyStep: Sendable, Hashable, Codable {
     case .write: "write   \(path) = \(Quoted.text(value ?? ""))"
     case .irq: "irq     \(path) = \(Quoted.text(value ?? ""))"
     case .kernel: "kernel  \(path) = \(Quoted.text(value ?? ""))"
+    case .revalidate: "revalid \(path) = \"member\" then \(Quoted.text(value ?? ""))"
     case .file:
       "file    \(path) (\((value ?? "").split(separator: "\n", omittingEmptySubsequences: false).count - 1) lines)"
     case .command:

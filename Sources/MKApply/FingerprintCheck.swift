@@ -1,23 +1,31 @@
 import MKCore
 import MKPlan
 
-/// Checks that a saved plan was made for this host as it is now: the same
-/// boot, kernel, online CPUs and PCI devices. A plan made for another state
-/// of the host could isolate the wrong CPUs, so apply refuses it (exit 3).
+/// Checks that a saved plan was made for this machine: its hardware identity
+/// (`/etc/machine-id`, the CPUs, the PCI devices), the kernel release, and
+/// the CPUs online. A plan made for other hardware could isolate the wrong
+/// CPUs, so apply refuses it (exit 3). The boot id is *not* compared: a plan
+/// stays valid across reboots of the same machine, which is what lets the
+/// boot-time reconcile (`mkpolicy apply --last-applied`) restore it.
 public struct FingerprintCheck {
   public let host: any HostIO
 
   public init(host: any HostIO) { self.host = host }
 
   /// The host's fingerprint fields as the seam reads them (sysfs, procfs).
-  public func live() -> (bootID: String?, kernel: String?, online: CPUSet?, devices: [String]?) {
-    let boot = (try? host.read("/proc/sys/kernel/random/boot_id"))?.trimmingASCIIWhitespace()
+  public func live() -> (
+    machineID: String?, kernel: String?, online: CPUSet?, possible: CPUSet?, devices: [String]?
+  ) {
+    let machine = (try? host.read("/etc/machine-id"))?.trimmingASCIIWhitespace()
     let kernel = (try? host.read("/proc/sys/kernel/osrelease"))?.trimmingASCIIWhitespace()
     let online = (try? host.read("/sys/devices/system/cpu/online")).flatMap {
       try? CPUSet(cpulist: $0, allowEmpty: true)
     }
+    let possible = (try? host.read("/sys/devices/system/cpu/possible")).flatMap {
+      try? CPUSet(cpulist: $0, allowEmpty: true)
+    }
     let devices = (try? host.list("/sys/bus/pci/devices"))?.filter { !isBridge($0) }
-    return (boot, kernel, online, devices)
+    return (machine, kernel, online, possible, devices)
   }
 
   /// Bridges (PCI class 0x06) are left out here as discovery leaves them out
@@ -34,17 +42,20 @@ public struct FingerprintCheck {
   public func changes(_ fingerprint: HostFingerprint) -> [String] {
     let now = live()
     var out: [String] = []
-    if let planned = fingerprint.bootId {
-      if let boot = now.bootID {
-        if boot != planned {
-          out.append(
-            "boot id: the plan was made in boot \(planned), the host is in boot \(boot) (it rebooted)"
-          )
-        }
-      } else {
-        out.append(
-          "boot id: cannot read /proc/sys/kernel/random/boot_id to compare with \(planned)")
-      }
+    // A root without /etc/machine-id (an image being prepared, a test
+    // tree) is bound by the other facts; one that names another machine is not
+    // this plan's.
+    if let planned = fingerprint.machineId, let machine = now.machineID, !machine.isEmpty,
+      machine != planned
+    {
+      out.append("machine id: the plan was made on machine \(planned), this is \(machine)")
+    }
+    // Every CPU of the hardware must still exist (offline ones included).
+    if let planned = fingerprint.cpus, let possible = now.possible,
+      !planned.isSubset(of: possible)
+    {
+      out.append(
+        "CPUs: the plan's hardware has CPUs \(planned.cpulist), this machine \(possible.cpulist)")
     }
     if let kernel = now.kernel {
       if kernel != fingerprint.kernelRelease {

@@ -19,10 +19,17 @@ public struct PriorValue: Sendable, Hashable, Codable {
     public var value: String
   }
 
-  public init(exists: Bool, value: String? = nil, settings: [Setting]? = nil) {
+  /// For a `cpuset.cpus.partition`: the kernel had already invalidated the
+  /// partition before apply, so rollback leaves it so rather than revalidating it.
+  public var invalid: Bool?
+
+  public init(
+    exists: Bool, value: String? = nil, settings: [Setting]? = nil, invalid: Bool? = nil
+  ) {
     self.exists = exists
     self.value = value
     self.settings = settings
+    self.invalid = invalid
   }
 }
 
@@ -62,6 +69,11 @@ public struct Journal: Sendable, Hashable, Codable {
   public var runID: String
   public var phase: Phase
   public var entries: [JournalEntry]
+  /// Every cgroup v2 partition apply could touch, as `cpuset.cpus.partition`
+  /// read before the first change (`root`, `isolated invalid (...)`): a
+  /// partition the kernel invalidates on the way, even one no step writes,
+  /// is revalidated by rollback when it was valid here.
+  public var partitions: [String: String]?
 
   public init(planDigest: String, plan: Plan, runID: String, phase: Phase, entries: [JournalEntry])
   {

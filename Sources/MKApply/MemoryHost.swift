@@ -32,6 +32,13 @@ public final class MemoryHost: HostIO {
   }
   public var processID: Int32 = 4242
   public var livePIDs: Set<Int32> = [4242]
+  /// Partitions the kernel turned invalid, with its reason. As on 6.1 the
+  /// state is sticky: the partition stays invalid after the conflict is gone,
+  /// until `member` and then `root`/`isolated` are written to it again.
+  public private(set) var invalidPartitions: [String: String] = [:]
+  /// Paths whose read fails with this errno (other than ENOENT), for the
+  /// tests that check apply stops before writing when it cannot read.
+  public var unreadable: [String: Int32] = [:]
 
   public init(
     cgroupMount: String = "/sys/fs/cgroup", version: CgroupVersion = .v2, onlineCPUs: CPUSet
@@ -56,6 +63,8 @@ public final class MemoryHost: HostIO {
     copy.commandResult = commandResult
     copy.processID = processID
     copy.livePIDs = livePIDs
+    copy.invalidPartitions = invalidPartitions
+    copy.unreadable = unreadable
     return copy
   }
 
@@ -64,6 +73,35 @@ public final class MemoryHost: HostIO {
   public func seed(_ path: String, _ value: String) {
     makeParents(path)
     files[path] = value
+    settle()
+  }
+
+  /// What a reboot does to the state apply manages: every cgroup below the
+  /// mount is gone and the root enables no controller, IRQs are back on every
+  /// online CPU, kernel instances are gone, and the boot id is `bootID`.
+  /// Configuration files and the state directory stay (they are on disk).
+  public func reboot(bootID: String) {
+    let below = cgroupMount + "/"
+    let instances = "/sys/fs/multikernel/instances/"
+    directories = directories.filter { !$0.hasPrefix(below) && !$0.hasPrefix(instances) }
+    files = files.filter { key, _ in
+      !(key.hasPrefix(below) && key.dropFirst(below.count).contains("/"))
+        && !key.hasPrefix(instances)
+    }
+    for (name, value) in defaults(forRoot: true) { files[cgroupMount + "/" + name] = value }
+    for key in files.keys where key.hasPrefix("/proc/irq/") && key.hasSuffix("/smp_affinity_list") {
+      files[key] = onlineCPUs.cpulist
+      files[parent(key) + "/effective_affinity_list"] = onlineCPUs.first.map(String.init) ?? ""
+    }
+    files["/proc/sys/kernel/random/boot_id"] = bootID
+    invalidPartitions = [:]
+  }
+
+  /// Removes a directory and everything below it (test set-up, as when a
+  /// kernel instance goes away).
+  public func forget(_ path: String) {
+    directories = directories.filter { $0 != path && !$0.hasPrefix(path + "/") }
+    files = files.filter { key, _ in key != path && !key.hasPrefix(path + "/") }
   }
 
   public func seedDirectory(_ path: String) {
@@ -74,6 +112,7 @@ public final class MemoryHost: HostIO {
         files[path + "/" + name] = value
       }
     }
+    settle()
   }
 
   public func seedIRQ(_ irq: Int, _ cpus: CPUSet) {
@@ -88,6 +127,8 @@ public final class MemoryHost: HostIO {
     for directory in directories where !directory.hasPrefix(prefix) {
       out[directory + "/"] = "<dir>"
     }
+    // Validity is kernel state, not a file: compared too.
+    for (directory, reason) in invalidPartitions { out[directory + "/<invalid>"] = reason }
     return out
   }
 
@@ -174,8 +215,32 @@ public final class MemoryHost: HostIO {
 
   private func isPartitionRoot(_ directory: String) -> Bool {
     if directory == cgroupMount { return true }
+    return isPartitionMode(directory) && invalidPartitions[directory] == nil
+  }
+
+  private func isPartitionMode(_ directory: String) -> Bool {
     let mode = files[directory + "/cpuset.cpus.partition"] ?? "member"
-    return (mode == "root" || mode == "isolated") && partitionProblem(directory) == nil
+    return mode == "root" || mode == "isolated"
+  }
+
+  /// Marks every partition that cannot be valid any more as invalid, parents
+  /// first, until nothing changes (an invalid parent invalidates its child
+  /// partitions). Nothing becomes valid again on its own.
+  private func settle() {
+    guard version == .v2 else { return }
+    var changed = true
+    while changed {
+      changed = false
+      for directory in directories.sorted()
+      where isCgroup(directory) && directory != cgroupMount && isPartitionMode(directory)
+        && invalidPartitions[directory] == nil
+      {
+        if let problem = partitionProblem(directory) {
+          invalidPartitions[directory] = problem
+          changed = true
+        }
+      }
+    }
   }
 
   /// Why a `root`/`isolated` partition is invalid, as the kernel words it.
@@ -211,7 +276,7 @@ public final class MemoryHost: HostIO {
     case (.v2, "cpuset.cpus.partition") where directory != cgroupMount:
       let mode = files[path] ?? "member"
       if mode == "member" { return mode }
-      if let problem = partitionProblem(directory) { return "\(mode) invalid (\(problem))" }
+      if let problem = invalidPartitions[directory] { return "\(mode) invalid (\(problem))" }
       return mode
     default:
       return nil
@@ -221,6 +286,9 @@ public final class MemoryHost: HostIO {
   // MARK: HostIO
 
   public func read(_ path: String) throws(HostIOError) -> String {
+    if let code = unreadable[path] {
+      throw HostIOError(operation: "read", path: path, errno: code)
+    }
     if let value = derived(path) { return value + "\n" }
     guard let value = files[path] else {
       throw HostIOError(
@@ -256,6 +324,7 @@ public final class MemoryHost: HostIO {
 
   public func write(_ path: String, _ value: String) throws(HostIOError) {
     mutations.append("write \(path) = \(Quoted.text(value))")
+    defer { settle() }
     let fail = { (code: Int32, reason: String?) in
       HostIOError(operation: "write", path: path, value: value, errno: code, reason: reason)
     }
@@ -301,6 +370,10 @@ public final class MemoryHost: HostIO {
       files[path] = set.cpulist
     case "cpuset.cpus.partition":
       guard ["member", "root", "isolated"].contains(text) else { throw fail(EINVAL, nil) }
+      let directory = parent(path)
+      // 6.1: an invalid partition stays invalid when root/isolated is written
+      // again; only `member` clears it, and a later `root` is checked anew.
+      if text == "member" { invalidPartitions[directory] = nil }
       files[path] = text
     case "cgroup.subtree_control":
       var enabled = Set((files[path] ?? "").split(separator: " ").map(String.init))
@@ -332,6 +405,7 @@ public final class MemoryHost: HostIO {
 
   public func makeDirectory(_ path: String) throws(HostIOError) {
     mutations.append("mkdir \(path)")
+    defer { settle() }
     guard directories.contains(parent(path)) else {
       throw HostIOError(operation: "mkdir", path: path, errno: ENOENT)
     }
@@ -346,6 +420,7 @@ public final class MemoryHost: HostIO {
 
   public func removeDirectory(_ path: String) throws(HostIOError) {
     mutations.append("rmdir \(path)")
+    defer { settle() }
     guard directories.contains(path) else {
       throw HostIOError(operation: "rmdir", path: path, errno: ENOENT)
     }
@@ -355,6 +430,7 @@ public final class MemoryHost: HostIO {
         throw HostIOError(operation: "rmdir", path: path, errno: EBUSY)
       }
       for key in files.keys where key.hasPrefix(prefix) { files[key] = nil }
+      invalidPartitions[path] = nil
     } else if files.keys.contains(where: { $0.hasPrefix(prefix) }) || !children(of: path).isEmpty {
       throw HostIOError(operation: "rmdir", path: path, errno: ENOTEMPTY)
     }

@@ -155,6 +155,11 @@ public struct PathGuard: Sendable {
     switch step.kind {
     case .mkdir, .rmdir:
       return cgroupPathProblem(step.path, endsInFile: false)
+    case .revalidate:
+      guard ReadBack.name(step.path) == "cpuset.cpus.partition",
+        ["root", "isolated"].contains(step.value ?? "")
+      else { return "revalidation is only of cpuset.cpus.partition, to root or isolated" }
+      return cgroupPathProblem(step.path, endsInFile: true)
     case .write:
       if step.path == cgroupMountRoot + "/cgroup.subtree_control" {
         // The one write above the parent: enabling controllers for it (never disabling).

@@ -22,7 +22,7 @@ public enum ReadBack {
       return irqDifference(step, host)
     case .kernel:
       return kernelDifference(step.path, step.value ?? "", host)
-    case .write:
+    case .write, .revalidate:
       return writeDifference(step.path, step.value ?? "", host)
     case .command:
       return nil

@@ -1,10 +1,12 @@
 import MKCore
 import MKPlan
 
-/// Compares the live host with the last applied plan (`applied.json`): every
-/// cgroup value, IRQ affinity and file in its final planned state, after
-/// normalising cpulists and page rounding; and, once the host has rebooted
-/// since apply, that `/proc/cmdline` carries the staged boot parameters.
+/// Compares the live host with the last applied plan (`applied.json`): drift
+/// is whatever a reconcile of its desired state would still write (every
+/// cgroup value, partition validity, IRQ affinity, kernel tunable and file,
+/// after normalising cpulists and page rounding), kernel instances that do
+/// not run, irqbalance not stopped in this boot, and boot parameters: booted
+/// ones are on `/proc/cmdline`, staged ones are pending until the next boot.
 public struct Verifier {
   public let host: any HostIO
   public let store: StateStore
@@ -14,16 +16,35 @@ public struct Verifier {
     store = StateStore(host: host, directory: stateDirectory)
   }
 
-  public struct Report: Sendable, Equatable {
+  public struct Report: Sendable, Equatable, Codable {
     public var policy: String
     public var checked = 0
     public var differences: [String] = []
     public var notes: [String] = []
+    /// Objects that do not exist now and need nothing (an IRQ whose device is down).
+    public var pending: [String] = []
     public var matches: Bool { differences.isEmpty }
+
+    /// Each difference as an E522 error, each pending object as an E523 note.
+    public var diagnostics: [Diagnostic] {
+      differences.map {
+        .error("E522", $0, help: ["run `mkpolicy apply` (or `--last-applied`) to reconcile"])
+      } + pending.map { Diagnostic(.note, "E523", $0) }
+    }
+
+    public func json() -> String {
+      struct Document: Encodable {
+        var report: Report
+        var matches: Bool
+        var diagnostics: [Diagnostic]
+      }
+      return StateStore.encode(Document(report: self, matches: matches, diagnostics: diagnostics))
+    }
 
     public func render() -> String {
       var out = ""
       for note in notes { out += "note: \(note)\n" }
+      for item in pending { out += "pending: \(item)\n" }
       if differences.isEmpty {
         out +=
           "ok: the host matches the applied plan of policy \(policy) (\(checked) values checked)\n"
@@ -39,6 +60,12 @@ public struct Verifier {
   public enum Failure: Error, Sendable, CustomStringConvertible {
     case noRecord(path: String)
     case unreadable(StateStore.LoadError)
+    public var code: String {
+      switch self {
+      case .noRecord: "E512"
+      case .unreadable: "E508"
+      }
+    }
     public var description: String {
       switch self {
       case .noRecord(let path):
@@ -74,35 +101,121 @@ public struct Verifier {
       report.differences.append(
         "an apply was interrupted: \(store.journalPath) is present (run `mkpolicy recover`)")
     }
-    // A plan made against a previous one holds only the difference in
-    // cgroupWrites; its cgroupTree is the whole tree that must now hold.
-    var whole = record.plan
-    whole.cgroupWrites = record.plan.cgroupWrites + record.plan.cgroupTree
-    for step in Self.finalState(whole.applySteps) {
+    let bootNow = Applier.readBootID(host)
+    let sameBoot = record.bootID == bootNow
+    // Drift is whatever apply would still have to do: the reconcile of the
+    // recorded desired state against the live host, without its commands.
+    let reconciled: Reconciler.Result
+    do {
+      reconciled = try Reconciler(host: host).reconcile(
+        record.plan, record: sameBoot ? record : nil)
+    } catch {
+      report.differences.append("cannot read the live state: \(error)")
+      return report
+    }
+    report.pending += reconciled.pending
+    report.notes += reconciled.notes
+    // The last step on each path: a CPU list shrunk, then grown, is one
+    // difference.
+    let steps = Self.finalState(reconciled.steps.filter { $0.kind != .command })
+    let stepsToCheck =
+      Reconciler.hasDesiredTree(record.plan) ? steps : Self.finalState(legacySteps(record.plan))
+    for step in stepsToCheck {
       report.checked += 1
       if let difference = ReadBack.difference(step, on: host) {
         report.differences.append(difference)
+      } else if [.rmdir, .revalidate].contains(step.kind) {
+        report.differences.append(step.summary)
       }
     }
-    let parameters = record.plan.bootParameters
-    if !parameters.isEmpty && record.plan.bootStaging != nil {
-      let bootNow = Applier.readBootID(host)
-      if let bootThen = record.bootID, bootThen == bootNow {
-        report.notes.append(
-          "\(parameters.count) boot parameter(s) are staged and take effect after a reboot")
-      } else {
-        let cmdline = ((try? host.read("/proc/cmdline")) ?? "").trimmingASCIIWhitespace()
-        let present = Set(cmdline.split(separator: " ").map(String.init))
-        for parameter in parameters {
-          report.checked += 1
-          if !present.contains(parameter) {
-            report.differences.append(
-              "/proc/cmdline lacks the staged boot parameter \(parameter) (rebooted since apply; check the bootloader)"
-            )
-          }
-        }
-      }
-    }
+    checkInstances(record, sameBoot: sameBoot, into: &report)
+    checkIRQBalance(record, sameBoot: sameBoot, into: &report)
+    checkBootParameters(record.plan, sameBoot: sameBoot, into: &report)
     return report
+  }
+
+  /// A plan from before the desired tree: its transition and its tree.
+  func legacySteps(_ plan: Plan) -> [ApplyStep] {
+    var whole = plan
+    whole.cgroupWrites = plan.cgroupWrites + plan.cgroupTree
+    return whole.applySteps.filter { $0.kind != .command }.filter { step in
+      step.kind != .irq || host.kind(ReadBack.directory(step.path)) != .missing
+    }
+  }
+
+  /// Every kernel instance of the plan must be running (`active`), read live
+  /// from `/sys/fs/multikernel`; an instance the plan does not have must not.
+  func checkInstances(_ record: AppliedRecord, sameBoot: Bool, into report: inout Report) {
+    let plan = record.plan
+    guard !plan.kernelInstances.isEmpty else { return }
+    let live: [String: String]?
+    do { live = try InstanceProbe(host: host).live() } catch {
+      report.differences.append("cannot read the kernel instances: \(error)")
+      return
+    }
+    guard let live else {
+      // Nothing to read live: this boot's record of the start commands is
+      // all there is (a test root, or a kernel without the interface).
+      let started = plan.kernelInstances.filter { record.commands["start:\($0.name)"] != nil }
+      if sameBoot && started.count == plan.kernelInstances.count {
+        report.notes.append(
+          "\(InstanceProbe.root) does not exist: \(started.count) kernel instance(s) started by this boot's apply, not checked live"
+        )
+        return
+      }
+      report.differences.append(
+        "\(plan.kernelInstances.count) kernel instance(s) planned, but \(InstanceProbe.root) does not exist (no multikernel kernel running)"
+      )
+      return
+    }
+    for instance in plan.kernelInstances {
+      report.checked += 1
+      let status = live[instance.name]
+      if status != "active" {
+        report.differences.append(
+          "kernel instance \(instance.name): \(status.map { "status \(Quoted.text($0))" } ?? "not present in \(InstanceProbe.root)/instances"), wanted active"
+        )
+      }
+    }
+  }
+
+  /// `host.irqbalance: stop`: the service must have been stopped in this
+  /// boot (a reboot starts it again). Verify only reads, so it runs nothing
+  /// and goes by the record of this boot's apply.
+  func checkIRQBalance(_ record: AppliedRecord, sameBoot: Bool, into report: inout Report) {
+    guard record.plan.irqbalanceMode == "stop",
+      record.plan.irqAffinity.contains(where: \.movable)
+    else { return }
+    report.checked += 1
+    if !sameBoot || record.commands["irqbalance:stop"] == nil {
+      report.differences.append(
+        "irqbalance: the plan stops it, but it was not stopped in this boot (run `mkpolicy apply` again)"
+      )
+    }
+  }
+
+  /// Booted parameters are on `/proc/cmdline`; staged ones that are not yet
+  /// are pending until the next boot, and missing after a reboot.
+  func checkBootParameters(_ plan: Plan, sameBoot: Bool, into report: inout Report) {
+    let parameters = plan.bootParameters
+    guard !parameters.isEmpty, plan.bootStaging != nil else { return }
+    let cmdline = ((try? host.read("/proc/cmdline")) ?? "").trimmingASCIIWhitespace()
+    let present = Set(cmdline.split(separator: " ").map(String.init))
+    let missing = parameters.filter { !present.contains($0) }
+    report.checked += parameters.count
+    if missing.isEmpty {
+      report.notes.append("\(parameters.count) boot parameter(s) in effect (/proc/cmdline)")
+    } else if sameBoot {
+      let booted = parameters.count - missing.count
+      report.notes.append(
+        "\(missing.count) boot parameter(s) are staged and take effect after a reboot"
+          + (booted > 0 ? " (\(booted) already in effect)" : ""))
+    } else {
+      for parameter in missing {
+        report.differences.append(
+          "/proc/cmdline lacks the staged boot parameter \(parameter) (rebooted since apply; check the bootloader)"
+        )
+      }
+    }
   }
 }

@@ -8,6 +8,11 @@ import MKTopology
 /// (managed per-queue vectors) are listed with the boot parameter that keeps
 /// them off isolated CPUs instead. Devices of `kernel` workloads leave the
 /// host with their IRQs and are not listed.
+///
+/// Each IRQ is listed once (`Topology.interrupts`): a line shared by several
+/// devices goes to their partition's CPUs only when one partition owns every
+/// one of them, else to housekeeping (E415). IRQs that do not exist yet are
+/// listed with `present: false`; the default affinity is what they start on.
 public struct IRQAffinityEmitter: Sendable {
   public static let defaultAffinityPath = KernelInterfaces.defaultIRQAffinity.path()
   /// Debian's irqbalance environment file (`EnvironmentFile=` of irqbalance.service).
@@ -19,6 +24,8 @@ public struct IRQAffinityEmitter: Sendable {
     public var fileWrites: [FileWrite] = []
     /// `/proc/irq/default_smp_affinity`.
     public var kernelWrites: [FileWrite] = []
+    /// What `kernelWrites` sets the default affinity to.
+    public var defaultAffinity: CPUSet?
     public var diagnostics: [Diagnostic] = []
   }
 
@@ -50,29 +57,57 @@ public struct IRQAffinityEmitter: Sendable {
     let partitionCPUs = placed.filter { $0.workload.isolation == .partition }
       .reduce(CPUSet()) { $0.union($1.assignment.cpus) }
     var exposed: [Int] = []
-    for device in input.topology.devices where !leaving.contains(device.pciAddress) {
-      for irq in device.irqs.sorted(by: { $0.irq < $1.irq }) {
-        if !irq.movable {
-          out.settings.append(
-            IRQAffinitySetting(
-              irq: irq.irq, cpus: irq.affinity, movable: false, handledBy: managedIRQParameter,
-              provenance: owner[device.pciAddress].map {
-                input.provenance($0.workload, "devices")
-              } ?? input.housekeepingProvenance))
-          if managedIRQParameter == nil, !irq.affinity.isDisjoint(with: partitionCPUs) {
-            exposed.append(irq.irq)
+    for irq in input.topology.interrupts {
+      let devices = irq.devices.filter { !leaving.contains($0) }
+      guard !devices.isEmpty else { continue }
+      let owners = devices.map { owner[$0] }
+      let sole = owners.first ?? nil
+      let oneOwner =
+        sole.map { first in owners.allSatisfy { $0?.workload.name == first.workload.name } }
+        ?? false
+      if !irq.movable {
+        let provenance =
+          oneOwner
+          ? sole.map { input.provenance($0.workload, "devices") } ?? input.housekeepingProvenance
+          : input.housekeepingProvenance
+        out.settings.append(
+          IRQAffinitySetting(
+            irq: irq.irq, cpus: irq.affinity ?? [], movable: false,
+            handledBy: managedIRQParameter, provenance: provenance, devices: devices,
+            present: irq.present))
+        // An affinity that is not recorded may be any CPU: the kernel spreads
+        // managed vectors over all of them.
+        if managedIRQParameter == nil,
+          irq.affinity.map({ !$0.isDisjoint(with: partitionCPUs) }) ?? !partitionCPUs.isEmpty
+        {
+          exposed.append(irq.irq)
+        }
+        continue
+      }
+      if oneOwner, let (workload, cpus) = sole {
+        out.settings.append(
+          IRQAffinitySetting(
+            irq: irq.irq, cpus: cpus, provenance: input.provenance(workload, "devices"),
+            devices: devices, present: irq.present))
+      } else {
+        if owners.contains(where: { $0 != nil }) {
+          let holders = zip(devices, owners).map { device, owner in
+            "\(device) (\(owner.map { "workload \($0.workload.name)" } ?? "housekeeping"))"
           }
-          continue
+          out.diagnostics.append(
+            .warning(
+              "E415",
+              "IRQ \(irq.irq) is shared by \(holders.joined(separator: ", ")): one IRQ has one "
+                + "affinity, so it goes to the housekeeping CPUs",
+              help: [
+                "give every device on the shared line to the same workload, or use MSI/MSI-X "
+                  + "(pci=nomsi off) so that each device has its own IRQ"
+              ]))
         }
-        if let (workload, cpus) = owner[device.pciAddress] {
-          out.settings.append(
-            IRQAffinitySetting(
-              irq: irq.irq, cpus: cpus, provenance: input.provenance(workload, "devices")))
-        } else {
-          out.settings.append(
-            IRQAffinitySetting(
-              irq: irq.irq, cpus: housekeeping, provenance: input.housekeepingProvenance))
-        }
+        out.settings.append(
+          IRQAffinitySetting(
+            irq: irq.irq, cpus: housekeeping, provenance: input.housekeepingProvenance,
+            devices: devices, present: irq.present))
       }
     }
     out.settings.sort { $0.irq < $1.irq }
@@ -90,6 +125,7 @@ public struct IRQAffinityEmitter: Sendable {
       FileWrite(
         path: Self.defaultAffinityPath, content: housekeeping.hexMask + "\n",
         provenance: input.housekeepingProvenance))
+    out.defaultAffinity = housekeeping
 
     let online = input.topology.onlineCPUs
     switch input.policy.host.irqbalance {
@@ -112,7 +148,7 @@ public struct IRQAffinityEmitter: Sendable {
     case .stop:
       break
     case .keep:
-      if input.topology.kernel.irqbalanceRunning {
+      if input.topology.kernel.irqbalanceRunning ?? false {
         out.diagnostics.append(
           .warning(
             "E410",

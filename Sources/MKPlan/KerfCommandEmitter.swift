@@ -129,7 +129,7 @@ public struct KerfCommandEmitter: Sendable {
 
   // MARK: commands
 
-  func commands(
+  public func commands(
     pool: CoordinatorPool?, instances: [KernelInstance], previousPool: CoordinatorPool?,
     previousInstances: [KernelInstance], poolDevices: [PoolDevice]
   ) -> [CoordinatorCommand] {
@@ -268,7 +268,7 @@ public struct KerfCommandEmitter: Sendable {
     return commands
   }
 
-  static func initArgv(_ pool: CoordinatorPool) -> [String] {
+  public static func initArgv(_ pool: CoordinatorPool) -> [String] {
     let memory = pool.memoryBytesByNode.keys.sorted { (Int($0) ?? 0) < (Int($1) ?? 0) }
       .map { "\(pool.memoryBytesByNode[$0] ?? 0)@\($0)" }
     let devices = pool.devices.map { device in

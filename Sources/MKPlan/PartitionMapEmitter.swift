@@ -366,7 +366,7 @@ public enum PartitionMapEmitter {
         title +=
           " (\(device.deviceClass.rawValue)\(device.driver.map { ", " + $0 } ?? "")), node \(node.node.id)"
         if !device.irqs.isEmpty {
-          title += ", IRQs \(CPUSet(device.irqs.map(\.irq)).cpulist)"
+          title += ", IRQs \(NumberRanges.format(device.irqs.map(\.irq)))"
         }
         if let owner {
           let assignment = plan.assignments[owner]

@@ -60,6 +60,12 @@ public struct Plan: Sendable, Hashable, Codable {
   /// `/proc/irq/default_smp_affinity` and, on kernels before 5.16, per-node
   /// `nr_hugepages`. Kept apart from `fileWrites`, which are configuration files.
   public var kernelWrites: [FileWrite] = []
+  /// The affinity new IRQs start with (`/proc/irq/default_smp_affinity`,
+  /// also written through `kernelWrites`): the housekeeping CPUs, so that
+  /// vectors that do not exist yet (a device brought up later, see
+  /// `IRQAffinitySetting.present`) start on planned CPUs. Nil when the plan
+  /// leaves IRQ affinity alone, and in plans written before it was kept.
+  public var defaultIRQAffinity: CPUSet?
   /// The same cgroup settings as systemd slice units, for systemd-managed hosts.
   public var systemdUnits: [FileWrite] = []
   /// The coordinator's resource pool (nil without `kernel` workloads).
@@ -195,24 +201,41 @@ public struct CgroupOperation: Sendable, Hashable, Codable {
   }
 }
 
+/// The target affinity of one IRQ. Each IRQ is listed once, also when
+/// several devices share it (legacy INTx): `devices` names them all.
 public struct IRQAffinitySetting: Sendable, Hashable, Codable {
   public var irq: Int
+  /// Movable IRQs: the CPUs apply writes to `/proc/irq/N/smp_affinity_list`.
+  /// Managed IRQs: the affinity the kernel gave them (empty when the
+  /// topology does not record it, as a stable snapshot does not).
   public var cpus: CPUSet
   /// False for managed or per-CPU vectors; listed for review, not written.
   public var movable: Bool
   /// For an IRQ that cannot move: the boot parameter that handles it instead.
   public var handledBy: String?
   public var provenance: Provenance
+  /// PCI addresses of the devices that raise it, sorted (more than one for a
+  /// shared line). Nil in plans written before it was kept.
+  public var devices: [String]?
+  /// False when the IRQ did not exist when the plan was made (allocated but
+  /// not requested: a device that is down has no `/proc/irq/N`). Apply and
+  /// verify report such an IRQ as pending rather than failing: when it
+  /// appears it starts on `Plan.defaultIRQAffinity`. Nil when the topology
+  /// does not record presence (a stable snapshot): absent at apply time
+  /// means pending then too.
+  public var present: Bool?
 
   public init(
     irq: Int, cpus: CPUSet, movable: Bool = true, handledBy: String? = nil,
-    provenance: Provenance = Provenance()
+    provenance: Provenance = Provenance(), devices: [String]? = nil, present: Bool? = nil
   ) {
     self.irq = irq
     self.cpus = cpus
     self.movable = movable
     self.handledBy = handledBy
     self.provenance = provenance
+    self.devices = devices
+    self.present = present
   }
 }
 

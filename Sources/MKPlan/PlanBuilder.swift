@@ -106,6 +106,7 @@ public struct PlanBuilder: Sendable {
     plan.idle = assignment.idle
     plan.cgroupPrerequisites = prerequisites.filter { $0.value != enabledBefore }
     plan.kernelWrites = irq.kernelWrites + boot.runtimeHugePages
+    plan.defaultIRQAffinity = irq.defaultAffinity
     plan.bootParameterItems = boot.parameters
     plan.irqbalanceMode = policy.host.irqbalance.rawValue
     plan.cgroupMode = mode.rawValue

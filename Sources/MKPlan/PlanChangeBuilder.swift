@@ -189,7 +189,7 @@ enum PlanChangeBuilder {
     {
       let before =
         previous.map { _ in "running" }
-        ?? (topology.kernel.irqbalanceRunning ? "running" : "not running")
+        ?? topology.kernel.irqbalanceRunning.map { $0 ? "running" : "not running" } ?? "unknown"
       out.append(
         PlanChange(
           "stop irqbalance before writing IRQ affinity (host.irqbalance: stop)",
@@ -240,7 +240,8 @@ enum PlanChangeBuilder {
         case 2: label = " " + names.joined(separator: ", ")
         default: label = " \(names[0]) .. \(names[names.count - 1])"
         }
-        let irqs = run.irqs.count == 1 ? "IRQ \(run.irqs[0])" : "IRQs \(CPUSet(run.irqs).cpulist)"
+        let irqs =
+          run.irqs.count == 1 ? "IRQ \(run.irqs[0])" : "IRQs \(NumberRanges.format(run.irqs))"
         return ValueChange(
           irqs + label, old: run.old?.cpulist, new: run.new.cpulist, oldUnknown: run.old == nil)
       }

@@ -77,7 +77,7 @@ public enum PlanReport {
       ])
       var detail = ["cpus \(assignment.cpus.cpulist.isEmpty ? "-" : assignment.cpus.cpulist)"]
       if !assignment.physicalIds.isEmpty {
-        detail.append("physical ids \(CPUSet(assignment.physicalIds).cpulist)")
+        detail.append("physical ids \(NumberRanges.format(assignment.physicalIds))")
       }
       if !assignment.devices.isEmpty {
         detail.append("devices \(assignment.devices.joined(separator: ","))")

@@ -1,6 +1,10 @@
 import CUDev
 import MKCore
 
+#if canImport(Glibc)
+  import Glibc
+#endif
+
 /// PCI devices with their children and interrupt vectors: libudev on the
 /// running host (enumerating `pci`, `net`, `block`, `nvme` and `drm`), plain
 /// sysfs under a fixture root or where libudev cannot start.
@@ -47,6 +51,8 @@ enum DeviceDiscovery {
     let debugfs = files.exists("/sys/kernel/debug/irq/irqs")
     var inferred = false
     var devices: [Device] = []
+    var absent: [(device: String, irqs: [Int])] = []
+    var unreadable: [(irq: Int, error: HostFiles.ReadError)] = []
     for raw in raws where raw.classCode >> 16 != 0x06 {
       let dir = "/sys/bus/pci/devices/\(raw.address)"
       var numbers = files.numbered(dir + "/msi_irqs", prefix: "")
@@ -56,10 +62,28 @@ enum DeviceDiscovery {
         numbers = [line]
       }
       var irqs: [DeviceIRQ] = []
+      var notRequested: [Int] = []
       for (index, irq) in numbers.enumerated() {
         let name = interrupts?.lines[irq]?.name
-        let affinity = (files.cpulist("/proc/irq/\(irq)/smp_affinity_list") ?? cpus)
-          .intersection(cpus)
+        // /proc/irq/N appears when a driver requests the IRQ: a vector that
+        // is allocated but not requested (a NIC never brought up) has none,
+        // and no affinity yet. Nothing is assumed for it.
+        let present = files.exists("/proc/irq/\(irq)")
+        var affinity: CPUSet?
+        if present {
+          switch files.bytesOrErrno("/proc/irq/\(irq)/smp_affinity_list") {
+          case .success(let bytes):
+            let text = String(decoding: bytes, as: UTF8.self).trimmingASCIIWhitespace()
+            if let set = try? CPUSet(cpulist: text, allowEmpty: true) {
+              affinity = set.intersection(cpus)
+            } else {
+              unreadable.append((irq, HostFiles.ReadError(code: EINVAL)))
+            }
+          case .failure(let error): unreadable.append((irq, error))
+          }
+        } else {
+          notRequested.append(irq)
+        }
         var movable: Bool
         if debugfs, let flags = files.read("/sys/kernel/debug/irq/irqs/\(irq)") {
           movable = !flags.contains("AFFINITY_MANAGED")
@@ -67,8 +91,10 @@ enum DeviceDiscovery {
           inferred = true
           movable = !managedByConvention(driver: raw.driver, name: name, vector: index)
         }
-        irqs.append(DeviceIRQ(irq: irq, name: name, affinity: affinity, movable: movable))
+        irqs.append(
+          DeviceIRQ(irq: irq, name: name, affinity: affinity, movable: movable, present: present))
       }
+      if !notRequested.isEmpty { absent.append((raw.address, notRequested)) }
       var node = raw.numaNode
       if let known = node, !nodes.contains(known) { node = nil }
       devices.append(
@@ -79,6 +105,29 @@ enum DeviceDiscovery {
           sriovEnabledVFs: raw.sriovEnabled,
           iommuGroup: files.linkName(dir + "/iommu_group").flatMap { Int($0) },
           children: raw.children.sorted { $0.name < $1.name }, irqs: irqs))
+    }
+    for (address, irqs) in absent {
+      let one = irqs.count == 1
+      let children = devices.first { $0.pciAddress == address }?.children.map(\.name) ?? []
+      let label = address + (children.isEmpty ? "" : " (\(children.joined(separator: ", ")))")
+      diagnostics.append(
+        Diagnostic(
+          .note, "E333",
+          "IRQ\(one ? "" : "s") \(NumberRanges.format(irqs)) of \(label) \(one ? "is" : "are") "
+            + "allocated but not requested by a driver (the device is down): listed with "
+            + "present: false and no affinity",
+          help: [
+            "nothing to do: when the device comes up, its IRQs start on the default affinity "
+              + "(/proc/irq/default_smp_affinity), which plans set to the housekeeping CPUs"
+          ]))
+    }
+    for (irq, error) in unreadable {
+      diagnostics.append(
+        .warning(
+          "E333",
+          "cannot read \(files.resolve("/proc/irq/\(irq)/smp_affinity_list")): "
+            + "\(error.description); IRQ \(irq) is listed without an affinity",
+          help: ["discover with /proc readable (as root inside a container's host)"]))
     }
     if inferred && devices.contains(where: { !$0.irqs.isEmpty }) {
       diagnostics.append(

@@ -16,8 +16,25 @@ struct SnapshotValidator {
     duplicates(decoder.cacheIds, "cache id")
     duplicates(decoder.coreIds, "core id")
     duplicates(decoder.cpus, "cpu")
+    duplicates(decoder.physicalIds, "physicalId")
     duplicates(decoder.pciAddresses, "pciAddress")
-    duplicates(decoder.irqNumbers, "irq")
+    sharedIRQs()
+
+    // Each total is at most maximumBytes, so the running sum cannot wrap
+    // before it is found too large.
+    var memory: UInt64 = 0
+    for (total, location) in decoder.nodeMemory {
+      memory += total
+      if memory > SnapshotLimits.maximumBytes {
+        decoder.diagnostics.append(
+          .error(
+            "E307",
+            "the nodes' memory adds up to more than \(ByteSize.format(SnapshotLimits.maximumBytes)) "
+              + "here, beyond any physical address space", at: location,
+            help: ["write the sizes the host has; `mkpolicy discover` writes them for you"]))
+        break
+      }
+    }
 
     let nodes = Set(decoder.nodeIds.map(\.0))
     let width = (nodes.max() ?? -1) + 1
@@ -49,6 +66,47 @@ struct SnapshotValidator {
           "E307",
           "affinity names CPUs \(affinity.subtracting(cpus).cpulist) that are not in the snapshot",
           at: location))
+    }
+  }
+
+  /// An IRQ number listed twice under one device is a duplicate. Under
+  /// several devices it is a shared line (legacy INTx), which is one IRQ: its
+  /// entries must agree on everything but the device.
+  private func sharedIRQs() {
+    var first: [Int: (irq: DeviceIRQ, device: String?, at: SourceLocation)] = [:]
+    var devicesOf: [Int: Set<String>] = [:]
+    for entry in decoder.irqEntries {
+      let number = entry.irq.irq
+      guard let earlier = first[number] else {
+        first[number] = entry
+        if let device = entry.device { devicesOf[number] = [device] }
+        continue
+      }
+      let note = [Diagnostic.Note("first listed here", at: earlier.at)]
+      if let device = entry.device, devicesOf[number]?.contains(device) == true {
+        decoder.diagnostics.append(
+          .error(
+            "E306", "duplicate irq \(number) in device \(device)", at: entry.at, notes: note,
+            help: ["list each IRQ of a device once"]))
+        continue
+      }
+      if let device = entry.device { devicesOf[number, default: []].insert(device) }
+      var differences: [String] = []
+      if entry.irq.name != earlier.irq.name { differences.append("name") }
+      if entry.irq.affinity != earlier.irq.affinity { differences.append("affinity") }
+      if entry.irq.movable != earlier.irq.movable { differences.append("movable") }
+      if entry.irq.present != earlier.irq.present { differences.append("present") }
+      if !differences.isEmpty {
+        decoder.diagnostics.append(
+          .error(
+            "E306",
+            "irq \(number) is shared with \(earlier.device ?? "another device") but its "
+              + differences.joined(separator: ", ") + " differ", at: entry.at, notes: note,
+            help: [
+              "a shared IRQ line is one IRQ: give every device's entry the same facts, or "
+                + "discover again"
+            ]))
+      }
     }
   }
 

@@ -73,7 +73,10 @@ public struct Die: Sendable, Hashable {
 public struct NUMANode: Sendable, Hashable {
   public var id: Int
   public var memoryTotalBytes: UInt64
-  public var memoryFreeBytes: UInt64
+  /// Free memory when discovered; nil in a stable snapshot (it is volatile
+  /// state, left out so that re-discovering an unchanged host gives the
+  /// same file) and wherever it was not read.
+  public var memoryFreeBytes: UInt64?
   /// Huge page pools by page size, sorted by size.
   public var hugePages: [HugePagePool]
   /// The kernel's distance row: `distances[i]` is the distance to the node
@@ -84,7 +87,7 @@ public struct NUMANode: Sendable, Hashable {
   public var cacheDomains: [CacheDomain]
 
   public init(
-    id: Int, memoryTotalBytes: UInt64, memoryFreeBytes: UInt64, hugePages: [HugePagePool] = [],
+    id: Int, memoryTotalBytes: UInt64, memoryFreeBytes: UInt64?, hugePages: [HugePagePool] = [],
     distances: [Int] = [], cacheDomains: [CacheDomain] = []
   ) {
     self.id = id
@@ -100,11 +103,14 @@ public struct NUMANode: Sendable, Hashable {
   }
 }
 
+/// A huge page size the node supports and, when discovered with its live
+/// state, the pool's size and free pages (nil in a stable snapshot: plans
+/// set pool sizes, so they are state, not a description of the host).
 public struct HugePagePool: Sendable, Hashable {
   public var pageSizeBytes: UInt64
-  public var total: Int
-  public var free: Int
-  public init(pageSizeBytes: UInt64, total: Int, free: Int) {
+  public var total: Int?
+  public var free: Int?
+  public init(pageSizeBytes: UInt64, total: Int?, free: Int?) {
     self.pageSizeBytes = pageSizeBytes
     self.total = total
     self.free = free
@@ -226,19 +232,83 @@ public struct DeviceChild: Sendable, Hashable {
   }
 }
 
+/// One interrupt of a device. A legacy INTx line shared by several
+/// functions (IRQ 10 of two PCI functions) is listed under each of them with
+/// the same facts; `Topology.interrupts` lists it once with all its devices.
 public struct DeviceIRQ: Sendable, Hashable {
   public var irq: Int
-  /// The name `/proc/interrupts` gives the vector (`nvme0q1`, `mlx5_comp3`).
+  /// The name `/proc/interrupts` gives the vector (`nvme0q1`, `mlx5_comp3`);
+  /// nil while no driver has requested it.
   public var name: String?
-  /// Current `smp_affinity_list`.
-  public var affinity: CPUSet
+  /// Current `smp_affinity_list`; nil when it is not known: the IRQ does not
+  /// exist yet (`present == false`), the file was unreadable, or the
+  /// snapshot is a stable one (affinities are volatile state). Never made up.
+  public var affinity: CPUSet?
   /// False for kernel-managed (per-queue) vectors, which refuse changes.
   public var movable: Bool
-  public init(irq: Int, name: String? = nil, affinity: CPUSet, movable: Bool) {
+  /// Whether `/proc/irq/N` existed at discovery. False for a vector that is
+  /// allocated (listed in sysfs `msi_irqs`, or the function's `irq`) but not
+  /// requested by a driver yet, as for a NIC that was never brought up: it
+  /// appears when the device is brought up, with the default affinity. Nil
+  /// in a stable snapshot and where not recorded.
+  public var present: Bool?
+  public init(
+    irq: Int, name: String? = nil, affinity: CPUSet?, movable: Bool, present: Bool? = true
+  ) {
     self.irq = irq
     self.name = name
     self.affinity = affinity
     self.movable = movable
+    self.present = present
+  }
+}
+
+/// One IRQ of the host with every device that raises it: what plans list,
+/// once per IRQ however many functions share it.
+public struct HostIRQ: Sendable, Hashable {
+  public var irq: Int
+  /// PCI addresses, sorted.
+  public var devices: [String]
+  public var name: String?
+  public var affinity: CPUSet?
+  public var movable: Bool
+  public var present: Bool?
+  public init(
+    irq: Int, devices: [String], name: String?, affinity: CPUSet?, movable: Bool,
+    present: Bool?
+  ) {
+    self.irq = irq
+    self.devices = devices
+    self.name = name
+    self.affinity = affinity
+    self.movable = movable
+    self.present = present
+  }
+}
+
+extension Topology {
+  /// Every IRQ of every device, once, in IRQ order, with the devices that
+  /// share it. A shared line whose entries disagree (a hand-edited
+  /// snapshot; the reader refuses those) takes the first device's facts, and
+  /// is movable only if every entry says so.
+  public var interrupts: [HostIRQ] {
+    var byNumber: [Int: HostIRQ] = [:]
+    for device in devices.sorted(by: { $0.pciAddress < $1.pciAddress }) {
+      for irq in device.irqs {
+        if var known = byNumber[irq.irq] {
+          if !known.devices.contains(device.pciAddress) {
+            known.devices.append(device.pciAddress)
+          }
+          known.movable = known.movable && irq.movable
+          byNumber[irq.irq] = known
+        } else {
+          byNumber[irq.irq] = HostIRQ(
+            irq: irq.irq, devices: [device.pciAddress], name: irq.name, affinity: irq.affinity,
+            movable: irq.movable, present: irq.present)
+        }
+      }
+    }
+    return byNumber.keys.sorted().compactMap { byNumber[$0] }
   }
 }
 
@@ -272,13 +342,15 @@ public struct KernelInfo: Sendable, Hashable {
   public var cpusetExclusive: Bool
   /// nil when `/sys/fs/multikernel` is absent.
   public var multikernel: MultikernelPool?
-  public var irqbalanceRunning: Bool
+  /// Whether irqbalance ran at discovery; nil in a stable snapshot (a
+  /// service's state, not the host's description).
+  public var irqbalanceRunning: Bool?
 
   public init(
     release: String = "", commandLine: String = "", bootId: String? = nil,
     cgroupMode: CgroupMode = .v2, cgroupControllers: [String] = [], cpusetPartitions: Bool = true,
     cpusetExclusive: Bool = true, multikernel: MultikernelPool? = nil,
-    irqbalanceRunning: Bool = false
+    irqbalanceRunning: Bool? = false
   ) {
     self.release = release
     self.commandLine = commandLine

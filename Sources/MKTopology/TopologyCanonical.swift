@@ -44,12 +44,16 @@ extension NUMANode {
 }
 
 extension Topology {
-  /// The same topology without the facts that change while a host runs or
-  /// that applying a plan changes: free memory, the size and use of the huge
-  /// page pools (plans set the sizes; which page sizes exist is kept), IRQ
-  /// affinities, whether irqbalance runs, the boot id. Two discoveries of an
-  /// unchanged host agree on this form byte for byte, so digests and
-  /// comparisons that mean "the same hardware and kernel" should use it.
+  /// The same topology without its volatile state: the facts that change
+  /// while a host runs or that applying a plan changes: free memory, the
+  /// size and use of the huge page pools (plans set the sizes; which page
+  /// sizes exist is kept), IRQ affinities and whether each IRQ exists yet
+  /// (bringing a NIC up requests its vectors), whether irqbalance runs, the
+  /// boot id. What is left describes the host (CPUs, caches, nodes, memory
+  /// totals, devices, IRQ numbers, kernel, host name, machine id): two
+  /// discoveries of an unchanged host agree on this form byte for byte. It
+  /// is what `mkpolicy discover` writes unless asked for `--volatile`, and
+  /// what the plan's fingerprint digests.
   public func withoutVolatileState() -> Topology {
     var copy = canonicalized()
     copy.packages = copy.packages.map { package in
@@ -58,9 +62,9 @@ extension Topology {
         var die = die
         die.nodes = die.nodes.map { node in
           var node = node
-          node.memoryFreeBytes = 0
+          node.memoryFreeBytes = nil
           node.hugePages = node.hugePages.map {
-            HugePagePool(pageSizeBytes: $0.pageSizeBytes, total: 0, free: 0)
+            HugePagePool(pageSizeBytes: $0.pageSizeBytes, total: nil, free: nil)
           }
           return node
         }
@@ -71,12 +75,15 @@ extension Topology {
     copy.devices = copy.devices.map { device in
       var device = device
       device.irqs = device.irqs.map {
-        DeviceIRQ(irq: $0.irq, name: $0.name, affinity: [], movable: $0.movable)
+        DeviceIRQ(irq: $0.irq, name: $0.name, affinity: nil, movable: $0.movable, present: nil)
       }
       return device
     }
-    copy.kernel.irqbalanceRunning = false
+    copy.kernel.irqbalanceRunning = nil
     copy.kernel.bootId = nil
     return copy
   }
+
+  /// True when nothing volatile is recorded (a stable snapshot).
+  public var isStable: Bool { self == withoutVolatileState() }
 }

@@ -73,7 +73,7 @@ public enum TopologySnapshot {
           ], flow: false)
       ))
     entries.append(("multikernel", .string(k.multikernel?.rawValue ?? "none")))
-    entries.append(("irqbalanceRunning", .bool(k.irqbalanceRunning)))
+    if let running = k.irqbalanceRunning { entries.append(("irqbalanceRunning", .bool(running))) }
     return .map(entries, flow: false)
   }
 
@@ -92,20 +92,20 @@ public enum TopologySnapshot {
         (
           "memory",
           .map(
-            [
-              ("total", .token(ByteSize.format(n.memoryTotalBytes))),
-              ("free", .token(ByteSize.format(n.memoryFreeBytes))),
-            ], flow: true)
+            [("total", .token(ByteSize.format(n.memoryTotalBytes)))]
+              + (n.memoryFreeBytes.map { [("free", .token(ByteSize.format($0)))] } ?? []),
+            flow: true)
         ),
         (
           "hugePages",
           .list(
-            n.hugePages.map {
-              .map(
-                [
-                  ("size", .token(ByteSize.format($0.pageSizeBytes))), ("total", .int($0.total)),
-                  ("free", .int($0.free)),
-                ], flow: true)
+            n.hugePages.map { pool in
+              var fields: [(String, SnapshotValue)] = [
+                ("size", .token(ByteSize.format(pool.pageSizeBytes)))
+              ]
+              if let total = pool.total { fields.append(("total", .int(total))) }
+              if let free = pool.free { fields.append(("free", .int(free))) }
+              return .map(fields, flow: true)
             }, flow: false)
         ),
         ("distances", .list(n.distances.map { .int($0) }, flow: true)),
@@ -172,8 +172,15 @@ public enum TopologySnapshot {
           d.irqs.map { irq in
             var fields: [(String, SnapshotValue)] = [("irq", .int(irq.irq))]
             if let name = irq.name { fields.append(("name", .string(name))) }
-            fields.append(("affinity", .string(irq.affinity.cpulist)))
+            if let affinity = irq.affinity {
+              fields.append(("affinity", .string(affinity.cpulist)))
+            }
             fields.append(("movable", .bool(irq.movable)))
+            // Written when it says something the rest does not: an IRQ with
+            // an affinity is present, one without is of unknown presence.
+            if let present = irq.present, !present || irq.affinity == nil {
+              fields.append(("present", .bool(present)))
+            }
             return .map(fields, flow: true)
           }, flow: false)
       ))

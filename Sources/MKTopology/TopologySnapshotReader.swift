@@ -77,10 +77,16 @@ final class SnapshotDecoder {
   var cacheIds: [(Int, SourceLocation)] = []
   var coreIds: [(Int, SourceLocation)] = []
   var cpus: [(Int, SourceLocation)] = []
+  var physicalIds: [(Int, SourceLocation)] = []
+  /// Node memory totals with where they were written, for the sum check.
+  var nodeMemory: [(UInt64, SourceLocation)] = []
   var distanceRows: [(node: Int, row: [Int], at: SourceLocation)] = []
   var pciAddresses: [(String, SourceLocation)] = []
   var deviceNodes: [(Int, SourceLocation)] = []
-  var irqNumbers: [(Int, SourceLocation)] = []
+  /// Every IRQ entry with its device, for the shared-line check.
+  var irqEntries: [(irq: DeviceIRQ, device: String?, at: SourceLocation)] = []
+  /// Entries of the device being decoded, until its address is known.
+  private var pendingIRQs: [(DeviceIRQ, SourceLocation)] = []
   var irqAffinities: [(CPUSet, SourceLocation)] = []
 
   private func error(
@@ -163,14 +169,24 @@ final class SnapshotDecoder {
       error("E304", "\(what) must be a size, found \(node.kindDescription)", at: node.location)
       return nil
     }
+    let value: UInt64
     do {
-      return try ByteSize.parse(text)
+      value = try ByteSize.parse(text)
     } catch {
       self.error(
         "E305", "\(what): \(error)", at: node.location,
         help: ["write bytes or a size with a unit: 4096, 2MiB, 64GiB"])
       return nil
     }
+    guard value <= SnapshotLimits.maximumBytes else {
+      error(
+        "E305",
+        "\(what) \(ByteSize.format(value)) is beyond any physical address space (at most "
+          + "\(ByteSize.format(SnapshotLimits.maximumBytes)))", at: node.location,
+        help: ["write the size the host has; `mkpolicy discover` writes it for you"])
+      return nil
+    }
+    return value
   }
 
   private func list(_ node: YAMLNode, _ what: String) -> [YAMLNode]? {
@@ -274,8 +290,8 @@ final class SnapshotDecoder {
     guard
       let f = fields(
         node, "kernel",
-        required: ["release", "commandLine", "cgroup", "multikernel", "irqbalanceRunning"],
-        optional: ["bootId"])
+        required: ["release", "commandLine", "cgroup", "multikernel"],
+        optional: ["bootId", "irqbalanceRunning"])
     else { return nil }
     let v = f.values
     let release = v["release"].flatMap { string($0, "kernel.release") }
@@ -293,7 +309,7 @@ final class SnapshotDecoder {
           at: node.location)
       }
     }
-    let irqbalance = v["irqbalanceRunning"].flatMap { bool($0, "kernel.irqbalanceRunning") }
+    let irqbalance = optional(v["irqbalanceRunning"]) { bool($0, "kernel.irqbalanceRunning") }
     var cgroup: (CgroupMode, [String], Bool, Bool)?
     if let node = v["cgroup"],
       let c = fields(
@@ -324,7 +340,10 @@ final class SnapshotDecoder {
 
   private func package(_ node: YAMLNode) -> CPUPackage? {
     guard let f = fields(node, "a package", required: ["id", "dies"]) else { return nil }
-    guard let id = f.values["id"].flatMap({ int($0, "package id") }) else {
+    guard
+      let id = f.values["id"].flatMap({ int($0, "package id", range: 0...SnapshotLimits.maximumId) }
+      )
+    else {
       _ = each(f.values["dies"], "dies") { die($0, package: -1) }
       return nil
     }
@@ -335,7 +354,7 @@ final class SnapshotDecoder {
 
   private func die(_ node: YAMLNode, package: Int) -> Die? {
     guard let f = fields(node, "a die", required: ["id", "nodes"]) else { return nil }
-    let id = f.values["id"].flatMap { int($0, "die id") }
+    let id = f.values["id"].flatMap { int($0, "die id", range: 0...SnapshotLimits.maximumId) }
     if let id { dieIds.append((package, id, f.at("id"))) }
     guard let nodes = each(f.values["nodes"], "nodes", numaNode), let id else { return nil }
     return Die(id: id, nodes: nodes)
@@ -350,12 +369,15 @@ final class SnapshotDecoder {
     let v = f.values
     let id = v["id"].flatMap { int($0, "node id", range: 0...4095) }
     if let id { nodeIds.append((id, f.at("id"))) }
-    var memory: (UInt64, UInt64)?
-    if let m = v["memory"], let mf = fields(m, "node memory", required: ["total", "free"]) {
+    var memory: (UInt64, UInt64?)?
+    if let m = v["memory"],
+      let mf = fields(m, "node memory", required: ["total"], optional: ["free"])
+    {
       let total = mf.values["total"].flatMap { size($0, "memory total") }
-      let free = mf.values["free"].flatMap { size($0, "memory free") }
+      let free = optional(mf.values["free"]) { size($0, "memory free") }
+      if let total, let at = mf.values["total"]?.location { nodeMemory.append((total, at)) }
       if let total, let free {
-        if free > total {
+        if let free, free > total {
           error(
             "E307",
             "free memory \(ByteSize.format(free)) exceeds total memory \(ByteSize.format(total))",
@@ -378,12 +400,18 @@ final class SnapshotDecoder {
   }
 
   private func hugePagePool(_ node: YAMLNode) -> HugePagePool? {
-    guard let f = fields(node, "a huge page pool", required: ["size", "total", "free"]) else {
+    guard
+      let f = fields(node, "a huge page pool", required: ["size"], optional: ["total", "free"])
+    else {
       return nil
     }
     let size = f.values["size"].flatMap { self.size($0, "huge page size") }
-    let total = f.values["total"].flatMap { int($0, "huge pages total") }
-    let free = f.values["free"].flatMap { int($0, "huge pages free") }
+    let total = optional(f.values["total"]) {
+      int($0, "huge pages total", range: 0...SnapshotLimits.maximumHugePages)
+    }
+    let free = optional(f.values["free"]) {
+      int($0, "huge pages free", range: 0...SnapshotLimits.maximumHugePages)
+    }
     guard let size, let total, let free else { return nil }
     if size == 0 || size & (size - 1) != 0 {
       error(
@@ -391,10 +419,18 @@ final class SnapshotDecoder {
         at: f.at("size"))
       return nil
     }
-    if free > total {
+    if let free, free > (total ?? Int.max) {
       error(
-        "E307", "\(free) free huge pages exceed the \(total) in the pool",
+        "E307", "\(free) free huge pages exceed the \(total ?? 0) in the pool",
         at: f.at("free"))
+    }
+    let bytes = UInt64(max(total ?? 0, free ?? 0)).multipliedReportingOverflow(by: size)
+    if bytes.overflow || bytes.partialValue > SnapshotLimits.maximumBytes {
+      error(
+        "E307",
+        "\(max(total ?? 0, free ?? 0)) huge pages of \(ByteSize.format(size)) are more memory than any node can have",
+        at: f.at("total"))
+      return nil
     }
     return HugePagePool(pageSizeBytes: size, total: total, free: free)
   }
@@ -403,7 +439,7 @@ final class SnapshotDecoder {
     guard let f = fields(node, "a cache domain", required: ["id", "level", "size", "cores"]) else {
       return nil
     }
-    let id = f.values["id"].flatMap { int($0, "cache id") }
+    let id = f.values["id"].flatMap { int($0, "cache id", range: 0...SnapshotLimits.maximumId) }
     if let id { cacheIds.append((id, f.at("id"))) }
     let level = f.values["level"].flatMap { int($0, "cache level", range: 0...4) }
     let size = f.values["size"].flatMap { self.size($0, "cache size") }
@@ -420,7 +456,7 @@ final class SnapshotDecoder {
     guard let f = fields(node, "a core", required: ["id", "threads"], optional: ["type"]) else {
       return nil
     }
-    let id = f.values["id"].flatMap { int($0, "core id") }
+    let id = f.values["id"].flatMap { int($0, "core id", range: 0...SnapshotLimits.maximumId) }
     if let id { coreIds.append((id, f.at("id"))) }
     let type = optional(f.values["type"]) { oneOf($0, "core type", CoreType.allCases) }
     let threads = each(f.values["threads"], "threads", thread)
@@ -438,7 +474,12 @@ final class SnapshotDecoder {
     else { return nil }
     let cpu = f.values["cpu"].flatMap { int($0, "cpu", range: 0...CPUSet.maximumCPU) }
     if let cpu { cpus.append((cpu, f.at("cpu"))) }
-    let physicalId = optional(f.values["physicalId"]) { int($0, "physicalId") }
+    let physicalId = optional(f.values["physicalId"]) {
+      int($0, "physicalId", range: 0...SnapshotLimits.maximumPhysicalId)
+    }
+    if let physicalId = physicalId ?? nil, let at = f.values["physicalId"]?.location {
+      physicalIds.append((physicalId, at))
+    }
     var online: Bool? = true
     if let o = f.values["online"] { online = bool(o, "online") }
     guard let cpu, let physicalId, let online else { return nil }
@@ -477,7 +518,7 @@ final class SnapshotDecoder {
     let vendor = v["vendor"].flatMap { hexId($0, "vendor") }
     let deviceId = v["device"].flatMap { hexId($0, "device") }
     let driver = optional(v["driver"]) { string($0, "driver") }
-    let numaNode = optional(v["numaNode"]) { int($0, "numaNode") }
+    let numaNode = optional(v["numaNode"]) { int($0, "numaNode", range: 0...4095) }
     if let node = numaNode ?? nil, let at = v["numaNode"]?.location {
       deviceNodes.append((node, at))
     }
@@ -485,8 +526,8 @@ final class SnapshotDecoder {
     if let s = v["sriov"] {
       sriov = nil
       if let sf = fields(s, "sriov", required: [], optional: ["totalVFs", "enabledVFs"]),
-        let total = optional(sf.values["totalVFs"], { int($0, "totalVFs") }),
-        let enabled = optional(sf.values["enabledVFs"], { int($0, "enabledVFs") })
+        let total = optional(sf.values["totalVFs"], { int($0, "totalVFs", range: 0...65535) }),
+        let enabled = optional(sf.values["enabledVFs"], { int($0, "enabledVFs", range: 0...65535) })
       {
         sriov = (total, enabled)
         if let total, let enabled, enabled > total, let at = sf.values["enabledVFs"]?.location {
@@ -495,9 +536,14 @@ final class SnapshotDecoder {
         }
       }
     }
-    let iommu = optional(v["iommuGroup"]) { int($0, "iommuGroup") }
+    let iommu = optional(v["iommuGroup"]) {
+      int($0, "iommuGroup", range: 0...SnapshotLimits.maximumId)
+    }
     let children = each(v["children"], "children", child)
+    pendingIRQs = []
     let irqs = each(v["irqs"], "irqs", irq)
+    irqEntries += pendingIRQs.map { (irq: $0.0, device: address, at: $0.1) }
+    pendingIRQs = []
     guard !failed, let address, let deviceClass, let classCode, let vendor, let deviceId,
       let driver, let numaNode, let sriov, let iommu, let children, let irqs
     else { return nil }
@@ -543,24 +589,38 @@ final class SnapshotDecoder {
   private func irq(_ node: YAMLNode) -> DeviceIRQ? {
     guard
       let f = fields(
-        node, "an IRQ", required: ["irq", "affinity", "movable"], optional: ["name"])
+        node, "an IRQ", required: ["irq", "movable"], optional: ["name", "affinity", "present"])
     else { return nil }
-    let number = f.values["irq"].flatMap { int($0, "irq") }
-    if let number { irqNumbers.append((number, f.at("irq"))) }
+    let number = f.values["irq"].flatMap { int($0, "irq", range: 0...SnapshotLimits.maximumIRQ) }
     let name = optional(f.values["name"]) { string($0, "IRQ name") }
-    var affinity: CPUSet?
-    if let a = f.values["affinity"], let text = string(a, "affinity") {
-      do {
-        let set = try CPUSet(cpulist: text, allowEmpty: true)
-        irqAffinities.append((set, a.location))
-        affinity = set
-      } catch {
-        self.error("E305", "affinity '\(text)': \(error)", at: a.location)
+    var affinity: CPUSet?? = .some(nil)
+    if let a = f.values["affinity"], !a.isNull {
+      affinity = nil
+      if let text = string(a, "affinity") {
+        do {
+          let set = try CPUSet(cpulist: text, allowEmpty: true)
+          irqAffinities.append((set, a.location))
+          affinity = .some(set)
+        } catch {
+          self.error("E305", "affinity '\(text)': \(error)", at: a.location)
+        }
       }
     }
     let movable = f.values["movable"].flatMap { bool($0, "movable") }
-    guard let number, let name, let affinity, let movable else { return nil }
-    return DeviceIRQ(irq: number, name: name, affinity: affinity, movable: movable)
+    let presentValue = optional(f.values["present"]) { bool($0, "present") }
+    guard let number, let name, let affinity, let movable, let presentValue else { return nil }
+    // An IRQ with an affinity exists; `present` is written when it adds to that.
+    let present = presentValue ?? (affinity != nil ? true : nil)
+    if present == false, affinity != nil, let at = f.values["affinity"]?.location {
+      error(
+        "E307", "IRQ \(number) has present: false and an affinity", at: at,
+        help: ["an IRQ that does not exist yet has no affinity: remove one of the two"])
+      return nil
+    }
+    let irq = DeviceIRQ(
+      irq: number, name: name, affinity: affinity, movable: movable, present: present)
+    pendingIRQs.append((irq, f.at("irq")))
+    return irq
   }
 }
 

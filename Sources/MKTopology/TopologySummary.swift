@@ -13,7 +13,7 @@ public enum TopologySummary {
     out +=
       "  \(t.architecture), kernel \(k.release.isEmpty ? "unknown" : k.release), cgroup "
       + "\(k.cgroupMode.rawValue), multikernel \(k.multikernel?.rawValue ?? "none"), irqbalance "
-      + "\(k.irqbalanceRunning ? "running" : "not running")\n"
+      + "\(k.irqbalanceRunning.map { $0 ? "running" : "not running" } ?? "not recorded")\n"
     out +=
       "  \(plural(t.packages.count, "socket")), \(plural(t.nodes.count, "NUMA node")), "
       + "\(plural(t.cacheDomains.count, "LLC domain")), \(plural(t.cores.count, "core"))"
@@ -31,13 +31,16 @@ public enum TopologySummary {
           llcs.isEmpty
           ? "0" : "\(llcs.count) x \(ByteSize.format(llcs[0].sizeBytes))"
         let huge =
-          node.hugePages.filter { $0.total > 0 }.map {
-            "\($0.total) x \(ByteSize.format($0.pageSizeBytes))"
-          }.joined(separator: ", ")
+          node.hugePages.map { pool in
+            // A stable snapshot names the page sizes, not the pool sizes.
+            guard let total = pool.total else { return ByteSize.format(pool.pageSizeBytes) }
+            return total > 0 ? "\(total) x \(ByteSize.format(pool.pageSizeBytes))" : ""
+          }.filter { !$0.isEmpty }.joined(separator: ", ")
         rows.append([
           "\(node.id)", "\(package.id)", node.cpus.cpulist.isEmpty ? "-" : node.cpus.cpulist,
           "\(llcs.flatMap(\.cores).count)", "\(node.cpus.count)", llcText,
-          gib(node.memoryTotalBytes), gib(node.memoryFreeBytes), huge.isEmpty ? "-" : huge,
+          gib(node.memoryTotalBytes), node.memoryFreeBytes.map(gib) ?? "-",
+          huge.isEmpty ? "-" : huge,
         ])
       }
     }

@@ -80,10 +80,12 @@ public enum TopologySynthesizer {
       if pool.pageSizeBytes == 0 || pool.pageSizeBytes & (pool.pageSizeBytes - 1) != 0 {
         problems.append("huge page size \(pool.pageSizeBytes) is not a power of two")
       }
-      if pool.total < 0 || pool.free < 0 || pool.free > pool.total {
+      let total = pool.total ?? 0
+      let free = pool.free ?? 0
+      if total < 0 || free < 0 || free > total {
         problems.append(
-          "huge page pool \(ByteSize.format(pool.pageSizeBytes)) has total \(pool.total), "
-            + "free \(pool.free)")
+          "huge page pool \(ByteSize.format(pool.pageSizeBytes)) has total \(total), "
+            + "free \(free)")
       }
     }
     if Set(shape.hugePages.map(\.pageSizeBytes)).count != shape.hugePages.count {

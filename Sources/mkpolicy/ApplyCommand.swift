@@ -20,6 +20,11 @@ struct HostOptions: ParsableArguments {
   @Option(name: .long, help: "The state directory (journal, lock, applied plan), inside --root.")
   var stateDir: String = "/var/lib/mkpolicy"
 
+  @Option(
+    name: .long,
+    help: "Output: text, or json (the report with every change as data, and its diagnostics).")
+  var format: ReportFormat = .text
+
   /// The real host, with the crash-test hook read from the environment:
   /// MKPOLICY_TEST_KILL_BEFORE_OP=N makes the process SIGKILL itself just
   /// before its N-th mutating operation, MKPOLICY_TEST_STOP_BEFORE_OP=N
@@ -42,7 +47,23 @@ struct HostOptions: ParsableArguments {
   }
 }
 
+enum ReportFormat: String, ExpressibleByArgument, CaseIterable {
+  case text, json
+}
+
 enum CLIOutput {
+  /// A refusal or an error before any report: text on stderr, or a JSON
+  /// document with its diagnostics on stdout.
+  static func refusal(_ diagnostic: Diagnostic, format: ReportFormat) {
+    switch format {
+    case .text:
+      error(
+        "error[\(diagnostic.code)]: \(diagnostic.message)\n"
+          + diagnostic.help.map { "help: \($0)\n" }.joined())
+    case .json: print(DiagnosticRenderer().json([diagnostic]), terminator: "")
+    }
+  }
+
   static func error(_ text: String) {
     Console.write(text, to: .standardError)
   }
@@ -75,6 +96,13 @@ struct ApplyCommand: ParsableCommand {
     help: "A topology snapshot to compile against, or that a --plan must have been made from.")
   var topology: String?
 
+  @Flag(
+    name: .long,
+    help:
+      "Reconcile the host with the plan last applied (the state directory's record): what mkpolicy-apply.service runs at boot."
+  )
+  var lastApplied = false
+
   @OptionGroup var host: HostOptions
 
   @Flag(name: .long, help: "Print every write and command that would be made, and make none.")
@@ -88,15 +116,36 @@ struct ApplyCommand: ParsableCommand {
   var noRollback = false
 
   func validate() throws {
-    if plan == nil && policy == nil { throw ValidationError("give a policy, or --plan PLAN.json") }
-    if plan != nil && policy != nil { throw ValidationError("give a policy or --plan, not both") }
+    if host.format == .json && !yes && !dryRun {
+      throw ValidationError("--format json asks no question: add --yes or --dry-run")
+    }
+    let sources = [policy != nil, plan != nil, lastApplied].filter { $0 }.count
+    if sources == 0 {
+      throw ValidationError("give a policy, --plan PLAN.json or --last-applied")
+    }
+    if sources > 1 {
+      throw ValidationError("give one of a policy, --plan and --last-applied")
+    }
   }
 
   func run() throws {
     let hostIO = host.makeHost()
     let loaded: Plan
     let origin: String
-    if let planPath = plan {
+    if lastApplied {
+      let store = StateStore(host: hostIO, directory: host.stateDir)
+      let record: AppliedRecord?
+      do { record = try store.loadApplied() } catch {
+        CLIOutput.error("error[E508]: \(error)\n")
+        throw ExitCode(1)
+      }
+      guard let record else {
+        print("nothing to reconcile: no plan was applied (\(store.appliedPath) does not exist)")
+        return
+      }
+      origin = store.appliedPath
+      loaded = record.plan
+    } else if let planPath = plan {
       origin = planPath
       loaded = try Self.readPlan(planPath)
       if let topology {
@@ -138,12 +187,17 @@ struct ApplyCommand: ParsableCommand {
         }
       }
       let report = try applier.apply(loaded, rollback: !noRollback, dryRun: dryRun)
-      let text = report.render()
-      print(text.stdout, terminator: "")
-      CLIOutput.error(text.stderr)
+      switch host.format {
+      case .text:
+        let text = report.render()
+        print(text.stdout, terminator: "")
+        CLIOutput.error(text.stderr)
+      case .json:
+        print(report.json(), terminator: "")
+      }
       if !report.succeeded || report.failure != nil { throw ExitCode(1) }
     } catch let refusal as ApplyRefusal {
-      CLIOutput.error("error[\(refusal.code)]: \(refusal)\n")
+      CLIOutput.refusal(refusal.diagnostic, format: host.format)
       throw ExitCode(1)
     }
   }

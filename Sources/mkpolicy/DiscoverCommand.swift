@@ -9,9 +9,14 @@ struct DiscoverCommand: ParsableCommand {
     commandName: "discover",
     abstract: "Discover this host's topology and print it as a HostTopology snapshot.",
     discussion: """
-      Reads CPUs, caches, NUMA nodes, memory, huge pages, PCI devices and their IRQs, and the \
-      kernel's cgroup and multikernel facts. Needs no root. Warnings say what could not be read \
-      and what was assumed instead.
+      Reads CPUs, caches, NUMA nodes, memory, huge pages, PCI devices and their IRQs, the \
+      kernel's cgroup and multikernel facts, the host name and machine id. Needs no root. \
+      Warnings say what could not be read; nothing is made up.
+
+      The snapshot describes the host and is stable: re-discovering an unchanged host gives \
+      the same bytes, so it can be kept in a repository. Volatile state (free memory, huge \
+      page pool sizes, current IRQ affinities and which IRQs exist yet, irqbalance, the boot \
+      id) is left out unless --volatile is given.
       """)
 
   @OptionGroup var output: SnapshotOutputOptions
@@ -25,13 +30,20 @@ struct DiscoverCommand: ParsableCommand {
   @Option(help: "The snapshot's source comment (default: 'discovered on HOSTNAME').")
   var source: String?
 
+  @Flag(
+    help: """
+      Also record volatile state: free memory, huge page pool sizes, IRQ affinities and \
+      presence, irqbalance, the boot id (the snapshot then differs between two runs).
+      """)
+  var volatile = false
+
   func run() throws {
     let discovery = LiveDiscovery(
       options: .init(root: root, useLibraries: !sysfsOnly, source: source))
     do {
       let result = try discovery.discover()
       SnapshotOutput.report(result.diagnostics)
-      try output.emit(result.topology)
+      try output.emit(volatile ? result.topology : result.topology.withoutVolatileState())
     } catch let error as DiagnosticError {
       SnapshotOutput.report(error.diagnostics)
       throw ExitCode.failure

@@ -1,4 +1,5 @@
 import ArgumentParser
+import MKApply
 import MKCore
 import MKPlan
 
@@ -45,7 +46,9 @@ struct PlanCommand: ParsableCommand {
   var out: String?
 
   @Flag(
-    help: "Exit 0 when nothing changes against --previous (or the host), 2 when something does.")
+    help:
+      "Exit 0 when nothing changes, 2 when something does: against --previous or --topology, the plan's changes; planned on this host, whether apply would write anything."
+  )
   var detailedExitcode = false
 
   enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
@@ -130,7 +133,15 @@ struct PlanCommand: ParsableCommand {
         report(plan.diagnostics, renderer)
       }
     }
-    if detailedExitcode && !plan.changes.isEmpty { throw ExitCode(2) }
+    guard detailedExitcode else { return }
+    if previous == nil && topology == nil {
+      // Planned on this host: compare with what the host holds now, the
+      // way apply would (0 only when apply would have nothing to do).
+      let pending = try? Applier(host: RootedHost()).pendingSteps(plan).pending
+      if pending?.isEmpty != true { throw ExitCode(2) }
+      return
+    }
+    if !plan.changes.isEmpty { throw ExitCode(2) }
   }
 
   private func write(_ text: String, to stream: Console.Stream) {

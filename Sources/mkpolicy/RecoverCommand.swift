@@ -31,8 +31,15 @@ struct RecoverCommand: ParsableCommand {
     if !complete && !rollback {
       do {
         guard let journal = try store.loadJournal() else {
-          print("no interrupted apply: \(store.journalPath) does not exist")
+          print(
+            host.format == .json
+              ? "{\n  \"interrupted\" : false\n}"
+              : "no interrupted apply: \(store.journalPath) does not exist")
           return
+        }
+        if host.format == .json {
+          print(StateStore.encode(journal), terminator: "")
+          throw ExitCode(2)
         }
         let done = journal.entries.filter { $0.status == .done }.count
         print(
@@ -44,13 +51,20 @@ struct RecoverCommand: ParsableCommand {
         print("run `mkpolicy recover --complete` or `mkpolicy recover --rollback`")
         throw ExitCode(2)
       } catch let error as StateStore.LoadError {
-        CLIOutput.error("error[E508]: \(error)\n")
+        CLIOutput.refusal(.error("E508", "\(error)"), format: host.format)
         throw ExitCode(1)
       }
     }
     do {
       let report = try Applier(host: hostIO, stateDirectory: host.stateDir).recover(
         complete: complete)
+      if host.format == .json {
+        print(report.json(), terminator: "")
+        let ok =
+          rollback ? report.outcome == .rolledBack : report.succeeded && report.failure == nil
+        if !ok { throw ExitCode(1) }
+        return
+      }
       let text = report.render()
       if rollback && report.outcome == .rolledBack {
         for note in report.notes { print("note: \(note)") }
@@ -62,7 +76,7 @@ struct RecoverCommand: ParsableCommand {
       CLIOutput.error(text.stderr)
       if !report.succeeded || report.failure != nil { throw ExitCode(1) }
     } catch let refusal as ApplyRefusal {
-      CLIOutput.error("error[\(refusal.code)]: \(refusal)\n")
+      CLIOutput.refusal(refusal.diagnostic, format: host.format)
       throw ExitCode(1)
     }
   }

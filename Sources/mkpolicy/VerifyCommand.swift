@@ -1,5 +1,6 @@
 import ArgumentParser
 import MKApply
+import MKCore
 
 /// `mkpolicy verify`: detects drift between the host and the applied plan.
 struct VerifyCommand: ParsableCommand {
@@ -13,10 +14,10 @@ struct VerifyCommand: ParsableCommand {
   func run() throws {
     do {
       let report = try Verifier(host: host.makeHost(), stateDirectory: host.stateDir).verify()
-      print(report.render(), terminator: "")
+      print(host.format == .json ? report.json() : report.render(), terminator: "")
       if !report.matches { throw ExitCode(2) }
     } catch let failure as Verifier.Failure {
-      CLIOutput.error("error[E512]: \(failure)\n")
+      CLIOutput.refusal(.error(failure.code, "\(failure)"), format: host.format)
       throw ExitCode(1)
     }
   }

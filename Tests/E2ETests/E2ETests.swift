@@ -20,6 +20,7 @@ struct E2ETests {
     "apply-idle-siblings",
     "kernel-says-no",
     "boot-parameters",
+    "reconcile",
   ]
 
   static func harness(_ arguments: [String]) -> Subprocess.Result {
@@ -74,6 +75,12 @@ struct E2ETests {
   /// parameters: /proc/cmdline, isolated, nohz_full and the huge pages of
   /// each node are what the plan says.
   @Test func bootParameters() { Self.expectPass("boot-parameters") }
+
+  /// Desired-state apply on the real kernel: switching between plans whose
+  /// partitions trade CPUs both ways, drift repaired by `apply POLICY`, and
+  /// after a reboot with the state directory on a disk image,
+  /// `apply --last-applied` restores the partitions.
+  @Test func reconcileSwitchDriftAndReboot() { Self.expectPass("reconcile") }
 
   /// A guest that never finishes is killed at the time bound and the run
   /// fails saying so, with the guest's console log.

@@ -44,7 +44,7 @@ import Testing
     let fresh = Fixtures.host(before: 2)
     let moved = try Applier(host: fresh).apply(Fixtures.move, dryRun: true)
     #expect(
-      moved.changes == [
+      moved.changes.map(\.summary) == [
         "write   /sys/fs/cgroup/mkpolicy.slice/db/cpuset.cpus = \"2\"",
         "write   /sys/fs/cgroup/mkpolicy.slice/web/cpuset.cpus = \"3-7\"",
         "irq     /proc/irq/25/smp_affinity_list = \"0\"",
@@ -242,6 +242,26 @@ import Testing
       FingerprintCheck(host: host).changes(Fixtures.fingerprint) == [
         "kernel release: planned for 6.8.0-test, running 6.9.0",
         "online CPUs: planned 0-7, now 0-5 (6-7 went offline)",
+      ])
+  }
+
+  /// A plan binds to the machine, not to the boot: another boot id is fine,
+  /// another machine id or fewer CPUs in the hardware is not.
+  @Test func aPlanSurvivesAnotherBootButNotAnotherMachine() {
+    let host = Fixtures.baseHost()
+    host.seed("/etc/machine-id", "0123456789abcdef0123456789abcdef\n")
+    host.seed("/sys/devices/system/cpu/possible", "0-7\n")
+    var fingerprint = Fixtures.fingerprint
+    fingerprint.bootId = "another-boot"
+    fingerprint.machineId = "0123456789abcdef0123456789abcdef"
+    fingerprint.cpus = CPUSet(range: 0...7)
+    #expect(FingerprintCheck(host: host).changes(fingerprint) == [])
+    fingerprint.machineId = "fedcba9876543210fedcba9876543210"
+    fingerprint.cpus = CPUSet(range: 0...15)
+    #expect(
+      FingerprintCheck(host: host).changes(fingerprint) == [
+        "machine id: the plan was made on machine fedcba9876543210fedcba9876543210, this is 0123456789abcdef0123456789abcdef",
+        "CPUs: the plan's hardware has CPUs 0-15, this machine 0-7",
       ])
   }
 }

@@ -7,8 +7,13 @@ final class KerfModel {
   private(set) var instances: [String: String] = [:]
   private(set) var log: [String] = []
 
+  func clearLog() { log = [] }
+
   func handle(_ argv: [String]) -> CommandResult {
     log.append(argv.joined(separator: " "))
+    if argv.count >= 2, argv[0] == "kerf", argv[1] == "init" {
+      return CommandResult(status: 0, output: "")
+    }
     guard argv.count >= 3, argv[0] == "kerf" else {
       return CommandResult(status: 2, output: "usage")
     }
@@ -22,6 +27,7 @@ final class KerfModel {
     case ("kill", "active"): next = "loaded"
     case ("unload", "loaded"): next = "ready"
     case ("delete", "ready"): next = .some(nil)
+    case ("update", .some(let current)): next = current
     default: next = nil
     }
     guard let next else {
@@ -29,7 +35,28 @@ final class KerfModel {
         status: 1, output: "kerf: cannot \(argv[1]) \(name) in state \(state ?? "absent")")
     }
     instances[name] = next
+    if let host {
+      let directory = "/sys/fs/multikernel/instances/" + name
+      if let next {
+        host.seedDirectory(directory)
+        host.seed(directory + "/status", next + "\n")
+      } else {
+        host.forget(directory)
+      }
+    }
     return CommandResult(status: 0, output: "")
+  }
+
+  /// The host whose /sys/fs/multikernel/instances mirrors the model, as the
+  /// kernel's does; nil when the model only answers commands.
+  weak var host: MemoryHost?
+
+  /// Attached with the kernel interface: every state change shows in sysfs.
+  static func attachLive(to host: MemoryHost) -> KerfModel {
+    let model = attach(to: host)
+    model.host = host
+    host.seedDirectory("/sys/fs/multikernel/instances")
+    return model
   }
 
   func clone(into host: MemoryHost) -> KerfModel {

@@ -161,8 +161,8 @@ import Testing
       return
     }
     var fingerprint = HostFingerprint(
-      bootId: live.bootID, kernelRelease: kernel, onlineCPUs: online, devices: live.devices ?? [],
-      digest: "")
+      bootId: "another boot", kernelRelease: kernel, onlineCPUs: online,
+      devices: live.devices ?? [], digest: "", machineId: live.machineID)
     #expect(check.changes(fingerprint) == [])
     fingerprint.onlineCPUs.insert(4000)
     #expect(

@@ -85,6 +85,49 @@ import Testing
     #expect(plan.cgroupPrerequisites.map(\.path) == ["/sys/fs/cgroup/cgroup.subtree_control"])
   }
 
+  /// A legacy INTx line shared by two functions is listed once with both;
+  /// vectors of a device that is down are planned (`present: false`) on
+  /// the housekeeping CPUs, which the default affinity also names, so they
+  /// start there when the device comes up. A line shared between a
+  /// partition's device and a host device goes to housekeeping (E415).
+  @Test func sharedAndAbsentIRQsAreListedOnce() throws {
+    var topology = PlanFixture.topology()
+    let shared = DeviceIRQ(irq: 10, name: "uhci_hcd:usb1", affinity: [0, 1], movable: true)
+    for address in ["0000:00:03.0", "0000:00:04.0"] {
+      topology.devices.append(
+        Device(
+          pciAddress: address, deviceClass: .other, classCode: 0x0c0300, vendorId: "8086",
+          deviceId: "7020", irqs: [shared]))
+    }
+    topology.devices.append(
+      Device(
+        pciAddress: "0000:00:05.0", deviceClass: .other, classCode: 0x0c0330, vendorId: "1af4",
+        deviceId: "1041", driver: "virtio-pci",
+        irqs: [60, 61].map { DeviceIRQ(irq: $0, affinity: nil, movable: true, present: false) }))
+    topology = topology.canonicalized()
+    let plan = PlanFixture.plan(topology: topology)
+    let numbers = plan.irqAffinity.map(\.irq)
+    #expect(numbers == Array(Set(numbers)).sorted())
+    let ten = try #require(plan.irqAffinity.first { $0.irq == 10 })
+    #expect(ten.devices == ["0000:00:03.0", "0000:00:04.0"] && ten.cpus == plan.housekeeping)
+    for irq in [60, 61] {
+      let setting = try #require(plan.irqAffinity.first { $0.irq == irq })
+      #expect(setting.present == false && setting.cpus == plan.housekeeping)
+    }
+    #expect(plan.defaultIRQAffinity == plan.housekeeping)
+    #expect(!plan.diagnostics.contains { $0.code == "E415" })
+
+    // The feed partition's NIC on the same line: one IRQ, one affinity.
+    let feed = try #require(plan.assignments.first { $0.workload == "md-feed" })
+    let nic = try #require(topology.devices.firstIndex { feed.devices.contains($0.pciAddress) })
+    topology.devices[nic].irqs.append(shared)
+    let mixed = PlanFixture.plan(topology: topology.canonicalized())
+    let line = try #require(mixed.irqAffinity.first { $0.irq == 10 })
+    #expect(line.cpus == mixed.housekeeping && line.devices?.count == 3)
+    #expect(mixed.irqAffinity.filter { $0.irq == 10 }.count == 1)
+    #expect(mixed.diagnostics.contains { $0.code == "E415" && $0.severity == .warning })
+  }
+
   @Test func missingIODeviceIsAnError() {
     var feed = PlanFixture.feed
     feed.io = [IOLimit(device: "sdz", readBytesPerSecond: 1, location: PlanFixture.at(60, 9))]

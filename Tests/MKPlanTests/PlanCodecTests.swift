@@ -56,9 +56,10 @@ import Testing
   @Test func fingerprintDigestIgnoresVolatileHostState() {
     let base = PlanFixture.topology()
     var busy = base
-    busy.packages[0].dies[0].nodes[0].memoryFreeBytes /= 2
+    busy.packages[0].dies[0].nodes[0].memoryFreeBytes = 1 << 20
     busy.devices[0].irqs[0].affinity = [3]
-    busy.kernel.irqbalanceRunning.toggle()
+    busy.kernel.irqbalanceRunning = !(busy.kernel.irqbalanceRunning ?? false)
+    busy.devices[0].irqs[0].present = false
     busy.kernel.bootId = "another-boot"
     #expect(
       HostFingerprinter.fingerprint(busy).digest == HostFingerprinter.fingerprint(base).digest)

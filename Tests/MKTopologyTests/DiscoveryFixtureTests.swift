@@ -140,7 +140,7 @@ struct FixtureTree {
     #expect(topology.cacheDomains[0].cores.map(\.cpus.cpulist) == ["0", "1"])
     #expect(topology.kernel.cgroupMode == .v2)
     #expect(topology.kernel.multikernel == .bootParameter)
-    #expect(topology.kernel.irqbalanceRunning)
+    #expect(topology.kernel.irqbalanceRunning == true)
     #expect(topology.devices.map(\.pciAddress) == ["0000:17:00.0", "0000:3b:00.0"])
     #expect(topology.devices[0].irqs.map(\.movable) == [true, false, false])
     #expect(topology.devices[0].irqs[2].affinity == [3])
@@ -293,5 +293,64 @@ struct FixtureTree {
     #expect(result.topology == nil)
     #expect(result.diagnostics.map(\.code) == ["E305", "E305"])
     #expect(result.diagnostics.map { $0.location?.line } == [3, 4])
+  }
+
+  /// A NIC that was never brought up: its MSI-X vectors are allocated
+  /// (sysfs msi_irqs) but have no /proc/irq/N and no /proc/interrupts line.
+  /// Two functions share legacy IRQ 10. Discovery lists the NIC's vectors
+  /// as not present with no affinity (nothing invented), lists IRQ 10 under
+  /// both functions, and its own snapshot reads back.
+  @Test func absentAndSharedIRQsAreModelledNotInvented() throws {
+    let tree = try Self.twoNodeHost()
+    defer { tree.remove() }
+    let down = "/sys/bus/pci/devices/0000:5e:00.0"
+    var files = [
+      "\(down)/class": "0x020000\n", "\(down)/vendor": "0x1af4\n", "\(down)/device": "0x1041\n",
+      "\(down)/numa_node": "0\n", "\(down)/irq": "11\n", "\(down)/msi_irqs/60": "msix\n",
+      "\(down)/msi_irqs/61": "msix\n", "\(down)/net/eth1/ifindex": "4\n",
+      "/proc/irq/10/smp_affinity_list": "1-3\n",
+      "/proc/interrupts":
+        "            CPU1       CPU2       CPU3\n"
+        + "  10:          5          0          0   IO-APIC  10-fasteoi   uhci_hcd:usb1, ehci_hcd\n",
+    ]
+    for address in ["0000:00:1d.0", "0000:00:1d.7"] {
+      let dir = "/sys/bus/pci/devices/\(address)"
+      files["\(dir)/class"] = "0x0c0300\n"
+      files["\(dir)/vendor"] = "0x8086\n"
+      files["\(dir)/device"] = "0x2934\n"
+      files["\(dir)/irq"] = "10\n"
+    }
+    for (path, content) in files {
+      let url = URL(fileURLWithPath: tree.root + path)
+      try FileManager.default.createDirectory(
+        at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+      try content.write(to: url, atomically: false, encoding: .utf8)
+    }
+    let result = try tree.discover()
+    let topology = result.topology
+    let nic = try #require(topology.devices.first { $0.pciAddress == "0000:5e:00.0" })
+    #expect(nic.irqs.map(\.irq) == [60, 61])
+    #expect(nic.irqs.allSatisfy { $0.present == false && $0.affinity == nil && $0.name == nil })
+    let note = try #require(result.diagnostics.first { $0.code == "E333" })
+    #expect(note.severity == .note)
+    #expect(note.message.hasPrefix("IRQs 60-61 of 0000:5e:00.0 (eth1) are allocated but not"))
+    let usb = topology.devices.filter { $0.pciAddress.hasPrefix("0000:00:1d.") }
+    #expect(usb.map { $0.irqs.map(\.irq) } == [[10], [10]])
+    #expect(usb.allSatisfy { $0.irqs[0].affinity == [1, 2, 3] && $0.irqs[0].present == true })
+    let ten = try #require(topology.interrupts.first { $0.irq == 10 })
+    #expect(ten.devices == ["0000:00:1d.0", "0000:00:1d.7"])
+    #expect(topology.interrupts.filter { $0.irq == 10 }.count == 1)
+    // The host's own snapshot round-trips, in both formats, volatile or not.
+    for form in [topology, topology.withoutVolatileState()] {
+      for format in TopologySnapshot.Format.allCases {
+        let text = TopologySnapshot.write(form, format: format)
+        let again = TopologySnapshot.read(text: text, file: "host.\(format)")
+        #expect(again.diagnostics == [], "\(format)")
+        #expect(again.topology == form, "\(format)")
+        #expect(again.topology.map { TopologySnapshot.write($0, format: format) } == text)
+      }
+    }
+    let yaml = TopologySnapshot.yaml(topology)
+    #expect(yaml.contains("- {irq: 60, movable: true, present: false}\n"))
   }
 }

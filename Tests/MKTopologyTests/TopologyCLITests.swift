@@ -28,6 +28,31 @@ import Testing
     }
   }
 
+  /// Issue 15: re-discovering an unchanged host gives identical bytes, so a
+  /// snapshot kept in a repository only changes when the host does. Two
+  /// live discoveries of this machine, each format; `--volatile` adds the
+  /// live state back and still reads back.
+  @Test func twoLiveDiscoveriesAreByteIdentical() throws {
+    for format in ["yaml", "json"] {
+      let first = PackagePaths.runMKPolicy(["discover", "--format", format])
+      let second = PackagePaths.runMKPolicy(["discover", "--format", format])
+      #expect(first.status == 0 && second.status == 0, "\(first.stderr)")
+      #expect(!first.stdout.isEmpty && first.stdout == second.stdout)
+      let topology = try #require(
+        TopologySnapshot.read(text: first.stdout, file: "stable.\(format)").topology)
+      #expect(topology.isStable)
+      for key in ["free", "bootId", "irqbalanceRunning", "affinity", "present"] {
+        #expect(!first.stdout.contains("\(key):") && !first.stdout.contains("\"\(key)\""))
+      }
+    }
+    let live = PackagePaths.runMKPolicy(["discover", "--volatile"])
+    #expect(live.status == 0)
+    #expect(live.stdout.contains("free:") && live.stdout.contains("irqbalanceRunning:"))
+    let read = TopologySnapshot.read(text: live.stdout, file: "live.yaml")
+    #expect(read.diagnostics == [])
+    #expect(read.topology.map { TopologySnapshot.yaml($0) } == live.stdout)
+  }
+
   @Test func discoverWorksWithoutRoot() throws {
     var argv = [PackagePaths.mkpolicyBinary, "discover", "--format", "json"]
     if getuid() == 0 {

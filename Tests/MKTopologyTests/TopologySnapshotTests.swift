@@ -81,19 +81,28 @@ import Testing
     shape.kernel.irqbalanceRunning = true
     let topology = try TopologySynthesizer.build(shape)
     let stable = topology.withoutVolatileState()
-    #expect(stable.nodes.allSatisfy { $0.memoryFreeBytes == 0 && $0.hugePages[0].free == 0 })
+    #expect(stable.nodes.allSatisfy { $0.memoryFreeBytes == nil && $0.hugePages[0].free == nil })
     #expect(stable.nodes.map(\.memoryTotalBytes) == topology.nodes.map(\.memoryTotalBytes))
     // The page sizes stay; the pool sizes go (plans set them).
     #expect(topology.nodes[0].hugePages[0].total == 2)
     #expect(
       stable.nodes[0].hugePages.map(\.pageSizeBytes)
         == topology.nodes[0].hugePages.map(\.pageSizeBytes))
-    #expect(stable.nodes.allSatisfy { $0.hugePages.allSatisfy { $0.total == 0 } })
-    #expect(stable.devices.flatMap(\.irqs).allSatisfy { $0.affinity.isEmpty })
+    #expect(stable.nodes.allSatisfy { $0.hugePages.allSatisfy { $0.total == nil } })
+    #expect(stable.devices.flatMap(\.irqs).allSatisfy { $0.affinity == nil && $0.present == nil })
     #expect(
       stable.devices.flatMap(\.irqs).map(\.movable)
         == topology.devices.flatMap(\.irqs).map(\.movable))
-    #expect(stable.kernel.bootId == nil && !stable.kernel.irqbalanceRunning)
+    #expect(stable.kernel.bootId == nil && stable.kernel.irqbalanceRunning == nil)
+    // The stable form is written without the volatile keys and reads back.
+    let text = TopologySnapshot.yaml(stable)
+    for key in ["free:", "bootId:", "irqbalanceRunning:", "affinity:", "present:", "total: 2\n"] {
+      #expect(!text.contains(key), "\(key)")
+    }
+    let again = TopologySnapshot.read(text: text, file: "stable.yaml")
+    #expect(again.diagnostics == [])
+    #expect(again.topology == stable)
+    #expect(again.topology?.isStable == true && !topology.isStable)
     #expect(stable.threads == topology.threads)
   }
 
@@ -133,5 +142,121 @@ import Testing
   @Test func leadingCommentBecomesSource() {
     #expect(TopologySnapshot.leadingComment("# a\n#\n#  b \napiVersion: x\n# c\n") == "a\n\n b")
     #expect(TopologySnapshot.leadingComment("apiVersion: x\n") == nil)
+  }
+
+  /// Numbers a snapshot may not hold are refused where they are written:
+  /// no trap, no allocation sized by them (issue 12).
+  @Test(arguments: [
+    ("{cpu: 0, physicalId: 0}", "{cpu: 0, physicalId: 1099511627776}", "E305", "physicalId"),
+    ("{cpu: 0, physicalId: 0}", "{cpu: 0, physicalId: 9223372036854775807}", "E305", "physicalId"),
+    ("{cpu: 1, physicalId: 1}", "{cpu: 1, physicalId: 0}", "E306", "duplicate physicalId 0"),
+    ("{cpu: 1, physicalId: 1}", "{cpu: -1, physicalId: 1}", "E305", "cpu is -1"),
+    ("memory: {total: 1GiB", "memory: {total: 9223372036854775808", "E305", "memory total"),
+    ("memory: {total: 1GiB", "memory: {total: 4503599627370497", "E305", "memory total"),
+    ("{irq: 100,", "{irq: 9223372036854775807,", "E305", "irq is"),
+    ("id: 0\n    dies", "id: 4294967296\n    dies", "E305", "package id"),
+  ])
+  func implausibleNumbersAreLocatedErrors(
+    original: String, replacement: String, code: String, message: String
+  ) throws {
+    let text = Self.limitsBase.replacingOccurrences(of: original, with: replacement)
+    #expect(text != Self.limitsBase)
+    let result = TopologySnapshot.read(text: text, file: "limits.yaml")
+    #expect(result.topology == nil)
+    let first = try #require(result.diagnostics.first { $0.severity == .error })
+    #expect(first.code == code)
+    #expect(first.message.contains(message), "\(first.message)")
+    #expect(first.location?.file == "limits.yaml" && (first.location?.line ?? 0) > 1)
+  }
+
+  /// Two nodes of 2^51 bytes each are fine; a third passes the 2^52 bound:
+  /// the sum is checked as it is made, so it never wraps.
+  @Test func nodeMemorySumsAreBounded() throws {
+    var text = Self.limitsBase.replacingOccurrences(
+      of: "total: 1GiB", with: "total: 2251799813685248")
+    text = text.replacingOccurrences(of: "total: 2GiB", with: "total: 2251799813685248")
+    #expect(TopologySnapshot.read(text: text, file: "sum.yaml").diagnostics == [])
+    let more = text.replacingOccurrences(
+      of: "memory: {total: 2251799813685248}", with: "memory: {total: 3377699720527872}")
+    let result = TopologySnapshot.read(text: more, file: "sum.yaml")
+    #expect(result.topology == nil)
+    #expect(result.diagnostics.map(\.code) == ["E307"])
+    #expect(result.diagnostics.first?.message.contains("adds up to more than") == true)
+  }
+
+  /// A snapshot with two nodes, one IRQ; the base of the limit cases.
+  static let limitsBase = """
+    apiVersion: mkpolicy.io/v1
+    kind: HostTopology
+    architecture: aarch64
+    kernel:
+      release: "6.8"
+      commandLine: ""
+      cgroup: {mode: v2, controllers: [cpuset], cpusetPartitions: true, cpusetExclusive: true}
+      multikernel: none
+    packages:
+      - id: 0
+        dies:
+          - id: 0
+            nodes:
+              - id: 0
+                memory: {total: 1GiB}
+                caches:
+                  - id: 0
+                    level: 3
+                    size: 1MiB
+                    cores:
+                      - {id: 0, threads: [{cpu: 0, physicalId: 0}]}
+              - id: 1
+                memory: {total: 2GiB}
+                caches:
+                  - id: 1
+                    level: 3
+                    size: 1MiB
+                    cores:
+                      - {id: 1, threads: [{cpu: 1, physicalId: 1}]}
+    devices:
+      - pciAddress: "0000:17:00.0"
+        class: net
+        classCode: "0x020000"
+        vendor: "15b3"
+        device: "1021"
+        irqs:
+          - {irq: 100, movable: true}
+
+    """
+
+  /// 6,000 copies of one core: every duplicate is reported (18,000 errors)
+  /// and reading stays linear (issue 12: `topology show` took 18 s, most of
+  /// it rendering, which MKCore's renderer answers). Measured as a ratio in
+  /// the same run: six times the input may take at most 15 times as long
+  /// (a quadratic reader takes 36 times).
+  @Test func manyDuplicateCoresAreReadInLinearTime() throws {
+    func read(copies: Int) throws -> (Double, TopologyLoadResult) {
+      let core = "                  - {id: 0, threads: [{cpu: 0, physicalId: 0}]}\n"
+      let lines = Self.limitsBase.components(separatedBy: "\n")
+      let index = try #require(lines.firstIndex { $0.contains("{id: 0, threads") })
+      let text =
+        lines[..<index].joined(separator: "\n") + "\n" + String(repeating: core, count: copies)
+        + lines[(index + 1)...].joined(separator: "\n")
+      let start = Date()
+      let result = TopologySnapshot.read(text: text, file: "dup.yaml")
+      return (Date().timeIntervalSince(start), result)
+    }
+    // The best of three runs of each size, so that a busy machine (the
+    // suite runs in parallel) does not decide the ratio.
+    var small = Double.infinity
+    var large = Double.infinity
+    var last: TopologyLoadResult?
+    for _ in 0..<3 {
+      small = min(small, try read(copies: 1000).0)
+      let run = try read(copies: 6000)
+      large = min(large, run.0)
+      last = run.1
+    }
+    let result = try #require(last)
+    #expect(result.topology == nil)
+    #expect(result.diagnostics.filter { $0.code == "E306" }.count == 3 * 5999)
+    #expect(large < small * 15, "1,000 copies: \(small) s, 6,000: \(large) s")
   }
 }

@@ -77,7 +77,7 @@ import Testing
     let topology = try TopologySynthesizer.build(shape)
     #expect(topology.onlineCPUs.cpulist == "1-30")
     #expect(topology.threads.first { $0.cpu == 0 }?.online == false)
-    #expect(topology.devices[0].irqs[0].affinity.cpulist == "1-30")
+    #expect(topology.devices[0].irqs[0].affinity?.cpulist == "1-30")
   }
 
   @Test func devicesSitOnTheirNodesWithManagedVectorsSpread() throws {
@@ -90,7 +90,7 @@ import Testing
     let nvme = topology.devices[1].irqs
     #expect(nvme.map(\.irq) == [103, 104, 105, 106, 107])
     #expect(nvme.map(\.movable) == [true, false, false, false, false])
-    #expect(nvme.map(\.affinity.cpulist) == ["0-31", "0-7", "8-15", "16-23", "24-31"])
+    #expect(nvme.map(\.affinity?.cpulist) == ["0-31", "0-7", "8-15", "16-23", "24-31"])
   }
 
   @Test func sameShapeGivesByteIdenticalSnapshots() throws {

@@ -376,8 +376,11 @@ def qemu_topology_args(topology: Topology, workdir: Path) -> list[str]:
             ]
         else:
             image = workdir / f"{device.id}.img"
-            with open(image, "wb") as handle:
-                handle.truncate(1024 * 1024)
+            # Kept for the scenario's later boots (a disk survives a reboot);
+            # the scenario's work directory starts empty.
+            if not image.exists():
+                with open(image, "wb") as handle:
+                    handle.truncate(1024 * 1024)
             args += [
                 "-drive", f"if=none,id={device.id},file={image},format=raw",
                 "-device", f"nvme,drive={device.id},serial={device.id},max_ioqpairs={device.queues},{where}",
@@ -1319,6 +1322,72 @@ def run_boot_parameters(context: Context) -> None:
     )
 
 
+def partition_state(state: "State", parent: str, workload: str) -> tuple[str | None, str | None]:
+    directory = f"{parent}/{workload}"
+    return state.value(f"{directory}/cpuset.cpus.partition"), state.value(f"{directory}/cpuset.cpus.effective")
+
+
+def run_reconcile(context: Context) -> None:
+    files = {name: (POLICIES / name).read_bytes() for name in ("switch-a.yaml", "switch-b.yaml")}
+    first = context.boot(guest_script("reconcile"), files=files)
+    f = context.failures
+    f.about("reconcile", "the guest reports")
+    parent = "/sys/fs/cgroup/mkpolicy.slice"
+    modes = {"ingest": "isolated", "ledger": "root"}
+    sizes = {"a": {"ingest": 4, "ledger": 2}, "b": {"ingest": 2, "ledger": 4}}
+    held: dict[str, dict[str, str | None]] = {}
+    for step, plan in (("a", "a"), ("b", "b"), ("a2", "a")):
+        section = context.section(first, f"apply-{step}")
+        f.equal(f"apply {plan} ({step}): exit status", 0, section.rc)
+        f.expect(not section.stderr.strip(), f"apply {plan} ({step}) wrote to stderr:\n{section.stderr}")
+        state = State.parse(context.section(first, f"state-{step}").stdout)
+        held[step] = {}
+        for workload, mode in modes.items():
+            partition, effective = partition_state(state, parent, workload)
+            f.equal(f"after apply {step}: {workload} partition", mode, partition)
+            cpus = len(parse_cpulist(effective or ""))
+            f.equal(f"after apply {step}: {workload} CPUs", sizes[plan][workload], cpus)
+            held[step][workload] = effective
+    for step in ("b", "a2"):
+        f.equal(f"verify after apply {step}: exit status", 0, context.section(first, f"verify-{step}").rc)
+    # The switch really moved CPUs from one live partition to the other, both ways.
+    for before, after, giver, taker in (("a", "b", "ingest", "ledger"), ("b", "a2", "ledger", "ingest")):
+        moved = set(parse_cpulist(held[before][giver] or "")) & set(parse_cpulist(held[after][taker] or ""))
+        f.expect(bool(moved), f"apply {after}: no CPU of {giver} ({held[before][giver]}) went to {taker} ({held[after][taker]})")
+    drift = context.section(first, "drift")
+    f.equal("hand edits: exit status", 0, drift.rc)
+    f.expect("invalid" in drift.stdout, f"the hand edit did not invalidate ledger: {drift.stdout!r}")
+    f.equal("verify after the hand edits: exit status", 2, context.section(first, "verify-drift").rc)
+    repair = context.section(first, "repair")
+    f.equal("apply POLICY over the drift: exit status", 0, repair.rc)
+    f.expect("revalid" in repair.stdout, f"apply over the drift did not revalidate ledger:\n{repair.stdout}")
+    f.expect(f"rmdir   {parent}/stray" in repair.stdout, f"apply over the drift left {parent}/stray:\n{repair.stdout}")
+    repaired = State.parse(context.section(first, "state-repaired").stdout)
+    for workload, mode in modes.items():
+        partition, effective = partition_state(repaired, parent, workload)
+        f.equal(f"after the repair: {workload} partition", mode, partition)
+        f.equal(f"after the repair: {workload} CPUs", held["a2"][workload], effective)
+    f.equal("verify after the repair: exit status", 0, context.section(first, "verify-repaired").rc)
+    f.equal("plan --detailed-exitcode on the reconciled host: exit status", 0, context.section(first, "detailed").rc)
+    f.equal("state directory saved to the disk: exit status", 0, context.section(first, "save").rc)
+
+    second = context.boot(guest_script("reconcile-boot"))
+    f.about("reconcile after the reboot", "the rebooted guest reports")
+    booted = State.parse(context.section(second, "state-boot").stdout)
+    f.equal("after the reboot: ingest partition (nothing left)", None, partition_state(booted, parent, "ingest")[0])
+    f.equal("state directory restored from the disk: exit status", 0, context.section(second, "restore").rc)
+    f.equal("verify right after the reboot: exit status", 2, context.section(second, "verify-boot").rc)
+    boot_apply = context.section(second, "boot-apply")
+    f.equal("apply --last-applied at boot: exit status", 0, boot_apply.rc)
+    f.expect(boot_apply.stdout.startswith("applied: "), f"apply --last-applied:\n{boot_apply.stdout}{boot_apply.stderr}")
+    restored = State.parse(context.section(second, "state-restored").stdout)
+    for workload, mode in modes.items():
+        partition, effective = partition_state(restored, parent, workload)
+        f.equal(f"restored at boot: {workload} partition", mode, partition)
+        f.equal(f"restored at boot: {workload} CPUs", held["a2"][workload], effective)
+    f.equal("verify after the boot-time reconcile: exit status", 0, context.section(second, "verify-restored").rc)
+
+
 SCENARIOS: list[Scenario] = [
     Scenario(
         "discovery-2s2c2t-2n", "2s2c2t-2n",
@@ -1354,6 +1423,12 @@ SCENARIOS: list[Scenario] = [
         "boot-parameters", "2s2c2t-2n",
         "plan a realtime partition, boot with the plan's parameters: cmdline, isolated, nohz_full, huge pages per node",
         run_boot_parameters, needs_mkpolicy=True,
+    ),
+    Scenario(
+        "reconcile", "reconcile",
+        "switch plans whose partitions trade CPUs both ways, repair drift with apply POLICY, reboot with the state on a disk: apply --last-applied restores it",
+        # Nine mkpolicy runs in the first boot: ~150 s of TCG on a loaded machine.
+        run_reconcile, needs_mkpolicy=True, timeout=480.0,
     ),
 ]
 

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Builds the Debian package from an installed tree.
+#   scripts/build-deb.sh BINARY OUT_DIR
+# BINARY is the self-contained mkpolicy (`make release`: .build/release/mkpolicy).
+# Writes OUT_DIR/mkpolicy_VERSION_ARCH.deb and prints its path. Depends are
+# derived from what the binary links (dpkg-shlibdeps), not written by hand.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+binary=$1
+out=$2
+version=$("$binary" --version | head -1 | awk '{print $NF}')
+arch=$(dpkg --print-architecture)
+work=.build/deb
+root=$work/root
+rm -rf "$root" "$work/shlibdeps"
+mkdir -p "$root/DEBIAN" "$out"
+
+make --no-print-directory install BIN_RELEASE="$binary" DESTDIR="$root" PREFIX=/usr \
+  UNITDIR=/lib/systemd/system >&2
+
+# Debian policy: no RPATH (SwiftPM sets $ORIGIN), no symbols in /usr/bin,
+# compressed manual pages, a copyright file and a changelog.
+patchelf --remove-rpath "$root/usr/bin/mkpolicy"
+strip --strip-unneeded --remove-section=.comment --remove-section=.note "$root/usr/bin/mkpolicy"
+find "$root/usr/share/man" -type f -name '*.1' -exec gzip -9n {} +
+doc=$root/usr/share/doc/mkpolicy
+install -d "$doc"
+install -m 0644 dist/debian/copyright "$doc/copyright"
+sed "s/@VERSION@/$version/" dist/debian/changelog | gzip -9n > "$doc/changelog.gz"
+chmod 0644 "$doc/changelog.gz"
+
+# Depends: the library packages dpkg-shlibdeps finds for what the binary needs.
+mkdir -p "$work/shlibdeps/debian"
+printf 'Source: mkpolicy\n\nPackage: mkpolicy\nArchitecture: any\n' > "$work/shlibdeps/debian/control"
+depends=$(cd "$work/shlibdeps" && dpkg-shlibdeps -O "$OLDPWD/$root/usr/bin/mkpolicy" 2>/dev/null \
+  | sed -n 's/^shlibs:Depends=//p')
+[ -n "$depends" ] || { echo "build-deb: dpkg-shlibdeps found no dependencies" >&2; exit 1; }
+
+size=$(du -sk --exclude=DEBIAN "$root" | cut -f1)
+sed -e "s/@VERSION@/$version/" -e "s/@ARCH@/$arch/" -e "s/@DEPENDS@/$depends/" \
+  -e "s/@SIZE@/$size/" dist/debian/control > "$root/DEBIAN/control"
+(cd "$root" && find . -path ./DEBIAN -prune -o -type f -printf '%P\0' | sort -z \
+  | xargs -0 md5sum) > "$root/DEBIAN/md5sums"
+chmod 0644 "$root/DEBIAN/control" "$root/DEBIAN/md5sums"
+
+deb=$out/mkpolicy_${version}_${arch}.deb
+SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-$(git log -1 --format=%ct 2>/dev/null || echo 0)} \
+  dpkg-deb --root-owner-group -Zxz --build "$root" "$deb" >&2
+echo "$deb"
