@@ -96,6 +96,18 @@ def build(inst):
             m.row([(y[w, l], 1), (z[w, llc["node"]], -1)], hi=0)
         if wl["numa"] == "single":
             m.row([(z[w, a], 1) for a in range(N)], hi=1)
+        if wl["numa"] == "spread" and n > 0:
+            # CPUs on at least min(2, granules, nodes) nodes, counts on the
+            # nodes used equal within one granule.
+            g = 2 if wl["unit"] == "wholeCore" else 1
+            per = {a: [c for l, llc in enumerate(llcs) if llc["node"] == a for c in t[w, l]] for a in range(N)}
+            for a in range(N):
+                m.row(per[a] + [(z[w, a], -1)], lo=0)  # a node used holds a CPU
+            m.row([(z[w, a], 1) for a in range(N)], lo=min(2, n // g, N))
+            for a in range(N):
+                for b in range(N):
+                    if a != b:
+                        m.row(per[a] + [(c, -k) for c, k in per[b]] + [(z[w, a], n), (z[w, b], n)], hi=g + 2 * n)
     # Sibling pairs of odd threads.
     pair_cost = 0
     for l, llc in enumerate(llcs):
@@ -110,14 +122,20 @@ def build(inst):
         for w in hs:
             m.row([(q, 1) for a, b, q in pairs if w in (a, b)] + [(half[w, l], -1)], hi=0)
         m.row(terms, hi=llc["cores"])
-    # LLC rules.
+    # LLC rules, over the real cache domain: the entries of one domain
+    # (cores of different thread counts in one L3) are one cache.
+    domain = {}
+    for l, llc in enumerate(llcs):
+        domain.setdefault((llc["node"], llc["domain"]), []).append(l)
     for w, wl in enumerate(wls):
         others = set(wl["avoid"])
         if wl["llcExclusive"]:
             others |= set(range(len(wls))) - {w}
         for v in others:
-            for l in range(len(llcs)):
-                m.row([(y[w, l], 1), (y[v, l], 1)], hi=1)
+            for entries in domain.values():
+                for l in entries:
+                    for k in entries:
+                        m.row([(y[w, l], 1), (y[v, k], 1)], hi=1)
     # Memory, transport and device traffic.
     mem = {}
     for w, wl in enumerate(wls):
@@ -264,7 +282,13 @@ def main():
     )
     for mix in sorted(mixes):
         g = mixes[mix]
-        print(f"  {mix:17s} n={len(g):3d} median {100 * percentile(g, 50):6.2f}%  p95 {100 * percentile(g, 95):6.2f}%  worst {100 * max(g):6.2f}%")
+        inside = sum(1 for x in g if x <= 0.02)
+        print(
+            f"  {mix:17s} n={len(g):3d} median {100 * percentile(g, 50):6.2f}%  p95 {100 * percentile(g, 95):6.2f}%  "
+            f"worst {100 * max(g):6.2f}%  within 2%: {inside}/{len(g)} ({100 * inside / max(len(g), 1):.1f}%)"
+        )
+    violated = sum(1 for r, _, _ in rows if r["mkpolicy"].get("ruleViolations"))
+    print(f"mkpolicy plans breaking a rule: {violated}")
     print(
         f"kubelet static walk gap: median {100 * percentile(kgaps, 50):.2f}%, p95 {100 * percentile(kgaps, 95):.2f}%, "
         f"worst {100 * max(kgaps, default=0):.2f}%; failed to place {kube_infeasible}, broke a placement rule on {kube_violations}"

@@ -16,28 +16,37 @@ public enum PlanArtifacts {
   }
 
   /// `previous`, the plan in force, adds the map's "what moved" view.
+  /// `include` names the artefacts wanted (all by default): the others are
+  /// not rendered at all, so `plan --format json` does not pay for the
+  /// report or the map. Artefacts whose emitters can fail (Kubernetes
+  /// files, the device tree blob) are always rendered, so that a plan that
+  /// cannot be written out fails whatever is shown.
   public static func render(
-    _ plan: Plan, policy: Policy, topology: Topology, previous: Plan? = nil
+    _ plan: Plan, policy: Policy, topology: Topology, previous: Plan? = nil,
+    include: (String) -> Bool = { _ in true }
   )
     throws(DiagnosticError)
     -> [Artifact]
   {
     var files: [Artifact] = []
-    func add(_ path: String, _ text: String) {
-      files.append(Artifact(path: path, bytes: Array(text.utf8)))
+    func add(_ path: String, _ text: @autoclosure () throws(DiagnosticError) -> String)
+      throws(DiagnosticError)
+    {
+      guard include(path) else { return }
+      files.append(Artifact(path: path, bytes: Array(try text().utf8)))
     }
-    add("plan.json", PlanCodec.encode(plan))
-    add("report.txt", PlanReport.render(plan, policy: policy, topology: topology))
-    add(
+    try add("plan.json", PlanCodec.encode(plan))
+    try add("report.txt", PlanReport.render(plan, policy: policy, topology: topology))
+    try add(
       "map.svg",
       PartitionMapEmitter.render(plan, policy: policy, topology: topology, previous: previous))
-    add("cmdline", plan.bootParameters.joined(separator: " ") + "\n")
+    try add("cmdline", plan.bootParameters.joined(separator: " ") + "\n")
     if let staging = plan.bootStaging {
       switch staging.bootloader {
-      case Bootloader.grub.rawValue: add("90-mkpolicy.cfg", staging.content ?? "")
-      case Bootloader.kernelInstall.rawValue: add("kernel-cmdline", staging.content ?? "")
+      case Bootloader.grub.rawValue: try add("90-mkpolicy.cfg", staging.content ?? "")
+      case Bootloader.kernelInstall.rawValue: try add("kernel-cmdline", staging.content ?? "")
       case Bootloader.grubby.rawValue:
-        add("grubby.sh", ShellScriptEmitter.grubbyScript(plan, argv: staging.argv ?? []))
+        try add("grubby.sh", ShellScriptEmitter.grubbyScript(plan, argv: staging.argv ?? []))
       default: break
       }
     }
@@ -48,26 +57,27 @@ public enum PlanArtifacts {
         unit.path.hasPrefix(unitRoot)
         ? String(unit.path.dropFirst(unitRoot.count))
         : unit.path.split(separator: "/").last.map(String.init) ?? "unit"
-      add("systemd/" + relative, unit.content)
+      try add("systemd/" + relative, unit.content)
     }
     if let node = policy.host.kubernetes {
-      add(
-        "kubernetes/kubelet-config.yaml",
-        try KubeletConfigEmitter.emit(plan, policy: policy, topology: topology, node: node))
-      add(
-        "kubernetes/features.d/mkpolicy",
-        try NodeFeatureEmitter.emit(plan, policy: policy, topology: topology, node: node))
+      let config = try KubeletConfigEmitter.emit(
+        plan, policy: policy, topology: topology, node: node)
+      let features = try NodeFeatureEmitter.emit(
+        plan, policy: policy, topology: topology, node: node)
+      try add("kubernetes/kubelet-config.yaml", config)
+      try add("kubernetes/features.d/mkpolicy", features)
     }
-    add("cgroup.sh", ShellScriptEmitter.cgroupScript(plan))
-    add("irq.sh", ShellScriptEmitter.irqScript(plan))
-    add("kerf.sh", ShellScriptEmitter.kerfScript(plan))
-    if plan.hostSetup != nil { add("host.sh", ShellScriptEmitter.hostSetupScript(plan)) }
+    try add("cgroup.sh", ShellScriptEmitter.cgroupScript(plan))
+    try add("irq.sh", ShellScriptEmitter.irqScript(plan))
+    try add("kerf.sh", ShellScriptEmitter.kerfScript(plan))
+    if plan.hostSetup != nil { try add("host.sh", ShellScriptEmitter.hostSetupScript(plan)) }
     if let tree = DeviceTreeEmitter().emit(
       pool: plan.coordinatorPool, instances: plan.kernelInstances)
     {
-      add("state.dts", tree.dts)
+      try add("state.dts", tree.dts)
       do {
-        files.append(Artifact(path: "state.dtb", bytes: try DeviceTreeBlobWriter.blob(tree)))
+        let blob = try DeviceTreeBlobWriter.blob(tree)
+        if include("state.dtb") { files.append(Artifact(path: "state.dtb", bytes: blob)) }
       } catch {
         throw DiagnosticError(.error("E430", "cannot write the state device tree: \(error)"))
       }

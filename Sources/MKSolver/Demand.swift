@@ -100,12 +100,18 @@ struct Demand: Sendable {
   }
 }
 
+/// `value` rounded up to a multiple of `granule`; a value within a granule
+/// of the type's maximum stays as it is (it fits no host either way).
 func roundUp(_ value: Int, _ granule: Int) -> Int {
-  granule <= 1 ? value : (value + granule - 1) / granule * granule
+  guard granule > 1 else { return value }
+  let (sum, overflow) = value.addingReportingOverflow(granule - 1)
+  return overflow ? value : sum / granule * granule
 }
 
 func roundUp(_ value: UInt64, _ granule: UInt64) -> UInt64 {
-  granule <= 1 ? value : (value + granule - 1) / granule * granule
+  guard granule > 1 else { return value }
+  let (sum, overflow) = value.addingReportingOverflow(granule - 1)
+  return overflow ? value : sum / granule * granule
 }
 
 /// Device selectors: every given attribute must match; `name` and `pci` are globs.

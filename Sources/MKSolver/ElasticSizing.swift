@@ -34,7 +34,8 @@ public enum ElasticSizing {
       return clamped
     }
     var sizes = items.map(\.min)
-    var remaining = capacity - items.reduce(0) { $0 + $1.min * $1.cost }
+    var remaining = Saturating.add(
+      capacity, -Saturating.sum(items.map { Saturating.multiply($0.min, $0.cost) }))
     guard remaining > 0 else { return sizes }
     let tiers = Array(Set(items.map(\.priority))).sorted(by: >)
     for tier in tiers {

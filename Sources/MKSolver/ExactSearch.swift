@@ -58,7 +58,7 @@ struct ExactSearch {
   mutating func search() -> Found? {
     // Necessary conditions first: total memory, and single-node memory.
     let largest = model.nodes.map(\.memoryAvailable).max() ?? 0
-    guard demands.reduce(UInt64(0), { $0 + $1.memory }) <= model.totalMemory,
+    guard Saturating.sum(demands.map(\.memory)) <= model.totalMemory,
       demands.allSatisfy({ $0.numa != .single || $0.memory <= largest })
     else { return nil }
     var slotList: [(w: Int, cands: [Int])] = []
@@ -137,11 +137,14 @@ struct ExactSearch {
     let d = demands[w]
     let devNodes = nodesOf(devices[w])
     let nodes = d.near && !devNodes.isEmpty ? devNodes : Set(model.nodes.indices)
+    // The LLC rules hold for the whole real cache domain (all its entries).
     let llcs = model.llcs.indices.filter { l in
       guard nodes.contains(model.llcs[l].node) else { return false }
-      let s = state[l]
-      if s.exclusive || (d.llcExclusive && !s.occupants.isEmpty) { return false }
-      return !s.occupants.contains { d.avoid.contains($0) }
+      return model.llcs[l].domainEntries.allSatisfy { entry in
+        let s = state[entry]
+        if s.exclusive || (d.llcExclusive && !s.occupants.isEmpty) { return false }
+        return !s.occupants.contains { d.avoid.contains($0) }
+      }
     }
     func split(_ i: Int, _ remaining: Int) -> Bool {
       visited += 1
@@ -228,7 +231,12 @@ struct ExactSearch {
 
   /// Memory and huge pages as one max-flow over (demand -> allowed node):
   /// huge pages come out of node memory, so they compete with it.
-  private func memoryFits(_ shares: [[Share]], _ devices: [[Int]]) -> Bool {
+  ///
+  /// A `numa: single` workload without CPUs still keeps its memory and
+  /// pages on one node: each such workload's node is tried in turn.
+  private func memoryFits(
+    _ shares: [[Share]], _ devices: [[Int]], chosen: [Int: Int] = [:]
+  ) -> Bool {
     func allowed(_ w: Int) -> Set<Int> {
       let d = demands[w]
       var nodes = Set(model.nodes.indices)
@@ -236,13 +244,24 @@ struct ExactSearch {
       if d.numa == .single && !cpuNodes.isEmpty { nodes = cpuNodes }
       let dn = nodesOf(devices[w])
       if d.near && !dn.isEmpty { nodes.formIntersection(dn) }
+      if let node = chosen[w] { nodes.formIntersection([node]) }
       return nodes
+    }
+    if let w = demands.indices.first(where: { w in
+      demands[w].numa == .single && shares[w].isEmpty && chosen[w] == nil
+        && (demands[w].memory > 0 || demands[w].hugePageCount > 0)
+    }) {
+      return allowed(w).sorted().contains { node in
+        var next = chosen
+        next[w] = node
+        return memoryFits(shares, devices, chosen: next)
+      }
     }
     var need: [Int] = []
     var nodesFor: [Set<Int>] = []
     var units: [UInt64] = []
     for (w, d) in demands.enumerated() {
-      need.append(Int((d.memory + d.memoryGranule - 1) / d.memoryGranule))
+      need.append(Int(clamping: roundUp(d.memory, d.memoryGranule) / d.memoryGranule))
       nodesFor.append(allowed(w))
       units.append(d.memoryGranule)
       if d.hugePageCount > 0 {

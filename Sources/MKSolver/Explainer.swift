@@ -46,14 +46,39 @@ enum ConstraintGroup: Hashable, Sendable, Comparable {
 }
 
 /// Explains why a policy's minimum demands cannot be placed: a minimal set of
-/// conflicting clauses (QuickXplain over constraint groups with the solver's
-/// feasibility search as oracle), rendered as one E2xx error at the demand that
+/// conflicting clauses (a deletion filter over constraint groups, large
+/// chunks first, with the solver's feasibility search as oracle, within
+/// `SearchBudget.explanationWork`), rendered as one E2xx error at the demand that
 /// does not fit, notes at the other clauses' lines, and `help:` lines naming
 /// every single relaxation that makes the whole policy fit.
 struct Explainer {
   var solver: Solver
   var policy: Policy
   var topology: Topology
+  /// Work done so far, shared by copies (the explainer is a value; its
+  /// feasibility checks all draw on one budget).
+  let meter: WorkMeter
+
+  init(solver: Solver, policy: Policy, topology: Topology) {
+    self.solver = solver
+    self.policy = policy
+    self.topology = topology
+    meter = WorkMeter(limit: solver.budget.explanationWork)
+  }
+
+  /// Counts the explainer's work against `SearchBudget.explanationWork`.
+  final class WorkMeter {
+    let limit: Int
+    private(set) var used = 0
+    init(limit: Int) { self.limit = limit }
+    var exhausted: Bool { used >= limit }
+    func charge(_ cells: Int) { used = Saturating.add(used, cells) }
+  }
+
+  /// LLC entries of the host (for the cost of a check), at least 1.
+  private var hostCells: Int {
+    max(1, topology.cacheDomains.count * 2)
+  }
 
   /// Every clause of the policy that constrains placement, in a fixed order.
   func groups() -> [ConstraintGroup] {
@@ -110,27 +135,44 @@ struct Explainer {
     return p
   }
 
+  /// Whether the clauses `active` can be placed together (the oracle).
+  /// Workloads left without any demand are left out of the check: they
+  /// take nothing, and the checks of small sets stay cheap.
   func feasible(_ active: Set<ConstraintGroup>) -> Bool {
-    solver.minsFeasible(restricted(to: active), on: topology)
+    var p = restricted(to: active)
+    p.workloads.removeAll { w in
+      w.cpus.min <= 0 && w.memory.min == 0 && (w.hugepages?.count ?? 0) <= 0
+        && w.devices.allSatisfy { $0.count <= 0 }
+    }
+    meter.charge(max(1, p.workloads.count) * hostCells)
+    return solver.minsFeasible(p, on: topology)
   }
 
-  /// Junker's QuickXplain: a minimal subset of `constraints` that is infeasible
-  /// together with `background`.
-  func quickXplain(_ constraints: [ConstraintGroup]) -> [ConstraintGroup] {
-    func rec(_ background: Set<ConstraintGroup>, _ delta: Bool, _ c: [ConstraintGroup])
-      -> [ConstraintGroup]
-    {
-      if delta && !feasible(background) { return [] }
-      if c.count == 1 { return c }
-      let half = c.count / 2
-      let c1 = Array(c[..<half])
-      let c2 = Array(c[half...])
-      let d2 = rec(background.union(c1), !c1.isEmpty, c2)
-      let d1 = rec(background.union(d2), !d2.isEmpty, c1)
-      return d1 + d2
+  /// A conflict inside `constraints` (known to be infeasible), by a deletion
+  /// filter that first tries to set aside large chunks: every step keeps
+  /// the set infeasible, so when the budget runs out the set found so far is
+  /// still a conflict, only perhaps not minimal (`minimal` false). Run to
+  /// the end (chunks of one), no member can be dropped: minimal.
+  func deletionFilter(_ constraints: [ConstraintGroup]) -> (
+    conflict: [ConstraintGroup], minimal: Bool
+  ) {
+    var set = constraints
+    var chunk = max(1, set.count / 2)
+    while true {
+      var start = 0
+      while start < set.count {
+        if meter.exhausted { return (set.sorted(), false) }
+        let end = min(set.count, start + chunk)
+        let rest = Array(set[..<start] + set[end...])
+        if !rest.isEmpty && !feasible(Set(rest)) {
+          set = rest
+        } else {
+          start = end
+        }
+      }
+      if chunk == 1 { return (set.sorted(), true) }
+      chunk = max(1, chunk / 2)
     }
-    if feasible([]) == false { return [] }
-    return rec([], false, constraints).sorted()
   }
 
   func explain() -> DiagnosticError {
@@ -142,26 +184,42 @@ struct Explainer {
           "no placement was found for the policy's minimum demands, although they appear to fit; the search gave up",
           help: ["report this policy and topology: it is a solver limitation"]))
     }
-    let conflicts = independentConflicts(all)
+    let found = conflictsFound(all)
     // One conflict: help names changes that make the whole policy fit; several:
     // changes that resolve that conflict (no single change fits them all).
     return DiagnosticError(
-      conflicts.map { render($0, base: conflicts.count == 1 ? policy : restricted(to: Set($0))) })
+      found.map { conflict, minimal in
+        var d = render(conflict, base: found.count == 1 ? policy : restricted(to: Set(conflict)))
+        if !minimal {
+          d.notes.append(
+            .init(
+              "this conflict may not be minimal: the search for a smaller one ran out of its budget (\(solver.budget.explanationWork) cells); some clauses named may not be needed for it"
+            ))
+        }
+        return d
+      })
   }
 
   /// Independent conflicts, one diagnostic each (at most five): after each
   /// one, its clauses are set aside and the rest is checked again. Each is
   /// minimal on its own.
   func independentConflicts(_ all: [ConstraintGroup]) -> [[ConstraintGroup]] {
-    var conflicts: [[ConstraintGroup]] = []
+    conflictsFound(all).map(\.conflict)
+  }
+
+  /// The conflicts and whether each was searched to a minimal set: the
+  /// first always (the search stops at the budget with what it has), the
+  /// others only while budget is left.
+  func conflictsFound(_ all: [ConstraintGroup]) -> [(conflict: [ConstraintGroup], minimal: Bool)] {
+    var conflicts: [(conflict: [ConstraintGroup], minimal: Bool)] = []
     var active = all
     while conflicts.count < 5 {
-      let conflict = quickXplain(active)
-      guard !conflict.isEmpty else { break }
-      conflicts.append(conflict)
-      let found = Set(conflict)
-      active = active.filter { !found.contains($0) }
-      if feasible(Set(active)) { break }
+      let found = deletionFilter(active)
+      guard !found.conflict.isEmpty else { break }
+      conflicts.append(found)
+      let members = Set(found.conflict)
+      active = active.filter { !members.contains($0) }
+      if meter.exhausted || active.isEmpty || feasible(Set(active)) { break }
     }
     return conflicts
   }
@@ -304,7 +362,7 @@ struct Explainer {
         text += wl.smt == .exclusive ? " as whole cores" : " on separate cores (smt: off)"
         let tpc = maxThreadsPerCore
         if wl.smt == .exclusive && n % tpc != 0 {
-          text += " (\((n + tpc - 1) / tpc * tpc) threads)"
+          text += " (\(roundUp(n, tpc)) threads)"
         }
       }
       parts.append(text)
@@ -316,7 +374,7 @@ struct Explainer {
       let g = max(4096, policy.coordinator.memoryGranuleBytes)
       if wl.isolation == .kernel && wl.memory.min % g != 0 {
         text +=
-          " (\(ByteSize.format((wl.memory.min + g - 1) / g * g)) in \(ByteSize.format(g)) granules)"
+          " (\(ByteSize.format(roundUp(wl.memory.min, g))) in \(ByteSize.format(g)) granules)"
       }
       parts.append(text)
     }
@@ -457,7 +515,17 @@ struct Explainer {
   /// Single relaxations (one clause changed) that make `base` fit.
   func helps(_ conflict: [ConstraintGroup], base: Policy) -> [String] {
     var out: [String] = []
-    func fits(_ p: Policy) -> Bool { solver.minsFeasible(p, on: topology) }
+    var skipped = false
+    // Each help is checked by solving the whole policy with it; the checks
+    // draw on the explanation budget, and lines not checked are left out.
+    func fits(_ p: Policy) -> Bool {
+      if meter.exhausted {
+        skipped = true
+        return false
+      }
+      meter.charge(max(1, p.workloads.count) * hostCells)
+      return solver.minsFeasible(p, on: topology)
+    }
     func largest(_ lo: Int, _ hi: Int, _ make: (Int) -> Policy) -> Int? {
       // Largest value in lo..<hi for which the policy fits (fits assumed monotone).
       guard hi > lo, fits(make(lo)) else { return nil }
@@ -474,9 +542,11 @@ struct Explainer {
       var p = base
       switch g {
       case .housekeepingCPUs:
+        // A count of 0 is refused (E025) and leaving it out means one core:
+        // 1 is the least count the language accepts.
         if case .count(let n) = hk.cpus,
           let k = largest(
-            0, n,
+            1, n,
             {
               var q = base
               q.host.housekeeping.cpus = .count($0)
@@ -488,7 +558,7 @@ struct Explainer {
       case .housekeepingMemory:
         let g = max(4096, policy.coordinator.memoryGranuleBytes)
         if let k = largest(
-          0, Int(hk.memoryBytes / g),
+          0, Int(clamping: roundUp(hk.memoryBytes, g) / g),
           {
             var q = base
             q.host.housekeeping.memoryBytes = UInt64($0) * g
@@ -500,14 +570,15 @@ struct Explainer {
       case .cpus(let w):
         let wl = policy.workloads[w]
         let granule = wl.smt == .exclusive ? maxThreadsPerCore : 1
+        // Granules strictly below the min (rounded up, as the min is).
         if let k = largest(
-          0, wl.cpus.min / granule,
+          0, roundUp(wl.cpus.min, granule) / granule,
           {
             var q = base
             q.workloads[w].cpus.min = $0 * granule
             q.workloads[w].cpus.max = max(q.workloads[w].cpus.max, $0 * granule)
             return q
-          }), k > 0
+          }), k > 0, k * granule < wl.cpus.min
         {
           out.append("lower cpus (min) of '\(wl.name)' to \(k * granule)")
         }
@@ -516,7 +587,7 @@ struct Explainer {
         let g: UInt64 =
           wl.isolation == .kernel ? max(4096, policy.coordinator.memoryGranuleBytes) : 1 << 20
         if let k = largest(
-          0, Int((wl.memory.min + g - 1) / g),
+          0, Int(clamping: roundUp(wl.memory.min, g) / g),
           {
             var q = base
             q.workloads[w].memory.min = UInt64($0) * g
@@ -578,11 +649,53 @@ struct Explainer {
         }
       }
     }
-    if out.isEmpty {
+    if skipped {
+      out.append(
+        "relax one of the clauses named here (the explanation's budget ran out before more changes were checked)"
+      )
+    } else if out.isEmpty {
       out.append(
         "no single change fits; remove one of the workloads named here or use a larger host")
     }
     return out
+  }
+
+  /// E200 (housekeeping does not fit the host) with a help line that
+  /// proposes only a count that the language accepts (at least 1) and with
+  /// which the whole policy places, checked by solving: the largest such.
+  func housekeepingDoesNotFit(_ error: DiagnosticError) -> DiagnosticError {
+    guard case .count(let n) = policy.host.housekeeping.cpus, n > 1,
+      var diagnostic = error.diagnostics.first, diagnostic.code == "E200",
+      diagnostic.message.hasPrefix("housekeeping needs")
+    else { return error }
+    func fits(_ p: Policy) -> Bool { solver.minsFeasible(p, on: topology) }
+    func with(_ count: Int, perNode: Bool) -> Policy {
+      var q = policy
+      q.host.housekeeping.cpus = .count(count)
+      q.host.housekeeping.perNode = perNode
+      return q
+    }
+    var help: [String] = []
+    let perNode = policy.host.housekeeping.perNode
+    if fits(with(1, perNode: perNode)) {
+      var a = 1
+      var b = n - 1
+      while a < b {
+        let mid = (a + b + 1) / 2
+        if fits(with(mid, perNode: perNode)) { a = mid } else { b = mid - 1 }
+      }
+      help.append("lower host.housekeeping.cpus to \(a)")
+    }
+    if perNode && fits(with(n, perNode: false)) {
+      help.append("set host.housekeeping.perNode: false (\(n) CPUs on the host as a whole)")
+    }
+    if help.isEmpty {
+      help.append(
+        "no housekeeping.cpus count fits with these workloads: name the CPUs with housekeeping.cpuList, or lower the workloads' demands"
+      )
+    }
+    diagnostic.help = help
+    return DiagnosticError([diagnostic] + error.diagnostics.dropFirst())
   }
 
   var maxThreadsPerCore: Int {

@@ -9,7 +9,10 @@ import MKTopology
 /// Cores inside one LLC domain are interchangeable for every placement goal,
 /// so the search works on counts per domain (`llcs`) and only the final step
 /// picks concrete CPUs. An LLC whose cores have different numbers of online
-/// threads is split into one entry per thread count (same `domainId`).
+/// threads (hybrid P/E cores, an offline SMT sibling) is split into one entry
+/// per thread count (same `domainId`), so that counts stay exact; the rules
+/// about LLCs (`llc: exclusive`, `avoid`) are properties of the real domain
+/// and are checked over all its entries (`LLC.domainEntries`).
 struct HostModel: Sendable {
   struct Node: Sendable {
     var id: Int
@@ -31,6 +34,8 @@ struct HostModel: Sendable {
     var threadsPerCore: Int
     /// Free cores (not touched by housekeeping), each its online CPUs ascending.
     var cores: [[Int]]
+    /// Every entry of the same real cache domain, this one included, ascending.
+    var domainEntries: [Int] = []
   }
 
   var nodes: [Node]
@@ -56,6 +61,14 @@ struct HostModel: Sendable {
 
   var totalSlots: Int { llcs.reduce(0) { $0 + $1.cores.count * $1.threadsPerCore } }
   var totalMemory: UInt64 { nodes.reduce(0) { $0 + $1.memoryAvailable } }
+  /// Whether free cores differ in thread count (hybrid cores, offline siblings).
+  var hasMixedThreadsPerCore: Bool {
+    Set(llcs.map(\.threadsPerCore)).count > 1
+  }
+  /// The most memory a host may have in all (`Int.max` bytes, 8 EiB): sizes
+  /// are shared out in `Int` arithmetic (`ElasticSizing`), and `build`
+  /// refuses a snapshot beyond it (E206), so `totalMemory` never overflows.
+  static let memoryLimit = UInt64(Int.max)
 
   /// Builds the model, taking housekeeping CPUs and the host memory share first.
   static func build(policy: Policy, topology: Topology) -> Result<HostModel, DiagnosticError> {
@@ -152,14 +165,18 @@ struct HostModel: Sendable {
           }
           byThreads[cpus.count, default: []].append(cpus)
         }
-        for tpc in byThreads.keys.sorted(by: >) {
+        let first = llcs.count
+        for threadsPerCore in byThreads.keys.sorted(by: >) {
           let index = llcs.count
-          let cores = byThreads[tpc, default: []].sorted { $0[0] < $1[0] }
+          let cores = byThreads[threadsPerCore, default: []].sorted { $0[0] < $1[0] }
           for core in cores { for cpu in core { cpuLLC[cpu] = index } }
-          llcs.append(LLC(domainId: domain.id, node: ni, threadsPerCore: tpc, cores: cores))
+          llcs.append(
+            LLC(domainId: domain.id, node: ni, threadsPerCore: threadsPerCore, cores: cores))
           nodeLLCs.append(index)
-          maxTPC = max(maxTPC, tpc)
+          maxTPC = max(maxTPC, threadsPerCore)
         }
+        let entries = Array(first..<llcs.count)
+        for index in entries { llcs[index].domainEntries = entries }
       }
       let huge = Set(node.hugePages.map(\.pageSizeBytes))
       nodes.append(
@@ -168,6 +185,25 @@ struct HostModel: Sendable {
           memoryAvailable: node.memoryTotalBytes, hostMemory: 0, hugePageSizes: huge,
           llcs: nodeLLCs))
       hkPerNode.append(hkCount)
+    }
+
+    // Sizes are added up everywhere: a snapshot whose nodes sum past what a
+    // signed 64-bit byte count holds (8 EiB, far beyond any machine) cannot
+    // be planned exactly, and is refused rather than wrapped.
+    var sum: UInt64 = 0
+    for (index, node) in nodes.enumerated() {
+      let (next, overflow) = sum.addingReportingOverflow(node.memoryAvailable)
+      guard !overflow, next <= Self.memoryLimit else {
+        return .failure(
+          DiagnosticError(
+            .error(
+              "E206",
+              "the NUMA nodes' memory sums past \(ByteSize.format(Self.memoryLimit)) (node \(node.id) reports \(ByteSize.format(node.memoryAvailable)) after \(index) node\(index == 1 ? "" : "s") with \(ByteSize.format(sum))), more than the planner can represent and more than any machine has",
+              help: [
+                "check memory.total of the NUMA nodes in the topology snapshot\(topology.source.map { " \($0)" } ?? ""), or discover it again"
+              ])))
+      }
+      sum = next
     }
 
     // Host memory: over every node in proportion to its memory, in whole

@@ -62,6 +62,8 @@ struct PreviousPlacement: Sendable {
   /// Threads per LLC entry, indexed like HostModel.llcs.
   var threads: [[Int: Int]]
   var memory: [[Int: UInt64]]
+  /// Huge pages per node index (workloads whose pages the host supplies).
+  var hugePages: [[Int: UInt64]]
   var cpus: [CPUSet?]
   /// Device indices the workload had.
   var devices: [[Int]]
@@ -100,6 +102,24 @@ struct PlacementState: Sendable {
     placed = Array(repeating: nil, count: demands.count)
   }
 
+  /// The same placement scored against `previous` (its movement term),
+  /// and bound to keep previous CPU ids where the counts allow.
+  func rescored(previous: PreviousPlacement) -> PlacementState {
+    var state = PlacementState(model: model, demands: demands, weights: weights, previous: previous)
+    state.llc = llc
+    state.memoryFree = memoryFree
+    state.deviceOwner = deviceOwner
+    state.pairCost = pairCost
+    state.eagerPairing = eagerPairing
+    state.tight = tight
+    for (w, p) in placed.enumerated() {
+      guard var p else { continue }
+      p.terms = state.terms(w, shares: p.shares, memory: p.memory, devices: p.devices)
+      state.placed[w] = p
+    }
+    return state
+  }
+
   var total: Terms {
     var sum = Terms(sharedSiblings: pairCost)
     for p in placed { if let p { sum = sum + p.terms } }
@@ -108,12 +128,17 @@ struct PlacementState: Sendable {
 
   // MARK: capacity
 
+  /// Whether `w` may take threads in entry `l`: the LLC rules hold for the
+  /// whole real cache domain, every entry of it (cores with other thread
+  /// counts in the same L3 are the same cache).
   func eligible(_ w: Int, _ l: Int) -> Bool {
-    let s = llc[l]
-    if s.exclusive { return false }
     let d = demands[w]
-    if d.llcExclusive && !s.occupants.isEmpty { return false }
-    for o in s.occupants where d.avoid.contains(o) { return false }
+    for entry in model.llcs[l].domainEntries {
+      let s = llc[entry]
+      if s.exclusive { return false }
+      if d.llcExclusive && s.occupants.contains(where: { $0 != w }) { return false }
+      for o in s.occupants where d.avoid.contains(o) { return false }
+    }
     return true
   }
 

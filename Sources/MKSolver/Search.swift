@@ -19,8 +19,12 @@ extension PlacementState {
   /// Puts `n` threads of `w` on as few LLCs of `llcs` as possible: a single
   /// best-fitting LLC when one holds them all, else the largest first and a
   /// best fit for the rest. Pairing odd threads is the last resort.
+  ///
+  /// `leanFirst` takes the entries with the fewest threads per core first
+  /// (an `smt: off` CPU on a one-thread core leaves no sibling idle).
   func fill(
-    _ w: Int, _ n: Int, over llcs: [Int], smallestFirst: Bool = false, packFirst: Bool = false
+    _ w: Int, _ n: Int, over llcs: [Int], smallestFirst: Bool = false, packFirst: Bool = false,
+    leanFirst: Bool = false
   )
     -> [Share]?
   {
@@ -56,7 +60,8 @@ extension PlacementState {
       }
       while remaining > 0 {
         var fit = -1
-        for i in caps.indices where !smallestFirst && !used[i] && caps[i].cap >= remaining {
+        for i in caps.indices
+        where !smallestFirst && !leanFirst && !used[i] && caps[i].cap >= remaining {
           if demands[w].unit == .wholeCore && remaining % caps[i].tpc != 0 { continue }
           if fit < 0 || caps[i].cap < caps[fit].cap { fit = i }
         }
@@ -67,8 +72,11 @@ extension PlacementState {
         }
         var big = -1
         for i in caps.indices where !used[i] {
-          if big < 0 || (smallestFirst ? caps[i].cap < caps[big].cap : caps[i].cap > caps[big].cap)
-          {
+          if big < 0 {
+            big = i
+          } else if leanFirst && caps[i].tpc != caps[big].tpc {
+            if caps[i].tpc < caps[big].tpc { big = i }
+          } else if smallestFirst ? caps[i].cap < caps[big].cap : caps[i].cap > caps[big].cap {
             big = i
           }
         }
@@ -134,6 +142,14 @@ extension PlacementState {
         add(fill(w, n, over: all, smallestFirst: true))
       }
     }
+    if d.unit == .threadPerCore && model.hasMixedThreadsPerCore {
+      // On hybrid or partly offline hosts, one-thread cores first: an
+      // `smt: off` CPU there idles no sibling.
+      for node in nodes { add(fill(w, n, over: model.nodes[node].llcs, leanFirst: true)) }
+      if d.numa != .single {
+        add(fill(w, n, over: nodes.flatMap { model.nodes[$0].llcs }, leanFirst: true))
+      }
+    }
     if d.llcExclusive {
       // Several small LLCs may waste less than part of a big one.
       for node in nodes { add(fill(w, n, over: model.nodes[node].llcs, smallestFirst: true)) }
@@ -189,7 +205,20 @@ extension PlacementState {
       guard let extra else { return nil }
       shares += extra
     }
-    return shares.sorted { $0.llc < $1.llc }
+    shares.sort { $0.llc < $1.llc }
+    // Kept counts plus a nearby fill may pile a spread workload on one node.
+    if d.numa == .spread && !spreadHolds(w, shares, nodeCount: nodes.count) { return nil }
+    return shares
+  }
+
+  /// `numa: spread`: CPUs on at least two of the `nodeCount` allowed nodes
+  /// (when it has two granules), shares equal within one granule.
+  func spreadHolds(_ w: Int, _ shares: [Share], nodeCount: Int) -> Bool {
+    let d = demands[w]
+    let g = d.unit == .wholeCore ? model.maxThreadsPerCore : 1
+    let counts = cpuNodes(shares).map(\.threads)
+    return (counts.max() ?? 0) - (counts.min() ?? 0) <= g
+      && counts.count >= min(2, d.threads / g, nodeCount)
   }
 
   /// `numa: spread`: equal shares (within one granule) on as many nodes as it has granules.
@@ -279,7 +308,7 @@ extension PlacementState {
     var memoryFree = memoryFree
     for t in taken { memoryFree[t.node] -= t.amount }
     if let prev = previous, let before = prev.cpus[w].map({ _ in prev.memory[w] }),
-      before.values.reduce(0, +) == d.memory, !before.isEmpty,
+      Saturating.sum(Array(before.values)) == d.memory, !before.isEmpty,
       before.allSatisfy({ node, amount in
         memoryFree[node] >= amount && (allowed?.contains(node) ?? true)
       })
@@ -331,12 +360,25 @@ extension PlacementState {
     let d = demands[w]
     guard d.hugePageCount > 0 else { return [] }
     let size = d.hugePageSize
+    var bytes = memoryFree
+    for m in memory { bytes[m.node] -= m.amount }
+    // The previous plan's pages stay where they were while they still fit:
+    // an unchanged policy moves no page.
+    if let prev = previous, prev.cpus[w] != nil, !prev.hugePages[w].isEmpty,
+      prev.hugePages[w].values.reduce(0, { Saturating.add($0, $1) }) == UInt64(d.hugePageCount),
+      prev.hugePages[w].allSatisfy({ node, count in
+        (allowed?.contains(node) ?? true) && model.nodes[node].hugePageSizes.contains(size)
+          && bytes[node] / size >= count
+      })
+    {
+      return prev.hugePages[w].keys.sorted().map {
+        NodeAmount(node: $0, amount: prev.hugePages[w][$0]!)
+      }
+    }
     var targets = cpu
     if targets.isEmpty { targets = [(allowed?.min() ?? 0, 1)] }
     let split = Apportion.largestRemainder(
       total: d.hugePageCount, weights: targets.map { Double($0.threads) })
-    var bytes = memoryFree
-    for m in memory { bytes[m.node] -= m.amount }
     var free = model.nodes.indices.map { n in
       model.nodes[n].hugePageSizes.contains(size) ? Int(bytes[n] / size) : 0
     }
@@ -442,6 +484,26 @@ extension PlacementState {
     let cpu = cpuNodes(shares)
     var allowed = memoryNodes
     if d.numa == .single, let only = cpu.first?.node { allowed = [only] }
+    if d.numa == .single && cpu.isEmpty && (d.memory > 0 || d.hugePageCount > 0) {
+      // No CPUs to follow: memory and huge pages still share one node, the
+      // cheapest that holds both (the previous one costs no movement).
+      var best: Candidate?
+      for node in (memoryNodes.map { Array($0) } ?? Array(model.nodes.indices)).sorted() {
+        guard let c = evaluate(w, shares, cpu, devices: devices, allowed: [node]) else { continue }
+        if best == nil || c.cost < best!.cost - 1e-12 { best = c }
+      }
+      return best
+    }
+    return evaluate(w, shares, cpu, devices: devices, allowed: allowed)
+  }
+
+  /// Memory and huge pages of `w` for CPUs `shares` (on nodes `cpu`), inside
+  /// `allowed` nodes (nil: anywhere), and the placement's cost.
+  private func evaluate(
+    _ w: Int, _ shares: [Share], _ cpu: [(node: Int, threads: Int)], devices: [Int]?,
+    allowed: Set<Int>?
+  ) -> Candidate? {
+    let d = demands[w]
     var placed: (memory: [NodeAmount], huge: [NodeAmount])?
     if let memory = placeMemory(w, cpu, allowed: allowed),
       let huge = placeHugePages(w, cpu, besides: memory, allowed: allowed)
@@ -591,12 +653,10 @@ extension PlacementState {
         allowed = nodes
       }
     }
-    if d.numa == .spread {
-      let g = d.unit == .wholeCore ? model.maxThreadsPerCore : 1
-      let counts = cpu.map(\.threads)
-      guard (counts.max() ?? 0) - (counts.min() ?? 0) <= g,
-        cpu.count >= min(2, d.threads / g, allowed?.count ?? model.nodes.count)
-      else { return false }
+    if d.numa == .spread
+      && !spreadHolds(w, shares, nodeCount: allowed?.count ?? model.nodes.count)
+    {
+      return false
     }
     guard let c = evaluate(w, shares, devices: devices, memoryNodes: allowed) else { return false }
     // Rejoin the half cores it shared before.
@@ -621,6 +681,10 @@ extension PlacementState {
     var total = 0
     for s in shares {
       if llc[s.llc].occupants.isEmpty { total += 1 }
+      // `smt: off` idles the other threads of each core it takes.
+      if demands[w].unit == .threadPerCore {
+        total += s.threads * (model.llcs[s.llc].threadsPerCore - 1)
+      }
       if demands[w].llcExclusive { total += 10 * (capacity(w, s.llc, pairing: false) - s.threads) }
     }
     return total

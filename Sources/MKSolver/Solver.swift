@@ -22,16 +22,25 @@ public struct Solution: Sendable {
 /// It is deterministic: work is bounded by iteration counts, not by time.
 public struct Solver: Sendable {
   public var weights: ObjectiveWeights
+  /// Every limit on the search's and the explainer's work.
+  public var budget: SearchBudget
   /// How many construction orderings to try (heuristic ones, then seeded shuffles).
-  public var orderings: Int
-  public var improvementPasses: Int
+  public var orderings: Int {
+    get { budget.orderings }
+    set { budget.orderings = newValue }
+  }
+  public var improvementPasses: Int {
+    get { budget.improvementPasses }
+    set { budget.improvementPasses = newValue }
+  }
 
   public init(
     weights: ObjectiveWeights = ObjectiveWeights(), orderings: Int = 8, improvementPasses: Int = 3
   ) {
     self.weights = weights
-    self.orderings = orderings
-    self.improvementPasses = improvementPasses
+    budget = SearchBudget()
+    budget.orderings = orderings
+    budget.improvementPasses = improvementPasses
   }
 
   public func solve(_ policy: Policy, on topology: Topology, previous: Assignment? = nil)
@@ -40,9 +49,22 @@ public struct Solver: Sendable {
     let model: HostModel
     switch HostModel.build(policy: policy, topology: topology) {
     case .success(let m): model = m
-    case .failure(let e): return .failure(e)
+    case .failure(let e):
+      return .failure(
+        Explainer(solver: self, policy: policy, topology: topology).housekeepingDoesNotFit(e))
     }
     let mins = Demand.build(policy: policy, model: model, weights: weights)
+    // Sums of minimums over what the host has: answered at once, with the
+    // arithmetic, before any search.
+    let capacity = CapacityCheck(policy: policy, model: model, demands: mins).conflicts()
+    if !capacity.isEmpty {
+      // Small instances get the clauses involved and help values checked
+      // by solving; large ones the arithmetic, at once.
+      if model.llcs.count * max(1, mins.count) <= budget.fullExplanationCells {
+        return .failure(Explainer(solver: self, policy: policy, topology: topology).explain())
+      }
+      return .failure(DiagnosticError(capacity))
+    }
     let prev = previous.map { Self.previousPlacement($0, policy: policy, model: model) }
     // Sizes never depend on the previous plan: they are found from scratch, so
     // an unchanged policy re-plans to the same sizes and can keep every CPU.
@@ -51,8 +73,9 @@ public struct Solver: Sendable {
       model: model, weights: weights, previous: nil, orderings: orderings,
       improvementPasses: improvementPasses)
     // Small instances can afford to improve several constructions.
-    scratch.improveTop = model.llcs.count * max(1, mins.count) <= 256 ? 4 : 1
-    scratch.pairMoves = model.llcs.count * max(1, mins.count) <= 256
+    let cells = model.llcs.count * max(1, mins.count)
+    scratch.improveTop = cells <= budget.smallInstance ? 4 : 1
+    scratch.pairMoves = cells <= budget.smallInstance
     var state: PlacementState?
     var sized = mins
     let target = Self.sized(mins, model: model, fraction: 1)
@@ -61,7 +84,7 @@ public struct Solver: Sendable {
       sized = target
     } else {
       var check = scratch
-      check.orderings = max(12, orderings)
+      check.orderings = max(budget.feasibilityOrderings, orderings)
       guard
         let s = check.run(mins)
           ?? check.anyPlacement(mins).map({ found -> PlacementState in
@@ -114,7 +137,18 @@ public struct Solver: Sendable {
         improvementPasses: improvementPasses)
       stable.improveTop = scratch.improveTop
       stable.pairMoves = scratch.pairMoves
-      if let s = stable.run(sized) { state = s }
+      // The previous plan is kept unless a rule or the policy forces a move:
+      // the search that starts from it, else any placement that starts from
+      // it, else the placement from scratch; whichever is chosen, its
+      // movement is measured against the previous plan (never reported 0
+      // for a plan that moved).
+      let fromScratch = state.map { $0.rescored(previous: prev) }
+      let kept = stable.run(sized) ?? stable.anyPlacement(sized)
+      switch (kept, fromScratch) {
+      case (let k?, let f?): state = k.total.total <= f.total.total + 1e-9 ? k : f
+      case (let k?, nil): state = k
+      case (nil, let f): state = f
+      }
     }
     guard let final = state else {
       return .failure(Explainer(solver: self, policy: policy, topology: topology).explain())
@@ -160,19 +194,19 @@ public struct Solver: Sendable {
       return false
     }
     let mins = Demand.build(policy: policy, model: model, weights: weights)
+    guard CapacityCheck(policy: policy, model: model, demands: mins).conflicts().isEmpty else {
+      return false
+    }
     let driver = SearchDriver(
       model: model, weights: weights, previous: nil,
-      orderings: max(12, budgetedOrderings(model, mins)), improvementPasses: 0)
+      orderings: max(budget.feasibilityOrderings, budgetedOrderings(model, mins)),
+      improvementPasses: 0)
     return driver.anyPlacement(mins) != nil
   }
 
   /// Fewer orderings on huge instances, so cost stays near-linear in LLCs x workloads.
   func budgetedOrderings(_ model: HostModel, _ demands: [Demand]) -> Int {
-    let size = model.llcs.count * max(1, demands.count)
-    if size <= 256 { return max(orderings, 24) }
-    if size > 16_000 { return min(orderings, 3) }
-    if size > 4_000 { return min(orderings, 5) }
-    return orderings
+    budget.orderings(cells: model.llcs.count * max(1, demands.count))
   }
 
   /// Demands sized by elastic sharing of `fraction` of the capacity above the mins.
@@ -209,17 +243,14 @@ public struct Solver: Sendable {
         cap = min(cap, largestNodeMemory(d) / d.memoryGranule * d.memoryGranule)
       }
       return ElasticSizing.Item(
-        min: Int(d.minMemory), max: Int(min(max(d.minMemory, cap), UInt64(Int.max))),
+        min: Int(clamping: d.minMemory), max: Int(clamping: max(d.minMemory, cap)),
         weight: d.weight,
         priority: d.priority, granule: Int(d.memoryGranule))
     }
-    let minMem = memItems.reduce(0) { $0 + $1.min }
+    let minMem = Saturating.sum(memItems.map(\.min))
     // Huge pages come out of the same node memory, so they are not shared out.
     // (Saturating: each workload's pages are countable, their sum may not be.)
-    let hugeBytes = mins.reduce(UInt64(0)) { total, d in
-      let sum = total.addingReportingOverflow(hugePageBytes(d))
-      return sum.overflow ? .max : sum.partialValue
-    }
+    let hugeBytes = Saturating.sum(mins.map(hugePageBytes))
     let memory = Int(model.totalMemory - min(model.totalMemory, hugeBytes))
     let memCap = minMem + Int(Double(max(0, memory - minMem)) * (memoryFraction ?? fraction))
     let mem = ElasticSizing.sizes(memItems, capacity: memCap)
@@ -233,8 +264,7 @@ public struct Solver: Sendable {
 
   /// Bytes of `d`'s huge pages, saturating at `UInt64.max`.
   static func hugePageBytes(_ d: Demand) -> UInt64 {
-    let bytes = UInt64(d.hugePageCount).multipliedReportingOverflow(by: d.hugePageSize)
-    return bytes.overflow ? .max : bytes.partialValue
+    Saturating.multiply(UInt64(max(0, d.hugePageCount)), d.hugePageSize)
   }
 
   static func previousPlacement(_ previous: Assignment, policy: Policy, model: HostModel)
@@ -242,6 +272,7 @@ public struct Solver: Sendable {
   {
     var threads = Array(repeating: [Int: Int](), count: policy.workloads.count)
     var memory = Array(repeating: [Int: UInt64](), count: policy.workloads.count)
+    var hugePages = Array(repeating: [Int: UInt64](), count: policy.workloads.count)
     var cpus = Array(repeating: CPUSet?.none, count: policy.workloads.count)
     var devices = Array(repeating: [Int](), count: policy.workloads.count)
     for (i, w) in policy.workloads.enumerated() {
@@ -254,10 +285,21 @@ public struct Solver: Sendable {
         if let l = model.cpuLLC[cpu] { threads[i][l, default: 0] += 1 }
       }
       for (key, bytes) in old.memoryBytesByNode {
-        if let id = Int(key), let n = model.nodeIndex[id] { memory[i][n, default: 0] += bytes }
+        if let id = Int(key), let n = model.nodeIndex[id] {
+          memory[i][n] = Saturating.add(memory[i][n] ?? 0, bytes)
+        }
+      }
+      // A kernel instance's pages are inside its memory: nothing to keep.
+      if w.isolation != .kernel {
+        for (key, count) in old.hugePagesByNode where count > 0 {
+          if let id = Int(key), let n = model.nodeIndex[id] {
+            hugePages[i][n] = Saturating.add(hugePages[i][n] ?? 0, UInt64(count))
+          }
+        }
       }
     }
-    return PreviousPlacement(threads: threads, memory: memory, cpus: cpus, devices: devices)
+    return PreviousPlacement(
+      threads: threads, memory: memory, hugePages: hugePages, cpus: cpus, devices: devices)
   }
 
   /// Placements that hold but are poor.

@@ -13,6 +13,9 @@ import MKTopology
 ///                                                   without the previous plan
 ///   mkpolicy-bench report [RUNS [DIR]]              report and map rendering against
 ///                                                   solve + build (ReportBench.swift)
+///   mkpolicy-bench families TOPOLOGY OUTDIR N,...   every family's policy as YAML
+///                                                   (fits and oversubscribed), the
+///                                                   solver alone timed on each
 /// Build with `swift build -c release --product mkpolicy-bench`.
 
 func milliseconds(_ d: Duration) -> Double {
@@ -302,6 +305,18 @@ case "report":
   reportBench(
     runs: arguments.dropFirst().first.flatMap { Int($0) } ?? 5,
     writeTo: arguments.dropFirst(2).first)
+case "quality-families":
+  qualityFamilies(count: arguments.dropFirst().first.flatMap { Int($0) } ?? 40)
+case "families":
+  let rest = Array(arguments.dropFirst())
+  guard rest.count >= 3 else {
+    FileHandle.standardError.write(
+      Data("usage: mkpolicy-bench families TOPOLOGY OUTDIR COUNT,...\n".utf8))
+    exit(64)
+  }
+  families(
+    topologyPath: rest[0], outDir: rest[1],
+    counts: rest[2].split(separator: ",").compactMap { Int($0) })
 case "show":
   let seed = UInt64(arguments.dropFirst().first ?? "0") ?? 0
   let (mix, policy, topology) = BenchInstances.quality(seed: seed)

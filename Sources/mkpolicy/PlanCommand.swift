@@ -86,26 +86,52 @@ struct PlanCommand: ParsableCommand {
       report(result.diagnostics, renderer)
       throw ExitCode.failure
     }
-    let artifacts: [PlanArtifacts.Artifact]
-    do {
-      artifacts = try PlanArtifacts.render(
-        plan, policy: policy, topology: host, previous: result.previous)
-    } catch {
-      report(error.diagnostics, renderer)
-      throw ExitCode.failure
-    }
+    // Only what was asked is rendered: every artefact for --out, else only
+    // the one on standard output (the review report and the map cost more
+    // than the plan on big hosts, and --format json needs neither).
     if let out {
+      let artifacts: [PlanArtifacts.Artifact]
+      do {
+        artifacts = try PlanArtifacts.render(
+          plan, policy: policy, topology: host, previous: result.previous)
+      } catch {
+        report(error.diagnostics, renderer)
+        throw ExitCode.failure
+      }
       if let problem = ArtifactWriter.write(artifacts, to: out) {
         Console.write("error: \(problem)\n", to: .standardError)
         throw ExitCode.failure
       }
       Console.write("wrote \(artifacts.count) files to \(out)\n", to: .standardError)
-    }
-    switch format {
-    case .text: write(artifacts.first { $0.path == "report.txt" }?.text ?? "", to: .standardOutput)
-    case .json: write(artifacts.first { $0.path == "plan.json" }?.text ?? "", to: .standardOutput)
-    case .svg: write(artifacts.first { $0.path == "map.svg" }?.text ?? "", to: .standardOutput)
-    case .github: report(plan.diagnostics, renderer)
+      switch format {
+      case .text:
+        write(artifacts.first { $0.path == "report.txt" }?.text ?? "", to: .standardOutput)
+      case .json: write(artifacts.first { $0.path == "plan.json" }?.text ?? "", to: .standardOutput)
+      case .svg: write(artifacts.first { $0.path == "map.svg" }?.text ?? "", to: .standardOutput)
+      case .github: report(plan.diagnostics, renderer)
+      }
+    } else {
+      let wanted: String? =
+        switch format {
+        case .text: "report.txt"
+        case .json: "plan.json"
+        case .svg: "map.svg"
+        case .github: nil
+        }
+      let artifacts: [PlanArtifacts.Artifact]
+      do {
+        artifacts = try PlanArtifacts.render(
+          plan, policy: policy, topology: host, previous: result.previous,
+          include: { $0 == wanted })
+      } catch {
+        report(error.diagnostics, renderer)
+        throw ExitCode.failure
+      }
+      if let wanted {
+        write(artifacts.first { $0.path == wanted }?.text ?? "", to: .standardOutput)
+      } else {
+        report(plan.diagnostics, renderer)
+      }
     }
     guard detailedExitcode else { return }
     if previous == nil && topology == nil {

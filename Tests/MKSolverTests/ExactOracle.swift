@@ -77,12 +77,19 @@ struct ExactOracle {
     if w == demands.count { return memoryFits(shares, devNodes) }
     let d = demands[w]
     let nodes = Set(allowedNodes(w, devNodes))
+    // LLC rules are properties of the real cache domain: all its entries
+    // (cores of other thread counts in the same L3).
     let llcs = model.llcs.indices.filter { l in
       guard nodes.contains(model.llcs[l].node) else { return false }
-      let s = state[l]
-      if s.exclusive { return false }
-      if d.llcExclusive && !s.occupants.isEmpty { return false }
-      return !s.occupants.contains { d.avoid.contains($0) }
+      return model.llcs.indices.allSatisfy { other in
+        guard model.llcs[other].node == model.llcs[l].node,
+          model.llcs[other].domainId == model.llcs[l].domainId
+        else { return true }
+        let s = state[other]
+        if s.exclusive { return false }
+        if d.llcExclusive && !s.occupants.isEmpty { return false }
+        return !s.occupants.contains { d.avoid.contains($0) }
+      }
     }
     func split(_ i: Int, _ remaining: Int) -> Bool {
       if exceeded { return false }
@@ -165,7 +172,20 @@ struct ExactOracle {
   }
 
   /// Memory as a max-flow: workloads -> allowed nodes -> free memory (MiB units).
-  private func memoryFits(_ shares: [[Int: Int]], _ devNodes: [Set<Int>]) -> Bool {
+  private func memoryFits(
+    _ shares: [[Int: Int]], _ devNodes: [Set<Int>], chosen: [Int: Int] = [:]
+  ) -> Bool {
+    // `numa: single` without CPUs: memory on one node, each node tried.
+    if let w = demands.indices.first(where: { w in
+      demands[w].numa == .single && demands[w].memory > 0 && chosen[w] == nil
+        && !shares[w].contains { $0.value > 0 }
+    }) {
+      return model.nodes.indices.contains { node in
+        var next = chosen
+        next[w] = node
+        return memoryFits(shares, devNodes, chosen: next)
+      }
+    }
     let unit: UInt64 = 1 << 20
     let n = demands.count
     let m = model.nodes.count
@@ -181,6 +201,7 @@ struct ExactOracle {
       let cpuNodes = Set(shares[w].filter { $0.value > 0 }.map { model.llcs[$0.key].node })
       if d.numa == .single && !cpuNodes.isEmpty { allowed = cpuNodes }
       if d.near && !devNodes[w].isEmpty { allowed.formIntersection(devNodes[w]) }
+      if let node = chosen[w] { allowed.formIntersection([node]) }
       for b in allowed { cap[1 + w][1 + n + b] = amount }
     }
     for b in 0..<m { cap[1 + n + b][size - 1] = Int(model.nodes[b].memoryAvailable / unit) }

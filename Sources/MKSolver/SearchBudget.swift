@@ -1,0 +1,44 @@
+/// Every limit on the solver's work, in one place.
+///
+/// Work is bounded by counts, never by a clock, so the same inputs give the
+/// same plan and the same explanation on any machine and at any load. Sizes
+/// are "cells": LLC entries of the host model times workloads, the unit in
+/// which one greedy construction costs.
+public struct SearchBudget: Sendable, Hashable {
+  /// Construction orderings tried (heuristic ones, then seeded shuffles).
+  public var orderings = 8
+  /// Improvement passes (re-insert every workload) over a construction.
+  public var improvementPasses = 3
+  /// Up to this many cells an instance is small: at least 24 orderings, the
+  /// best four constructions improved, and pair moves.
+  public var smallInstance = 256
+  /// Above these sizes, orderings are capped at 5 and at 3, so the search
+  /// stays near-linear in cells.
+  public var largeInstance = 4_000
+  public var hugeInstance = 16_000
+  /// Orderings a feasibility check tries at least (the elastic fallback and
+  /// the explainer's oracle), where the cost-first greedy missed.
+  public var feasibilityOrderings = 12
+  /// Nodes the complete search (`ExactSearch`) may visit on small instances.
+  public var exactNodes = 50_000
+  /// The explainer's work: the sum, over its feasibility checks, of the cells
+  /// of each check (workloads still in it times LLC entries). When it runs
+  /// out, the conflict found so far is reported, marked as possibly not
+  /// minimal, and help lines not yet checked by solving are left out.
+  public var explanationWork = 3_000_000
+  /// Capacity conflicts (sums of minimums over the host) of instances up to
+  /// this many cells are explained by the conflict search (the clauses
+  /// involved, help values checked by solving); larger ones by the
+  /// arithmetic alone, at once.
+  public var fullExplanationCells = 1_000
+
+  public init() {}
+
+  /// Orderings for an instance of `cells`.
+  func orderings(cells: Int) -> Int {
+    if cells <= smallInstance { return max(orderings, 24) }
+    if cells > hugeInstance { return min(orderings, 3) }
+    if cells > largeInstance { return min(orderings, 5) }
+    return orderings
+  }
+}

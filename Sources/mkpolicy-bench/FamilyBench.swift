@@ -1,0 +1,166 @@
+import Foundation
+import MKCore
+import MKPolicy
+import MKSolver
+import MKTopology
+
+/// `mkpolicy-bench families TOPOLOGY OUTDIR COUNT,...`: writes every family's
+/// policy (and its oversubscribed variant) at each count as YAML for timing
+/// the whole `mkpolicy plan` (Benchmarks/solver/families.sh), and times the
+/// solver alone on each (median of 3), checking every rule of the plans.
+func families(topologyPath: String, outDir: String, counts: [Int]) {
+  let loaded = TopologySnapshot.read(path: topologyPath)
+  guard let topology = loaded.topology else {
+    FileHandle.standardError.write(Data("cannot read \(topologyPath)\n".utf8))
+    exit(1)
+  }
+  try? FileManager.default.createDirectory(atPath: outDir, withIntermediateDirectories: true)
+  let solver = Solver()
+  print("| family | workloads | variant | solver ms (best of 3) | result | rule violations |")
+  print("| --- | ---: | --- | ---: | --- | ---: |")
+  for family in Families.names {
+    for count in counts {
+      for over in [false, true] {
+        let policy = Families.policy(
+          family, on: topology, workloads: count, seed: 11, oversubscribed: over)
+        let name = "\(family)-\(over ? "over" : "fit")-\(count)"
+        try? Families.yaml(policy).write(
+          toFile: outDir + "/" + name + ".yaml", atomically: true, encoding: .utf8)
+        let (result, ms) = timed(runs: 3) { solver.solve(policy, on: topology) }
+        var outcome = "infeasible"
+        var violations = 0
+        switch result {
+        case .success(let s):
+          outcome = "placed"
+          violations = familyRuleViolations(s.assignment, policy, topology).count
+        case .failure(let e):
+          outcome = "infeasible (\(e.diagnostics.first?.code ?? "?"))"
+        }
+        print(
+          "| \(family) | \(count) | \(over ? "oversubscribed" : "fits") | \(String(format: "%.1f", ms)) | \(outcome) | \(violations) |"
+        )
+      }
+    }
+  }
+}
+
+/// The placement rules, checked in time linear in the plan: numa single
+/// (CPUs, memory and huge pages on one node), spread, llc: exclusive and
+/// avoid over real LLC domains, nearDevices, no CPU twice.
+func familyRuleViolations(_ a: Assignment, _ policy: Policy, _ topology: Topology) -> [String] {
+  var out: [String] = []
+  var nodeOf: [Int: Int] = [:]
+  var llcOf: [Int: Int] = [:]
+  for node in topology.nodes {
+    for (i, d) in node.cacheDomains.enumerated() {
+      for c in d.cpus {
+        nodeOf[c] = node.id
+        llcOf[c] = node.id << 20 | i
+      }
+    }
+  }
+  var owners: [Int: Set<String>] = [:]
+  var cpuOwner: [Int: String] = [:]
+  for (w, wa) in a.workloads.enumerated() {
+    for cpu in wa.cpus {
+      owners[llcOf[cpu] ?? -1, default: []].insert(wa.workload)
+      if policy.workloads[w].ownsCPUs {
+        if let o = cpuOwner[cpu] { out.append("cpu \(cpu) given to \(o) and \(wa.workload)") }
+        cpuOwner[cpu] = wa.workload
+      }
+    }
+  }
+  for wl in policy.workloads {
+    guard let wa = a.workload(named: wl.name) else { continue }
+    let cpuNodes = Set(wa.cpus.compactMap { nodeOf[$0] })
+    let nodes = cpuNodes.union(
+      wa.memoryBytesByNode.filter { $0.value > 0 }.compactMap { Int($0.key) }
+    )
+    .union(
+      wl.isolation == .kernel
+        ? [] : wa.hugePagesByNode.filter { $0.value > 0 }.compactMap { Int($0.key) })
+    if wl.placement.numa == .single && nodes.count > 1 { out.append("\(wl.name): numa single") }
+    if wl.placement.numa == .spread {
+      var per: [Int: Int] = [:]
+      for cpu in wa.cpus { per[nodeOf[cpu] ?? -1, default: 0] += 1 }
+      let g = wl.smt == .exclusive ? 2 : 1
+      if (per.values.max() ?? 0) - (per.values.min() ?? 0) > g { out.append("\(wl.name): spread") }
+    }
+    let mine = Set(wa.cpus.compactMap { llcOf[$0] })
+    for l in mine {
+      let others = owners[l, default: []].subtracting([wl.name])
+      if wl.placement.llc == .exclusive && !others.isEmpty {
+        out.append("\(wl.name): llc exclusive shared")
+      }
+      if !others.isDisjoint(with: wl.placement.avoid) { out.append("\(wl.name): avoid") }
+    }
+    if wl.placement.nearDevices {
+      let devNodes = Set(
+        wa.devices.compactMap { d in topology.devices.first { $0.pciAddress == d }?.numaNode })
+      if !devNodes.isEmpty && !cpuNodes.isSubset(of: devNodes) {
+        out.append("\(wl.name): not near its devices")
+      }
+    }
+  }
+  return out
+}
+
+/// `mkpolicy-bench quality-families COUNT`: COUNT small instances of every
+/// family (hosts of 1-2 sockets, 1-2 nodes each, 2 LLCs of 4 SMT2 cores per
+/// node, a NIC on every node and an NVMe drive on the last; the hybrid family
+/// on hosts where some cores have one thread), fitting and oversubscribed, in
+/// the format of `quality` for the MILP reference (mix = family).
+func qualityFamilies(count: Int) {
+  var records: [QualityRecord] = []
+  let solver = Solver()
+  for family in Families.names {
+    for seed in 0..<UInt64(count) {
+      var r = BenchInstances.RNG(state: seed &* 0x51_7CC1_B727_220A &+ 3)
+      let (sockets, nps) = r.pick([(1, 1), (1, 2), (2, 1), (2, 2)])
+      let nodes = sockets * nps
+      var topology = try! TopologySynthesizer.build(
+        TopologyShape(
+          sockets: sockets, nodesPerSocket: nps, llcsPerNode: 2, coresPerLLC: 4,
+          threadsPerCore: 2, memoryPerNodeBytes: 16 << 30,
+          distances: .init(local: 10, sameSocket: 12, remoteSocket: 21),
+          devices: [
+            .init(.net, vendorId: "15b3", deviceId: "1017", driver: "mlx5_core", perNode: 1),
+            .init(
+              .nvme, vendorId: "144d", deviceId: "a808", driver: "nvme", perNode: 1,
+              nodes: [nodes - 1]),
+          ]))
+      if family == "hybrid" {
+        // E-core-like cores: the second half of every other LLC has one thread.
+        for p in topology.packages.indices {
+          for d in topology.packages[p].dies.indices {
+            for n in topology.packages[p].dies[d].nodes.indices {
+              for c in topology.packages[p].dies[d].nodes[n].cacheDomains.indices where c % 2 == 1 {
+                for k in 2..<topology.packages[p].dies[d].nodes[n].cacheDomains[c].cores.count {
+                  topology.packages[p].dies[d].nodes[n].cacheDomains[c].cores[k].threads
+                    .removeLast()
+                }
+              }
+            }
+          }
+        }
+      }
+      let workloads = r.int(3...6)
+      let policy = Families.policy(
+        family, on: topology, workloads: workloads, seed: seed, oversubscribed: seed % 5 == 4)
+      let instance = solver.instance(policy, on: topology)
+      let (result, ms) = timed(runs: 1) { solver.solve(policy, on: topology) }
+      var mine = QualityRecord.Outcome(feasible: false)
+      mine.milliseconds = ms
+      if case .success(let s) = result {
+        mine = .init(
+          feasible: true, objective: s.assignment.objective, total: s.assignment.objective.total,
+          milliseconds: ms, ruleViolations: familyRuleViolations(s.assignment, policy, topology))
+      }
+      records.append(
+        QualityRecord(
+          seed: seed, mix: family, instance: instance, mkpolicy: mine,
+          kubelet: .init(feasible: false)))
+    }
+  }
+  print(json(records))
+}
