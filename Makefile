@@ -56,7 +56,7 @@ lint:
 # when that help is no longer the binary's: then run `make man`.
 man: build
 	$(SWIFT) package generate-manual --multi-page --date $(MAN_DATE) \
-	  --authors "mkpolicy maintainers" >/dev/null
+	  --authors "mkpolicy developers" >/dev/null
 	rm -f dist/man/*.1
 	cp .build/plugins/GenerateManual/outputs/mkpolicy/*.1 dist/man/
 	$(BIN) --experimental-dump-help > dist/man/dump-help.json
