@@ -1316,8 +1316,14 @@ def run_boot_parameters(context: Context) -> None:
         f.equal(f"node {node.id} 2 MiB huge pages", str(by_node.get(str(node.id), 0)), pages.get((str(node.id), "2048kB")))
     replan = context.section(second, "replan")
     f.equal("`mkpolicy plan` after the reboot: exit status", 0, replan.rc)
+    # Only the boot parameters are judged here: the host setup files that also
+    # take effect at a reboot (the systemd CPUAffinity drop-in, the
+    # reboot-required marker) are not written by apply yet (docs/apply.md),
+    # so they stay pending in this guest.
+    f.expect("  needs reboot (" in replan.stdout, f"no 'needs reboot' section:\n{replan.stdout}")
+    reboot_section = replan.stdout.partition("  needs reboot (")[2].partition("\n  live (")[0]
     f.expect(
-        "  needs reboot (0)\n" in replan.stdout,
+        "boot parameter" not in reboot_section,
         f"`mkpolicy plan` after the reboot still wants boot parameter changes:\n{replan.stdout}",
     )
 
