@@ -26,6 +26,8 @@ let package = Package(
       name: "CUDev", pkgConfig: "libudev", providers: [.apt(["libudev-dev"])]),
     // libfdt-dev ships no pkg-config file: the module map links it by name.
     .systemLibrary(name: "CFDT", providers: [.apt(["libfdt-dev"])]),
+    // openat2, statfs and spawn actions glibc does not wrap: header only.
+    .systemLibrary(name: "CMKSys"),
 
     // Shared vocabulary: source locations, diagnostics, CPU sets, sizes, YAML.
     .target(name: "MKCore", dependencies: ["CYAML"], swiftSettings: strict),
@@ -47,7 +49,8 @@ let package = Package(
       swiftSettings: strict),
     // The only code that writes to a host, behind the HostIO seam.
     .target(
-      name: "MKApply", dependencies: ["MKCore", "MKPlan", "MKTopology"], swiftSettings: strict),
+      name: "MKApply", dependencies: ["MKCore", "MKPlan", "MKTopology", "CMKSys"],
+      swiftSettings: strict),
     // Fleets: the inventory (fleet.yaml), policy overlays, planning every
     // host in parallel, checking committed plans.
     .target(

@@ -19,6 +19,9 @@ public enum ApplyRefusal: Error, Sendable, CustomStringConvertible {
   case nothingToRecover(path: String)
   /// The journal could not be written before the first change.
   case journal(HostIOError)
+  /// With `--root`, a program the plan runs is not inside the root (E515):
+  /// the problems, and the plan's commands, shown instead of run.
+  case commandsUnavailable([String], commands: [String])
   /// A live value apply must know could not be read for another reason than
   /// ENOENT (E520): apply never guesses what it would have to restore.
   case unreadable(HostIOError)
@@ -26,7 +29,9 @@ public enum ApplyRefusal: Error, Sendable, CustomStringConvertible {
   public var code: String {
     switch self {
     case .unsafe: "E505"
-    case .locked: "E504"
+    case .locked(.held): "E504"
+    case .locked(.io): "E510"
+    case .commandsUnavailable: "E515"
     case .unreadableState: "E508"
     case .interruptedOther: "E506"
     case .nothingToRecover: "E509"
@@ -57,6 +62,11 @@ public enum ApplyRefusal: Error, Sendable, CustomStringConvertible {
         + problems.map { "  \($0)\n" }.joined()
         + "help: fix the policy or plan; nothing was written"
     case .locked(let failure): "\(failure)"
+    case .commandsUnavailable(let problems, let commands):
+      "refusing to apply: a command the plan runs cannot be run here\n"
+        + problems.map { "  \($0)\n" }.joined()
+        + "the plan's commands (not run):\n" + commands.map { "  \($0)\n" }.joined()
+        + "help: install the programs inside the root, or apply on the machine itself; nothing was written"
     case .unreadableState(let error):
       "\(error)\nhelp: inspect the file; move it away only if no apply is running"
     case .interruptedOther(let path, let policy):
@@ -79,18 +89,25 @@ public final class Applier {
   public let store: StateStore
   public let bootID: String
 
+  /// Names this run's command evidence files: random, never a pid (a
+  /// later apply with the same pid must never find this run's files).
+  public let runID: String
+  /// The state directory's lock, held from before the journal is read
+  /// until the apply ends.
+  public let lock: HostLock
+
   public init(host: any HostIO, stateDirectory: String = "/var/lib/mkpolicy", bootID: String? = nil)
   {
     self.host = host
     store = StateStore(host: host, directory: stateDirectory)
     self.bootID = bootID ?? Applier.readBootID(host)
+    runID = RunID.make()
+    lock = HostLock(store: store, holderText: "pid=\(host.processID) run=\(runID)\n")
   }
 
   public static func readBootID(_ host: any HostIO) -> String {
     ((try? host.read("/proc/sys/kernel/random/boot_id")) ?? "").trimmingASCIIWhitespace()
   }
-
-  var lock: HostLock { HostLock(store: store, bootID: bootID) }
 
   /// Steps the plan needs that are not in effect yet (read-only).
   public func pendingSteps(_ plan: Plan) throws(ApplyRefusal) -> (
@@ -203,42 +220,57 @@ public final class Applier {
   }
 
   /// Applies `plan`, or completes it when an interrupted apply of the same
-  /// plan left its journal.
+  /// plan left its journal. The lock is taken first: the journal, the
+  /// record and the host are read only by its holder.
   public func apply(_ plan: Plan, rollback: Bool = true, dryRun: Bool = false) throws(ApplyRefusal)
     -> ApplyReport
   {
+    if dryRun { return try preview(plan) }
+    do { try lock.acquire() } catch { throw .locked(error) }
+    do {
+      return try applyLocked(plan, rollback: rollback)
+    } catch {
+      lock.release()
+      throw error
+    }
+  }
+
+  /// `--dry-run`: what apply would do, read without the lock.
+  func preview(_ plan: Plan) throws(ApplyRefusal) -> ApplyReport {
+    let reconciled = try checkedSteps(plan)
+    let journal: Journal?
+    do { journal = try store.loadJournal() } catch { throw .unreadableState(error) }
+    let (pending, unchanged) = try pendingSteps(plan)
+    var report = ApplyReport(outcome: .dryRun)
+    report.changes = pending
+    report.unchanged = unchanged
+    report.pending = reconciled.pending
+    if journal != nil { report.notes.append("an interrupted apply left \(store.journalPath)") }
+    return report
+  }
+
+  func applyLocked(_ plan: Plan, rollback: Bool) throws(ApplyRefusal) -> ApplyReport {
     let reconciled = try checkedSteps(plan)
     let steps = reconciled.steps
     let digest = StateStore.digest(plan)
     let journal: Journal?
     do { journal = try store.loadJournal() } catch { throw .unreadableState(error) }
-    if let journal, journal.planDigest != digest, !dryRun {
+    if let journal, journal.planDigest != digest {
       throw .interruptedOther(path: store.journalPath, policy: journal.plan.policy)
-    }
-    let (pending, unchanged) = try pendingSteps(plan)
-    if dryRun {
-      var report = ApplyReport(outcome: .dryRun)
-      report.changes = pending
-      report.unchanged = unchanged
-      report.pending = reconciled.pending
-      if journal != nil { report.notes.append("an interrupted apply left \(store.journalPath)") }
-      return report
     }
     if let journal {
       return try resume(journal, rollback: rollback)
     }
+    let (pending, unchanged) = try pendingSteps(plan)
     if pending.isEmpty {
-      // Read-only: a live lock means someone is changing the host right now.
-      if let holder = lock.holder(), lock.staleReason(holder) == nil {
-        throw .locked(.held(path: store.lockPath, holder: holder))
-      }
+      lock.release()
       var report = ApplyReport(outcome: .nothingToDo)
       report.unchanged = unchanged
       report.pending = reconciled.pending
       return report
     }
-    let notes: [String]
-    do { notes = try lock.acquire() } catch { throw .locked(error) }
+    try requireCommands(steps)
+    try requireStateDirectory()
     let applied = try? store.loadApplied()
     var entries: [JournalEntry] = []
     do {
@@ -249,60 +281,93 @@ public final class Applier {
         entries.append(JournalEntry(step: step, prior: try prior(of: step), status: .pending))
       }
     } catch {
-      try? lock.release()
       throw .unreadable(error)
     }
     var fresh = Journal(
-      planDigest: digest, plan: plan, runID: "\(bootID.prefix(8))-\(host.processID)",
-      phase: .applying,
-      entries: entries)
+      planDigest: digest, plan: plan, runID: runID, phase: .applying, entries: entries)
     do {
       fresh.partitions = try partitionStates(steps, parent: plan.effectiveCgroupParent)
     } catch {
-      try? lock.release()
       throw .unreadable(error)
     }
     do {
       try store.save(fresh, to: store.journalPath)
     } catch {
-      try? lock.release()
       throw .journal(error)
     }
     var report = execute(&fresh, rollback: rollback)
-    report.notes = notes + report.notes
     report.pending = reconciled.pending
     return report
   }
 
+  /// With `--root`, commands run only from inside the root: when one of the
+  /// plan's programs is not there, nothing is written and the commands are
+  /// shown (E515).
+  func requireCommands(_ steps: [ApplyStep]) throws(ApplyRefusal) {
+    var missing: [String] = []
+    var seen = Set<String>()
+    for step in steps where step.kind == .command {
+      for argv in [step.argv ?? [], step.undo ?? []] {
+        guard let program = argv.first, seen.insert(program).inserted else { continue }
+        if let problem = host.commandProblem(program) { missing.append("\(problem)") }
+      }
+    }
+    guard missing.isEmpty else {
+      throw .commandsUnavailable(
+        missing, commands: steps.filter { $0.kind == .command }.map(\.summary))
+    }
+  }
+
+  /// The evidence directory must be a directory (or not exist yet): a link
+  /// or a file there is refused before the first write (E510).
+  func requireStateDirectory() throws(ApplyRefusal) {
+    let commands = store.directory + "/commands"
+    switch host.kind(commands) {
+    case .missing, .directory: return
+    case .file, .other:
+      throw .locked(
+        .io(
+          HostIOError(
+            operation: "open", path: commands, errno: ENOTDIR,
+            reason: "not a directory (a symbolic link or another file)")))
+    }
+  }
+
   /// Continues an interrupted apply found in the journal.
   public func recover(complete: Bool) throws(ApplyRefusal) -> ApplyReport {
+    do { try lock.acquire() } catch { throw .locked(error) }
+    do {
+      return try recoverLocked(complete: complete)
+    } catch {
+      lock.release()
+      throw error
+    }
+  }
+
+  func recoverLocked(complete: Bool) throws(ApplyRefusal) -> ApplyReport {
     let journal: Journal?
     do { journal = try store.loadJournal() } catch { throw .unreadableState(error) }
     guard var journal else { throw .nothingToRecover(path: store.journalPath) }
+    try requireCommands(journal.entries.map(\.step))
+    try requireStateDirectory()
     if complete {
-      let guardrail = PathGuard(plan: journal.plan, stateDirectory: store.directory)
-      let problems = guardrail.problems(
-        in: journal.entries.map(\.step), bootloader: journal.plan.bootStaging?.bootloader)
-      guard problems.isEmpty else { throw .unsafe(problems) }
       return try resume(journal, rollback: true)
     }
-    let notes: [String]
-    do { notes = try lock.acquire() } catch { throw .locked(error) }
     var report = ApplyReport(outcome: .rolledBack)
-    report.notes = notes + ["rolling back the interrupted apply of policy \(journal.plan.policy)"]
+    report.notes = ["rolling back the interrupted apply of policy \(journal.plan.policy)"]
     report.failure = "interrupted apply rolled back on request"
     rollBack(&journal, through: journal.entries.count - 1, into: &report)
     return report
   }
 
+  /// Runs the rest of a journal; the caller holds the lock.
   func resume(_ journal: Journal, rollback: Bool) throws(ApplyRefusal) -> ApplyReport {
-    let notes: [String]
-    do { notes = try lock.acquire() } catch { throw .locked(error) }
+    try requireCommands(journal.entries.map(\.step))
+    try requireStateDirectory()
     var journal = journal
     journal.phase = .applying
     var report = execute(&journal, rollback: rollback)
-    report.notes =
-      notes + ["completing the interrupted apply found in \(store.journalPath)"] + report.notes
+    report.notes = ["completing the interrupted apply found in \(store.journalPath)"] + report.notes
     return report
   }
 
@@ -441,7 +506,7 @@ public final class Applier {
         }
         if step.kind == .command {
           let evidence = store.evidencePath(runID: journal.runID, command: step.path)
-          if entry.status != .failed && host.kind(evidence) != .missing {
+          if entry.status == .started && host.kind(evidence) == .file {
             // The interrupted apply started it: never run a command twice.
             report.notes.append(
               "command [\(step.path)] was started by the interrupted apply; not run again")
@@ -454,7 +519,7 @@ public final class Applier {
             journal.entries[index].status = .started
             try save(journal)
             let argv = step.argv ?? []
-            let result = try host.run(argv, evidence: evidence)
+            let result = try runTyped(argv, evidence: evidence)
             journal.entries[index].status = result.status == 0 ? .done : .failed
             guard result.status == 0 else {
               throw StepFailure(
@@ -502,7 +567,7 @@ public final class Applier {
         do { try save(journal) } catch {
           report.notes.append("could not update the journal: \(error)")
         }
-        try? lock.release()
+        lock.release()
         return report
       }
       report.outcome = .rolledBack
@@ -518,12 +583,7 @@ public final class Applier {
       report.failure =
         "applied, but \(error); the next apply will find it and finish (nothing left to do)"
     }
-    do {
-      try lock.release()
-      try expect(host.kind(store.lockPath) == .missing, "remove", store.lockPath, "it still exists")
-    } catch {
-      report.notes.append("could not remove the lock: \(error); the next apply will find it stale")
-    }
+    lock.release()
     return report
   }
 
@@ -544,6 +604,18 @@ public final class Applier {
           )
         }
       }
+    }
+  }
+
+  /// Runs the argv rebuilt from its typed `HostCommand`, never the stored
+  /// one as written; one that does not parse is not run (EPERM).
+  func runTyped(_ argv: [String], evidence: String) throws(HostIOError) -> CommandResult {
+    switch HostCommand.parse(argv) {
+    case .success(let command): return try host.run(command.argv, evidence: evidence)
+    case .failure(let refusal):
+      throw HostIOError(
+        operation: "run", path: argv.joined(separator: " "), errno: EPERM,
+        reason: "refused: \(refusal)")
     }
   }
 
@@ -594,7 +666,7 @@ public final class Applier {
       report.outcome = .rollbackIncomplete
       try? save(journal)
     }
-    try? lock.release()
+    lock.release()
   }
 
   func restore(
@@ -606,7 +678,7 @@ public final class Applier {
       switch step.kind {
       case .command:
         let evidence = store.evidencePath(runID: runID, command: step.path)
-        guard entry.status == .done || (entry.status == .started && host.kind(evidence) != .missing)
+        guard entry.status == .done || (entry.status == .started && host.kind(evidence) == .file)
         else { return }
         guard let undo = step.undo else {
           report.notRestored.append(
@@ -615,7 +687,7 @@ public final class Applier {
           return
         }
         let undoEvidence = store.evidencePath(runID: runID, command: "undo-" + step.path)
-        let result = try host.run(undo, evidence: undoEvidence)
+        let result = try runTyped(undo, evidence: undoEvidence)
         guard result.status == 0 else {
           report.notRestored.append(
             "command [\(step.path)]: undo \(undo.joined(separator: " ")) exited with status \(result.status)"

@@ -71,7 +71,10 @@ public final class FaultyHost: HostIO {
   public func read(_ path: String) throws(HostIOError) -> String { try inner.read(path) }
   public func kind(_ path: String) -> HostFileKind { inner.kind(path) }
   public func list(_ path: String) throws(HostIOError) -> [String] { try inner.list(path) }
-  public func processAlive(_ pid: Int32) -> Bool { inner.processAlive(pid) }
+  public func lock(_ path: String, holder: String) throws(HostIOError) -> (any HostIOLock)? {
+    try inner.lock(path, holder: holder)
+  }
+  public func commandProblem(_ program: String) -> HostIOError? { inner.commandProblem(program) }
 
   public func write(_ path: String, _ value: String) throws(HostIOError) {
     guard strike("write", path, value) else { return try inner.write(path, value) }

@@ -45,10 +45,16 @@ public struct FingerprintCheck {
     // A root without /etc/machine-id (an image being prepared, a test
     // tree) is bound by the other facts; one that names another machine is not
     // this plan's.
-    if let planned = fingerprint.machineId, let machine = now.machineID, !machine.isEmpty,
-      machine != planned
-    {
-      out.append("machine id: the plan was made on machine \(planned), this is \(machine)")
+    if let machine = now.machineID, !machine.isEmpty {
+      if let planned = fingerprint.machineId {
+        if machine != planned {
+          out.append("machine id: the plan was made on machine \(planned), this is \(machine)")
+        }
+      } else {
+        // A plan whose machine id was deleted (or made from a machine-less
+        // snapshot) must not pass as this machine's.
+        out.append("machine id: the plan names no machine, this is \(machine)")
+      }
     }
     // Every CPU of the hardware must still exist (offline ones included).
     if let planned = fingerprint.cpus, let possible = now.possible,
@@ -78,7 +84,9 @@ public struct FingerprintCheck {
     } else {
       out.append("online CPUs: cannot read /sys/devices/system/cpu/online")
     }
-    if !fingerprint.devices.isEmpty {
+    // Compared even when the plan lists none: emptying the list must not
+    // switch the check off.
+    do {
       let have = Set(now.devices ?? [])
       let planned = Set(fingerprint.devices)
       let gone = planned.subtracting(have).sorted()

@@ -34,10 +34,27 @@ public protocol HostIO: AnyObject {
   /// `evidence`, a state-directory file the child itself creates just before
   /// exec: after a crash, the file's existence proves the command was started.
   func run(_ argv: [String], evidence: String) throws(HostIOError) -> CommandResult
-  /// Whether a process id is alive on this machine (for stale locks).
-  func processAlive(_ pid: Int32) -> Bool
-  /// This process's id (the lock records it).
+  /// Takes the exclusive lock on `path` without waiting, creating the file
+  /// (and its directory) when missing: an `flock` on a descriptor that stays
+  /// open until `release()`, so the kernel drops it when the holder dies and
+  /// no lock is ever judged stale by guessing. `holder` is written into the
+  /// file for people (`pid=N run=ID`). Nil when another holder has it.
+  func lock(_ path: String, holder: String) throws(HostIOError) -> (any HostIOLock)?
+  /// Why `program` cannot be run on this host (not found where the host
+  /// looks for programs), or nil. Apply asks before its first write.
+  func commandProblem(_ program: String) -> HostIOError?
+  /// This process's id (written into the lock file for people).
   var processID: Int32 { get }
+}
+
+extension HostIO {
+  public func commandProblem(_ program: String) -> HostIOError? { nil }
+  public var processID: Int32 { getpid() }
+}
+
+/// A held lock (`HostIO.lock`).
+public protocol HostIOLock: AnyObject {
+  func release()
 }
 
 public enum HostFileKind: Sendable, Equatable {

@@ -2,92 +2,74 @@
   import Glibc
 #endif
 
-/// The state directory's lock file, so that two applies never interleave.
+/// The state directory's lock, so that two applies never interleave.
 ///
-/// It is created with `O_EXCL` and names its holder (`pid=N boot=ID`). A lock
-/// whose process is gone, or that was taken in another boot, is stale: it is
-/// reported and replaced. A live one makes the second apply fail at once.
-public struct HostLock {
+/// It is an `flock` on the lock file's descriptor (`HostIO.lock`), taken
+/// without waiting before apply reads its journal or the host, and held until
+/// the apply ends: the kernel grants it to one process at a time and drops
+/// it when that process dies, so there is no stale lock to judge and no
+/// window between checking and taking it. The file itself stays (removing it
+/// would let two processes lock two different files); what it holds
+/// (`pid=N run=ID`) is only shown to people.
+public final class HostLock {
   public struct Holder: Sendable, Equatable {
-    public var pid: Int32
-    public var bootID: String
+    /// The pid the holder wrote, when the file names one.
+    public var pid: Int32?
   }
 
   public enum Failure: Error, Sendable, CustomStringConvertible {
+    /// Another process holds the lock (E504).
     case held(path: String, holder: Holder)
+    /// The state directory or the lock file cannot be used (E510).
     case io(HostIOError)
     public var description: String {
       switch self {
       case .held(let path, let holder):
-        "another mkpolicy (pid \(holder.pid)) holds \(path); wait for it to finish, or remove the file if that process is not mkpolicy"
-      case .io(let error): "cannot take the lock: \(error)"
+        "another mkpolicy\(holder.pid.map { " (pid \($0))" } ?? "") holds \(path); wait for it to finish"
+      case .io(let error):
+        "cannot use the state directory: \(error); nothing was written\nhelp: the state directory must be a directory (not a symbolic link) that mkpolicy can read and write"
       }
     }
   }
 
   public let store: StateStore
-  public let bootID: String
+  public let holderText: String
+  private var held: (any HostIOLock)?
 
-  public init(store: StateStore, bootID: String) {
+  public init(store: StateStore, holderText: String) {
     self.store = store
-    self.bootID = bootID
+    self.holderText = holderText
   }
 
-  public func holder() -> Holder? {
-    guard let text = try? store.host.read(store.lockPath) else { return nil }
-    var pid: Int32 = -1
-    var boot = ""
-    for field in text.split(whereSeparator: { $0 == " " || $0 == "\n" }) {
-      if field.hasPrefix("pid=") { pid = Int32(field.dropFirst(4)) ?? -1 }
-      if field.hasPrefix("boot=") { boot = String(field.dropFirst(5)) }
+  public var isHeld: Bool { held != nil }
+
+  /// What the lock file says about its holder (for the message only).
+  public func holder() -> Holder {
+    guard let text = try? store.host.read(store.lockPath), text.utf8.count < 256 else {
+      return Holder(pid: nil)
     }
-    return Holder(pid: pid, bootID: boot)
+    for field in text.split(whereSeparator: { $0 == " " || $0 == "\n" })
+    where field.hasPrefix("pid=") {
+      if let pid = Int32(field.dropFirst(4)), pid > 0 { return Holder(pid: pid) }
+    }
+    return Holder(pid: nil)
   }
 
-  /// Why an existing lock is stale, or nil when its holder is alive.
-  public func staleReason(_ holder: Holder) -> String? {
-    if holder.bootID != bootID {
-      return "it was taken in another boot (\(holder.bootID.isEmpty ? "unknown" : holder.bootID))"
+  /// Takes the lock or fails at once: `.held` when another process has it,
+  /// `.io` when the state directory or the file cannot be used.
+  public func acquire() throws(Failure) {
+    if held != nil { return }
+    let taken: (any HostIOLock)?
+    do { taken = try store.host.lock(store.lockPath, holder: holderText) } catch {
+      throw .io(error)
     }
-    if !store.host.processAlive(holder.pid) { return "its process \(holder.pid) is gone" }
-    return nil
+    guard let taken else { throw .held(path: store.lockPath, holder: holder()) }
+    held = taken
   }
 
-  /// Fails at once if a live holder exists. Returns notes about stale locks replaced.
-  public func acquire() throws(Failure) -> [String] {
-    var notes: [String] = []
-    let content = "pid=\(store.host.processID) boot=\(bootID)\n"
-    if let holder = holder(), staleReason(holder) == nil {
-      throw .held(path: store.lockPath, holder: holder)
-    }
-    for attempt in 0..<2 {
-      do {
-        try store.host.createExclusive(store.lockPath, content)
-        guard (try? store.host.read(store.lockPath)) == content else {
-          throw Failure.io(
-            HostIOError(
-              operation: "create", path: store.lockPath, errno: EIO,
-              reason: "read-back mismatch: the lock file does not hold what was written"))
-        }
-        return notes
-      } catch let error as Failure {
-        throw error
-      } catch let error as HostIOError {
-        guard error.errno == EEXIST, attempt == 0 else { throw .io(error) }
-        guard let holder = holder() else { throw .io(error) }
-        guard let reason = staleReason(holder) else {
-          throw .held(path: store.lockPath, holder: holder)
-        }
-        notes.append("removed a stale lock \(store.lockPath): \(reason)")
-        do { try store.host.removeFile(store.lockPath) } catch { throw .io(error) }
-      } catch {
-        throw .io(HostIOError(operation: "create", path: store.lockPath, errno: EIO))
-      }
-    }
-    throw .io(HostIOError(operation: "create", path: store.lockPath, errno: EEXIST))
-  }
-
-  public func release() throws(HostIOError) {
-    try store.host.removeFile(store.lockPath)
+  /// Releases the lock if held; idempotent.
+  public func release() {
+    held?.release()
+    held = nil
   }
 }

@@ -127,16 +127,9 @@ public struct StateStore {
     return String(decoding: data, as: UTF8.self) + "\n"
   }
 
-  /// A stable digest of a plan (FNV-1a 64 over its canonical JSON).
-  public static func digest(_ plan: Plan) -> String {
-    var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-    for byte in encode(plan).utf8 {
-      hash ^= UInt64(byte)
-      hash = hash &* 0x0000_0100_0000_01B3
-    }
-    let hex = String(hash, radix: 16)
-    return String(repeating: "0", count: 16 - hex.count) + hex
-  }
+  /// The plan's digest, as `mkpolicy plan` writes it into plan.json
+  /// (SHA-256 of its canonical JSON): journal and record are bound to it.
+  public static func digest(_ plan: Plan) -> String { PlanCodec.digest(plan) }
 
   /// Writes atomically and reads back: a journal that did not land is a failure.
   public func save<T: Encodable>(_ value: T, to path: String) throws(HostIOError) {
@@ -153,19 +146,28 @@ public struct StateStore {
   public enum LoadError: Error, Sendable, CustomStringConvertible {
     case unreadable(HostIOError)
     case corrupt(path: String, reason: String)
+    /// It parses, but holds what apply never writes or runs (by JSON path).
+    case refused(path: String, problems: [String])
     public var description: String {
       switch self {
       case .unreadable(let error): "\(error)"
       case .corrupt(let path, let reason): "\(path) is not a valid mkpolicy state file: \(reason)"
+      case .refused(let path, let problems):
+        "\(path) is refused: it holds what apply never writes or runs\n"
+          + problems.prefix(20).map { "  \($0)\n" }.joined()
+          + (problems.count > 20 ? "  ... and \(problems.count - 20) more\n" : "")
+          + "nothing was run or written"
       }
     }
   }
 
-  /// Nil when the file does not exist.
+  /// Nil when the file does not exist (only ENOENT means that).
   public func load<T: Decodable>(_ type: T.Type, from path: String) throws(LoadError) -> T? {
-    guard host.kind(path) != .missing else { return nil }
     let text: String
-    do { text = try host.read(path) } catch { throw .unreadable(error) }
+    do { text = try host.read(path) } catch {
+      if error.errno == ENOENT { return nil }
+      throw .unreadable(error)
+    }
     do {
       return try JSONDecoder().decode(T.self, from: Data(text.utf8))
     } catch {
@@ -173,10 +175,19 @@ public struct StateStore {
     }
   }
 
+  /// The journal, checked by `StateValidator` before anything uses it.
   public func loadJournal() throws(LoadError) -> Journal? {
-    try load(Journal.self, from: journalPath)
+    guard let journal = try load(Journal.self, from: journalPath) else { return nil }
+    let problems = StateValidator.problems(journal, stateDirectory: directory)
+    guard problems.isEmpty else { throw .refused(path: journalPath, problems: problems) }
+    return journal
   }
+
+  /// The applied record, checked by `StateValidator` before anything uses it.
   public func loadApplied() throws(LoadError) -> AppliedRecord? {
-    try load(AppliedRecord.self, from: appliedPath)
+    guard let record = try load(AppliedRecord.self, from: appliedPath) else { return nil }
+    let problems = StateValidator.problems(record)
+    guard problems.isEmpty else { throw .refused(path: appliedPath, problems: problems) }
+    return record
   }
 }

@@ -63,6 +63,7 @@ public final class MemoryHost: HostIO {
     copy.commandResult = commandResult
     copy.processID = processID
     copy.livePIDs = livePIDs
+    copy.heldLocks = heldLocks
     copy.invalidPartitions = invalidPartitions
     copy.unreadable = unreadable
     return copy
@@ -469,5 +470,27 @@ public final class MemoryHost: HostIO {
     return result
   }
 
-  public func processAlive(_ pid: Int32) -> Bool { livePIDs.contains(pid) }
+  /// Locks held, by path: the holder's process id. A holder not in
+  /// `livePIDs` has died, and the kernel has dropped its flock.
+  public var heldLocks: [String: Int32] = [:]
+
+  public func lock(_ path: String, holder: String) throws(HostIOError) -> (any HostIOLock)? {
+    if let pid = heldLocks[path], livePIDs.contains(pid) { return nil }
+    if kind(path) == .directory {
+      throw HostIOError(operation: "lock", path: path, errno: EISDIR)
+    }
+    // The lock file is not part of the modelled host: only who holds it.
+    heldLocks[path] = processID
+    return MemoryLock(host: self, path: path)
+  }
+
+  final class MemoryLock: HostIOLock {
+    weak var host: MemoryHost?
+    let path: String
+    init(host: MemoryHost, path: String) {
+      self.host = host
+      self.path = path
+    }
+    func release() { host?.heldLocks[path] = nil }
+  }
 }

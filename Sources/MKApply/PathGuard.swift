@@ -12,22 +12,12 @@ public struct PathGuard: Sendable {
   public let allowForeignCgroups: Bool
 
   public static let irqbalanceFiles = ["/etc/default/irqbalance", "/etc/sysconfig/irqbalance"]
-  /// cgroup v1 hierarchies mounted under /sys/fs/cgroup (and the hybrid v2 one).
-  static let v1Mounts: Set<String> = [
-    "cpuset", "cpu", "cpuacct", "cpu,cpuacct", "memory", "blkio", "io", "pids", "devices",
-    "freezer", "hugetlb", "net_cls", "net_prio", "net_cls,net_prio", "perf_event", "rdma", "misc",
-    "systemd", "unified",
-  ]
-  /// Names other managers own: kubelet, systemd, libvirt.
-  static func isForeign(_ name: String) -> Bool {
-    name.hasPrefix("kubepods")
-      || ["system.slice", "user.slice", "init.scope", "machine.slice"].contains(name)
-  }
-  static let controllerPrefixes = [
-    "cgroup", "cpuset", "cpu", "cpuacct", "memory", "io", "blkio", "pids", "hugetlb", "rdma",
-    "misc",
-    "devices", "freezer", "net_cls", "net_prio", "perf_event",
-  ]
+  /// cgroup v1 hierarchies mounted under /sys/fs/cgroup (and the hybrid
+  /// v2 one): MKCore's one definition, shared with `check` and the plan decoder.
+  static var v1Mounts: Set<String> { CgroupOwnership.v1Hierarchies }
+  /// Names other managers own (kubelet, systemd, libvirt): `CgroupOwnership`.
+  static func isForeign(_ name: String) -> Bool { CgroupOwnership.isForeign(name) }
+  static var controllerPrefixes: Set<String> { CgroupOwnership.controllerPrefixes }
   static let writableControllers: Set<String> = [
     "cgroup", "cpuset", "cpu", "memory", "io", "blkio", "pids", "hugetlb",
   ]
@@ -95,7 +85,7 @@ public struct PathGuard: Sendable {
     guard allowed, first != ".", first != "-" else {
       return "cgroup name \(Quoted.text(name)) must be letters, digits and - _ . @"
     }
-    if ["tasks", "notify_on_release", "release_agent"].contains(name) {
+    if CgroupOwnership.plainInterfaceFiles.contains(name) {
       return "cgroup name \(Quoted.text(name)) collides with an interface file"
     }
     if let dot = name.firstIndex(of: "."), controllerPrefixes.contains(String(name[..<dot])) {
@@ -174,7 +164,8 @@ public struct PathGuard: Sendable {
           ? nil : "only +controller tokens may be written to the root's cgroup.subtree_control"
       }
       if let problem = cgroupPathProblem(step.path, endsInFile: true) { return problem }
-      return Self.valueProblem(step.value ?? "")
+      if let problem = Self.valueProblem(step.value ?? "") { return problem }
+      return PlanValidator.interfaceWriteProblem(ReadBack.name(step.path), step.value ?? "")
     case .kernel:
       let value = (step.value ?? "").trimmingASCIIWhitespace()
       if step.path == "/proc/irq/default_smp_affinity" {
@@ -212,16 +203,12 @@ public struct PathGuard: Sendable {
             || ":._-".unicodeScalars.contains($0)
         })
       else { return "command id must be 1-128 letters, digits and : . _ -" }
-      if step.argv == ["systemctl", "stop", "irqbalance"] { return nil }
-      guard let argv = step.argv, let program = argv.first, ["kerf", "grubby"].contains(program)
-      else {
-        return "only kerf, grubby and `systemctl stop irqbalance` are run"
+      // Only typed commands: kerf invocations, grubby's boot parameters,
+      // systemctl stop|start irqbalance; the undo too.
+      for argv in [step.argv, step.undo].compactMap({ $0 }) {
+        if case .failure(let refusal) = HostCommand.parse(argv) { return refusal.description }
       }
-      if argv.contains(where: { $0.unicodeScalars.contains { $0.value < 0x20 || $0.value == 0x7F } }
-      ) {
-        return "an argument contains a control character"
-      }
-      return nil
+      return step.argv == nil ? "a command step without argv" : nil
     }
   }
 

@@ -35,9 +35,12 @@ public struct ServiceInstaller {
       }
       done.append("wrote \(unitPath)")
     }
+    // Evidence files are created with O_EXCL: a fresh run id per install.
+    let runID = RunID.make()
     for (index, argv) in systemctl.enumerated() {
-      let evidence = stateDirectory + "/commands/service-\(index).out"
+      let evidence = stateDirectory + "/commands/service-\(runID)-\(index).out"
       let result = try host.run(argv, evidence: evidence)
+      try? host.removeFile(evidence)
       guard result.status == 0 else {
         throw HostIOError(
           operation: "run", path: argv.joined(separator: " "), errno: EIO,

@@ -60,4 +60,33 @@ public enum CgroupOwnership {
     }
     return components
   }
+
+  /// The prefixes of cgroup interface files (`cpuset.cpus`, `memory.max`,
+  /// `cgroup.procs`): a directory name with one of them before its first
+  /// dot would collide with the kernel's files.
+  public static let controllerPrefixes: Set<String> = [
+    "cgroup", "cpuset", "cpu", "cpuacct", "memory", "io", "blkio", "pids", "hugetlb", "rdma",
+    "misc", "devices", "freezer", "net_cls", "net_prio", "perf_event",
+  ]
+
+  /// The v1 files without a controller prefix.
+  public static let plainInterfaceFiles: Set<String> = [
+    "tasks", "notify_on_release", "release_agent",
+  ]
+
+  /// Whether a name is one the kernel gives a cgroup directory's interface
+  /// files: a controller prefix, a dot, then letters, digits, `_` and `.`
+  /// (`hugetlb.2MB.max`), or one of the v1 plain names. On a plain directory
+  /// tree standing in for cgroupfs, removing a cgroup removes only these.
+  public static func isInterfaceFile(_ name: String) -> Bool {
+    if plainInterfaceFiles.contains(name) { return true }
+    guard let dot = name.firstIndex(of: "."), controllerPrefixes.contains(String(name[..<dot]))
+    else { return false }
+    let rest = name[name.index(after: dot)...]
+    return !rest.isEmpty && rest.utf8.count <= 64
+      && rest.unicodeScalars.allSatisfy {
+        ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0)
+          || $0 == "_" || $0 == "."
+      }
+  }
 }

@@ -152,7 +152,7 @@ public enum PlanValidator {
       && text.dropFirst(7).allSatisfy { ("0"..."9").contains($0) || ("a"..."f").contains($0) }
   }
 
-  static func isUUID(_ text: String) -> Bool {
+  public static func isUUID(_ text: String) -> Bool {
     let groups = text.split(separator: "-", omittingEmptySubsequences: false)
     return groups.map(\.count) == [8, 4, 4, 4, 12]
       && groups.allSatisfy { $0.allSatisfy { $0.isASCII && $0.isHexDigit } }
@@ -246,6 +246,23 @@ public enum PlanValidator {
     "cgroup.type": "changes the cgroup's type",
     "freezer.state": "freezes every process of the cgroup",
   ]
+
+  /// Why writing `value` to the cgroup interface file `name` is not a
+  /// write mkpolicy makes (a process file, a file it never writes, a value
+  /// not of the file's form); nil when it is. Apply's path guard asks this
+  /// of every step it performs, journal steps included.
+  public static func interfaceWriteProblem(_ name: String, _ value: String) -> String? {
+    if let effect = processFiles[name] { return "write to \(name) refused: \(name) \(effect)" }
+    guard let grammar = interfaceFiles[name] else {
+      return "\(YAMLScalar.quoted(name)) is not an interface file mkpolicy writes"
+    }
+    var body = Substring(value)
+    if body.hasSuffix("\n") { body = body.dropLast() }
+    guard body.utf8.count <= 65536, grammar(String(body)) else {
+      return "value \(YAMLScalar.quoted(value)) is not of the form \(name) takes"
+    }
+    return nil
+  }
 
   static func cgroupProblem(
     _ operation: CgroupOperation, parents: [String], allowForeign: Bool
@@ -541,7 +558,7 @@ public enum PlanValidator {
     return nil
   }
 
-  static func commandIdProblem(_ id: String) -> String? {
+  public static func commandIdProblem(_ id: String) -> String? {
     guard !id.isEmpty, id.utf8.count <= 128,
       id.unicodeScalars.allSatisfy({
         ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0)

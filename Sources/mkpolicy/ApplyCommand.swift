@@ -28,7 +28,8 @@ struct HostOptions: ParsableArguments {
   /// The real host, with the crash-test hook read from the environment:
   /// MKPOLICY_TEST_KILL_BEFORE_OP=N makes the process SIGKILL itself just
   /// before its N-th mutating operation, MKPOLICY_TEST_STOP_BEFORE_OP=N
-  /// SIGSTOP. Tests only; see docs/apply.md.
+  /// SIGSTOP, MKPOLICY_TEST_STOP_BEFORE_LOCK=1 SIGSTOP between opening the
+  /// lock file and taking the lock. Tests only; see docs/apply.md.
   func makeHost() -> RootedHost {
     func number(_ name: String) -> Int? {
       getenv(name).flatMap { Int(String(cString: $0)) }
@@ -36,7 +37,8 @@ struct HostOptions: ParsableArguments {
     return RootedHost(
       root: root,
       killBeforeOperation: number("MKPOLICY_TEST_KILL_BEFORE_OP"),
-      stopBeforeOperation: number("MKPOLICY_TEST_STOP_BEFORE_OP"))
+      stopBeforeOperation: number("MKPOLICY_TEST_STOP_BEFORE_OP"),
+      stopBeforeLock: number("MKPOLICY_TEST_STOP_BEFORE_LOCK") == 1)
   }
 
   func validate() throws {

@@ -102,13 +102,16 @@ import Testing
     let root = try TestRoot.make()
     defer { root.remove() }
     let plan = try root.savePlan(Fixtures.create, name: "create")
-    // This test process is alive and in this boot: a live holder.
-    try root.put("/var/lib/mkpolicy/lock", "pid=\(getpid()) boot=\(Fixtures.fingerprint.bootId!)\n")
+    // This test process holds the flock, as a running apply would.
+    try root.put("/var/lib/mkpolicy/lock", "pid=\(getpid()) run=test\n")
+    let fd = open(root.root + "/var/lib/mkpolicy/lock", O_RDWR | O_CLOEXEC)
+    defer { close(fd) }
+    #expect(flock(fd, LOCK_EX | LOCK_NB) == 0)
     let result = root.mkpolicy(["apply", "--plan", plan, "--yes"])
     #expect(result.status == 1)
     #expect(
       result.stderr
-        == "error[E504]: another mkpolicy (pid \(getpid())) holds /var/lib/mkpolicy/lock; wait for it to finish, or remove the file if that process is not mkpolicy\n"
+        == "error[E504]: another mkpolicy (pid \(getpid())) holds /var/lib/mkpolicy/lock; wait for it to finish\n"
     )
     #expect(root.read("/sys/fs/cgroup/mkpolicy.slice/cpuset.cpus") == nil)
   }

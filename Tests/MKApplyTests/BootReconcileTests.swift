@@ -43,6 +43,14 @@ import Testing
   @Test func serviceInstallWritesAndEnablesTheUnitOffline() throws {
     let root = try TestRoot.make()
     defer { root.remove() }
+    // With --root only the root's own programs run: none there, nothing run.
+    let refused = root.mkpolicy(["service", "install"])
+    #expect(refused.status == 1)
+    #expect(refused.stderr.contains("no executable systemctl"), "\(refused.stderr)")
+    #expect(refused.stderr.contains("commands never run from the machine itself"))
+    // The image's systemctl (here one that hands over to this machine's).
+    try root.put("/usr/local/bin/systemctl", "#!/bin/sh\nexec /usr/bin/systemctl \"$@\"\n")
+    chmod(root.root + "/usr/local/bin/systemctl", 0o755)
     let result = root.mkpolicy(["service", "install"])
     #expect(result.status == 0, "\(result.stderr)")
     let unit = root.read("/etc/systemd/system/mkpolicy-apply.service")

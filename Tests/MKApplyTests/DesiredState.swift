@@ -24,7 +24,8 @@ struct DesiredState: Hashable, CustomStringConvertible {
   static let online = CPUSet(range: 0...11)
   static let fingerprint = HostFingerprint(
     bootId: "aaaaaaaa-0000-0000-0000-000000000001", kernelRelease: "6.1.0-test",
-    onlineCPUs: online, devices: [], digest: "test")
+    onlineCPUs: online, devices: [], digest: "sha256:" + String(repeating: "0", count: 64),
+    cpus: online, hardwareDigest: "sha256:" + String(repeating: "1", count: 64))
 
   var description: String {
     name + ": "
@@ -148,5 +149,8 @@ final class ObservedHost: HostIO {
   func run(_ argv: [String], evidence: String) throws(HostIOError) -> CommandResult {
     try inner.run(argv, evidence: evidence)
   }
-  func processAlive(_ pid: Int32) -> Bool { inner.processAlive(pid) }
+  func lock(_ path: String, holder: String) throws(HostIOError) -> (any HostIOLock)? {
+    try inner.lock(path, holder: holder)
+  }
+  func commandProblem(_ program: String) -> HostIOError? { inner.commandProblem(program) }
 }

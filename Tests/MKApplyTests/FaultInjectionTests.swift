@@ -83,9 +83,7 @@ import Testing
           Issue.record("\(label): the fault was never injected")
           continue
         }
-        if at.path != "/var/lib/mkpolicy/lock" {
-          #expect(run.host.kind("/var/lib/mkpolicy/lock") == .missing, "\(label): lock left behind")
-        }
+        #expect(run.host.heldLocks.isEmpty, "\(label): lock left held")
         if outcome == "applied" && message.isEmpty {
           // Only a fault on a step that needed no effect can leave no error:
           // the lock's removal, retried stale by the next apply.

@@ -104,7 +104,9 @@ import Testing
       plan.cgroupWrites = [
         CgroupOperation(op: .mkdir, path: parent + "/" + name),
         CgroupOperation(op: .write, path: parent + "/" + name + "/cpuset.cpus", value: value),
-        CgroupOperation(op: .write, path: parent + "/" + name + "/" + other, value: value),
+        // A benign plan writes each file a value of its form (cpu.weight: a weight).
+        CgroupOperation(
+          op: .write, path: parent + "/" + name + "/" + other, value: benign ? "100" : value),
         CgroupOperation(
           op: .write, path: "/sys/fs/cgroup/" + top + "cgroup.subtree_control",
           value: benign ? "+cpuset" : value),
@@ -137,7 +139,9 @@ import Testing
         plan.coordinatorCommands = [
           CoordinatorCommand(
             id: benign ? "create:x" : name,
-            argv: [benign ? "kerf" : random.pick(["kerf", "sh", name]), "create", other])
+            argv: benign
+              ? ["kerf", "create", "x", "--id=1", "--cpus=2-3", "--memory=1073741824"]
+              : [random.pick(["kerf", "sh", name]), "create", other])
         ]
       }
       let host = Fixtures.baseHost()

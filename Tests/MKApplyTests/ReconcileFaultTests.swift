@@ -146,7 +146,10 @@ import Testing
       try alive()
       return try inner.run(argv, evidence: evidence)
     }
-    func processAlive(_ pid: Int32) -> Bool { inner.processAlive(pid) }
+    func lock(_ path: String, holder: String) throws(HostIOError) -> (any HostIOLock)? {
+      try inner.lock(path, holder: holder)
+    }
+    func commandProblem(_ program: String) -> HostIOError? { inner.commandProblem(program) }
   }
 
   @Test(arguments: flows)

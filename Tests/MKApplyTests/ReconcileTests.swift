@@ -163,7 +163,9 @@ import Testing
     let kerf = KerfModel.attach(to: host)
     var plan = DesiredState.first.plan
     plan.coordinatorCommands = [
-      CoordinatorCommand(id: "create:vm1", argv: ["kerf", "create", "vm1", "--id=1", "--cpus=5"]),
+      CoordinatorCommand(
+        id: "create:vm1",
+        argv: ["kerf", "create", "vm1", "--id=1", "--cpus=5", "--memory=1073741824"]),
       CoordinatorCommand(id: "load:vm1", argv: ["kerf", "load", "vm1", "--kernel=/boot/mk"]),
       CoordinatorCommand(id: "start:vm1", argv: ["kerf", "start", "vm1"]),
     ]

@@ -5,13 +5,14 @@ import MKPlan
 import MKTestSupport
 
 /// A directory standing in for a host's `/` (`--root`), with the files the
-/// fingerprint check and the plans read, and a fake `kerf` on PATH that logs
+/// fingerprint check and the plans read, and a fake `kerf` inside the root (apply runs only the root's programs) that logs
 /// every invocation.
 struct TestRoot {
   let base: String
   var root: String { base + "/root" }
   var kerfLog: String { base + "/kerf.log" }
-  var bin: String { base + "/bin" }
+  /// Programs apply may run: inside the root (never the machine's own).
+  var bin: String { root + "/usr/local/bin" }
 
   static func make() throws -> TestRoot {
     let base = FileManager.default.temporaryDirectory.path + "/mkpolicy-apply-\(UUID().uuidString)"
