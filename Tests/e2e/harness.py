@@ -50,7 +50,12 @@ POLICIES = HERE / "policies"
 GUEST_MODULES = ["virtio_pci", "virtio_net", "nvme"]
 # The first serial port carries the kernel log and the guest's stderr; the
 # second carries only what scenarios report, so the two never interleave.
-BASE_CMDLINE = os.environ.get("MKPOLICY_E2E_CMDLINE", "console=ttyS0 panic=-1")
+# `no_timer_check`: at boot the kernel checks that the timer interrupt ticks
+# within a calibrated busy wait; under TCG on a loaded host the wait can end
+# before the emulated timer fires, and with interrupt remapping (q35-iommu)
+# the kernel then panics ("timer doesn't work through Interrupt-remapped
+# IO-APIC"). KVM guests skip the check the same way.
+BASE_CMDLINE = os.environ.get("MKPOLICY_E2E_CMDLINE", "console=ttyS0 panic=-1 no_timer_check")
 
 
 class HarnessError(Exception):
@@ -830,6 +835,32 @@ class Scenario:
     timeout: float = 180.0
 
 
+def kernel_complaints(console: str) -> list[str]:
+    """Why a guest that never powered off was stuck, as its kernel said it:
+    the first soft lockup, hung task, RCU stall or panic, with the innermost
+    function of its call trace (the console keeps the whole trace)."""
+    pattern = re.compile(
+        r"(BUG: soft lockup.*|INFO: task .* blocked for more than.*|rcu: INFO: .*detected stalls.*|Kernel panic.*)"
+    )
+    lines = console.replace("\r", "").splitlines()
+    for index, line in enumerate(lines):
+        match = pattern.search(line)
+        if not match:
+            continue
+        found = [match.group(1).strip()]
+        for later in lines[index + 1:index + 40]:
+            where = re.search(r"\bRIP: 0010:(\S+)", later)
+            if where:
+                found.append(f"in {where.group(1)}")
+                break
+        trace = [re.sub(r"^\[[ \d.]+\]\s+", "", l).strip() for l in lines[index + 1:index + 60]]
+        calls = [t for t in trace if re.fullmatch(r"[\w.]+\+0x[0-9a-f]+/0x[0-9a-f]+", t)]
+        if calls:
+            found.append("called from " + " <- ".join(calls[:6]))
+        return [" ".join(found[:2])] + found[2:]
+    return []
+
+
 def guest_script(name: str) -> str:
     return (GUEST / f"{name}.sh").read_text()
 
@@ -1468,11 +1499,11 @@ class Runner:
         build_initramfs(initramfs, self.busybox, self.modules, script, binary, files)
         timeout = self.timeout or context.scenario.timeout
         result = boot(context.topology, self.vmlinuz, initramfs, workdir, cmdline, timeout, label)
-        if result.timed_out and "@@INIT" not in result.results:
+        if (result.timed_out or not result.finished) and "@@INIT" not in result.results:
             # Seen rarely under heavy host load: an emulated 8-CPU guest that
-            # stalls in early boot, before /init. The scenario never ran, so
-            # one more boot is not a second chance for a failing check.
-            log(f"{context.scenario.name}: {label} stalled before /init ran; booting once more")
+            # stalls or panics in early boot, before /init. The scenario never
+            # ran, so one more boot is not a second chance for a failing check.
+            log(f"{context.scenario.name}: {label} stalled or stopped before /init ran; booting once more")
             stalled = workdir / f"{label}.console.log"
             if stalled.exists():
                 stalled.rename(workdir / f"{label}.stalled-console.log")
@@ -1480,7 +1511,10 @@ class Runner:
         if not self.keep:
             initramfs.unlink(missing_ok=True)
         if result.timed_out:
-            raise ScenarioFailed(f"{label}: QEMU killed after {timeout:.0f} s (the guest never powered off)")
+            raise ScenarioFailed(
+                f"{label}: QEMU killed after {timeout:.0f} s (the guest never powered off)"
+                + "".join(f"\n  guest kernel: {line}" for line in kernel_complaints(result.console))
+            )
         if not result.finished:
             raise ScenarioFailed(f"{label}: the guest stopped before the scenario finished (no @@DONE)")
         log(f"{context.scenario.name}: {label} took {result.seconds:.1f} s")
