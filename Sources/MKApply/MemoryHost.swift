@@ -65,6 +65,7 @@ public final class MemoryHost: HostIO {
     copy.livePIDs = livePIDs
     copy.invalidPartitions = invalidPartitions
     copy.unreadable = unreadable
+    copy.stoppedDaemons = stoppedDaemons
     return copy
   }
 
@@ -466,7 +467,39 @@ public final class MemoryHost: HostIO {
     let result = commandResult(argv)
     commands.append(argv)
     files[evidence] = result.output
+    if result.status == 0 && argv.count == 3 && argv[0] == "systemctl" {
+      service(argv[2], argv[1])
+    }
     return result
+  }
+
+  /// Daemons stopped by `systemctl stop NAME`, with the pids they ran as.
+  var stoppedDaemons: [String: [Int32]] = [:]
+
+  /// Starts a simulated daemon: `/proc/PID/comm` reads its name, as
+  /// `ProcessProbe` looks for it. `systemctl stop NAME` takes it down,
+  /// `systemctl start NAME` brings it back (under the same pid).
+  public func startDaemon(_ name: String, pid: Int32) {
+    seed("/proc/\(pid)/comm", name + "\n")
+  }
+
+  func service(_ name: String, _ verb: String) {
+    switch verb {
+    case "stop":
+      let pids = files.keys.filter { path in
+        path.hasPrefix("/proc/") && path.hasSuffix("/comm")
+          && files[path]?.trimmingASCIIWhitespace() == name
+      }.compactMap { Int32($0.dropFirst("/proc/".count).dropLast("/comm".count)) }
+      for pid in pids {
+        files["/proc/\(pid)/comm"] = nil
+        directories.remove("/proc/\(pid)")
+      }
+      stoppedDaemons[name, default: []] += pids
+    case "start", "restart":
+      for pid in stoppedDaemons[name] ?? [] { startDaemon(name, pid: pid) }
+      stoppedDaemons[name] = nil
+    default: break
+    }
   }
 
   public func processAlive(_ pid: Int32) -> Bool { livePIDs.contains(pid) }
