@@ -47,7 +47,10 @@ GUEST = HERE / "guest"
 POLICIES = HERE / "policies"
 
 # Kernel modules the guest loads (with their dependencies) to get device IRQs.
-GUEST_MODULES = ["virtio_pci", "virtio_net", "nvme"]
+# e1000e: an Intel 82574L NIC whose MSI-X vectors are allocated at probe but
+# requested only when the link is brought up (e1000_request_msix from
+# e1000e_open), so /proc/irq/N does not exist while it is down.
+GUEST_MODULES = ["virtio_pci", "virtio_net", "nvme", "e1000e"]
 # The first serial port carries the kernel log and the guest's stderr; the
 # second carries only what scenarios report, so the two never interleave.
 # `no_timer_check`: at boot the kernel checks that the timer interrupt ticks
@@ -135,7 +138,7 @@ class Bridge:
 @dataclasses.dataclass
 class DeviceSpec:
     id: str
-    kind: str  # virtio-net | nvme
+    kind: str  # virtio-net | e1000e | nvme
     slot: int
     bridge: str | None
     queues: int
@@ -285,13 +288,13 @@ def load_topology(name_or_path: str) -> Topology:
         bridge = raw.get("bridge")
         if bridge is not None and bridge not in by_bridge:
             raise HarnessError(f"{at}: no bridge {bridge!r}")
-        if kind == "virtio-net":
+        if kind in ("virtio-net", "e1000e"):
             # QEMU's user-mode network backend has one queue pair only.
             queues = 1
         elif kind == "nvme":
             queues = int(raw.get("ioqueues", 1))
         else:
-            raise HarnessError(f"{at}: kind {kind!r} is not one of virtio-net, nvme")
+            raise HarnessError(f"{at}: kind {kind!r} is not one of virtio-net, e1000e, nvme")
         spec = DeviceSpec(
             id=str(_require(raw, "id", at)),
             kind=kind,
@@ -309,6 +312,12 @@ def load_topology(name_or_path: str) -> Topology:
             # the configuration-change vector (the control queue has none).
             spec.irqs = 3
             spec.vendor, spec.device, spec.driver = "1af4", "1000", "virtio-pci"
+            spec.pci_class = "0x020000"
+        elif kind == "e1000e":
+            # Linux's e1000e asks for 3 MSI-X vectors (receive, transmit,
+            # other) at probe and requests them when the link goes up.
+            spec.irqs = 3
+            spec.vendor, spec.device, spec.driver = "8086", "10d3", "e1000e"
             spec.pci_class = "0x020000"
         else:
             # The admin queue's vector plus one per I/O queue, and Linux
@@ -374,10 +383,11 @@ def qemu_topology_args(topology: Topology, workdir: Path) -> list[str]:
     for device in topology.devices:
         bus = device.bridge or ("pcie.0" if topology.machine == "q35-iommu" else "pci.0")
         where = f"bus={bus},addr={device.slot:#x}"
-        if device.kind == "virtio-net":
+        if device.kind in ("virtio-net", "e1000e"):
+            model = "virtio-net-pci" if device.kind == "virtio-net" else "e1000e"
             args += [
                 "-netdev", f"user,id={device.id},restrict=on",
-                "-device", f"virtio-net-pci,netdev={device.id},{where}",
+                "-device", f"{model},netdev={device.id},{where}",
             ]
         else:
             image = workdir / f"{device.id}.img"
@@ -455,7 +465,8 @@ def ensure_kernel() -> tuple[Path, list[Path]]:
             package = cached[-1].parent.name
     kdir = CACHE / package
     order_file = kdir / "modules.load"
-    if not (kdir / "vmlinux").exists() or not order_file.exists():
+    cached = set(order_file.read_text().split()) if order_file.exists() else set()
+    if not (kdir / "vmlinux").exists() or not set(GUEST_MODULES) <= cached:
         log(f"fetching {package} with apt-get download (cached in {kdir})")
         with tempfile.TemporaryDirectory(prefix="mkpolicy-e2e-kernel-") as tmp:
             deb = _apt_download(package, Path(tmp))
@@ -1425,6 +1436,70 @@ def run_reconcile(context: Context) -> None:
     f.equal("verify after the boot-time reconcile: exit status", 0, context.section(second, "verify-restored").rc)
 
 
+def run_unused_nic(context: Context) -> None:
+    policy = POLICIES / "unused-nic.yaml"
+    result = context.boot(guest_script("unused-nic"), files={policy.name: policy.read_bytes()})
+    f = context.failures
+    f.about("unused NIC", "the guest reports")
+    nic = next((d for d in context.topology.devices if d.kind == "e1000e"), None)
+    if nic is None:
+        raise ScenarioFailed(f"topology {context.topology.name} has no e1000e device")
+    address, _, iface = context.section(result, "nic").stdout.strip().partition(" ")
+    f.equal("the e1000e's PCI address", nic.address, address)
+    iface, _, operstate = iface.partition("\n")
+    f.equal(f"{iface} before the scenario brings it up", "down", operstate.strip())
+
+    def vectors(section: str) -> dict[int, str]:
+        out = {}
+        for line in context.section(result, section).stdout.split("\n"):
+            irq, _, state = line.strip().partition(" ")
+            if irq:
+                out[int(irq)] = state
+        return out
+
+    down = vectors("irqs-down")
+    f.equal("MSI-X vectors allocated at probe", nic.irqs, len(down))
+    f.equal("vectors with a /proc/irq/N while the link is down", [], sorted(i for i, s in down.items() if s != "absent"))
+
+    plan = load_plan(context, result)
+    housekeeping = plan_cpus(plan.get("housekeeping", []))
+    planned = {s["irq"]: s for s in plan.get("irqAffinity", [])}
+    for irq in sorted(down):
+        setting = planned.get(irq)
+        if not f.expect(setting is not None, f"the plan has no affinity for the NIC's IRQ {irq}: {sorted(planned)}"):
+            continue
+        f.equal(f"IRQ {irq} in the plan: present", False, setting.get("present"))
+        f.equal(f"IRQ {irq} in the plan: CPUs", format_cpulist(housekeeping), format_cpulist(plan_cpus(setting.get("cpus"))))
+
+    apply = context.section(result, "apply-down")
+    f.equal("apply with the link down: exit status", 0, apply.rc)
+    f.expect(not apply.stderr.strip(), f"apply with the link down wrote to stderr:\n{apply.stderr}")
+    for irq in sorted(down):
+        f.expect(f"pending: IRQ {irq}: /proc/irq/{irq} does not exist" in apply.stdout,
+                 f"apply with the link down does not report IRQ {irq} as pending:\n{apply.stdout}")
+    verify = context.section(result, "verify-down")
+    f.equal("verify with the link down: exit status", 0, verify.rc)
+    f.expect(f"pending: IRQ {min(down)}" in verify.stdout if down else True,
+             f"verify with the link down does not report the pending IRQs:\n{verify.stdout}")
+
+    f.equal(f"ip link set {iface} up: exit status", 0, context.section(result, "up").rc)
+    up = vectors("irqs-up")
+    f.equal("vectors with a /proc/irq/N once the link is up", sorted(down), sorted(i for i, s in up.items() if s == "present"))
+    state = State.parse(context.section(result, "state-up").stdout)
+    for irq in sorted(down):
+        requested, effective = state.irqs.get(irq, ("", ""))
+        f.equal(f"/proc/irq/{irq}/smp_affinity_list once the link is up (the default affinity apply set)",
+                format_cpulist(housekeeping), requested)
+        f.expect(bool(effective) and set(parse_cpulist(effective)) <= set(housekeeping),
+                 f"/proc/irq/{irq}/effective_affinity_list: expected CPUs within {format_cpulist(housekeeping)}, kernel reads {effective!r}")
+    f.equal("verify once the link is up: exit status", 0, context.section(result, "verify-up").rc)
+    again = context.section(result, "apply-up")
+    f.equal("apply once the link is up: exit status", 0, again.rc)
+    f.expect(again.stdout.startswith("nothing to do: "),
+             f"apply once the link is up has something left to do:\n{again.stdout}{again.stderr}")
+    f.equal("verify after it: exit status", 0, context.section(result, "verify-again").rc)
+
+
 SCENARIOS: list[Scenario] = [
     Scenario(
         "discovery-2s2c2t-2n", "2s2c2t-2n",
@@ -1466,6 +1541,11 @@ SCENARIOS: list[Scenario] = [
         "switch plans whose partitions trade CPUs both ways, repair drift with apply POLICY, reboot with the state on a disk: apply --last-applied restores it",
         # Nine mkpolicy runs in the first boot: ~150 s of TCG on a loaded machine.
         run_reconcile, needs_mkpolicy=True, timeout=480.0,
+    ),
+    Scenario(
+        "unused-nic", "unused-nic",
+        "an e1000e whose vectors have no /proc/irq/N until its link is up: apply and verify with it down (pending), up: converged",
+        run_unused_nic, needs_mkpolicy=True, timeout=300.0,
     ),
 ]
 
