@@ -44,14 +44,15 @@ public enum ApplyRefusal: Error, Sendable, CustomStringConvertible {
         code, "refusing to apply: the plan touches what apply must not; nothing was written",
         notes: problems.map { Diagnostic.Note($0) },
         help: ["fix the policy or plan (docs/apply.md lists what apply may touch)"])
-    case .locked(.held(let path, let holder)):
+    case .locked(let failure):
+      // HostLock words its failure as "what; what to do".
+      let text = "\(failure)"
+      guard let split = text.firstRange(of: "; ") else {
+        return .error(
+          code, text, help: ["make the state directory writable by root and apply again"])
+      }
       return .error(
-        code, "another mkpolicy (pid \(holder.pid)) holds \(path)",
-        help: ["wait for it to finish, or remove the file if that process is not mkpolicy"])
-    case .locked(.io(let error)):
-      return .error(
-        code, "cannot take the lock: \(error)",
-        help: ["make the state directory writable by root and apply again"])
+        code, String(text[..<split.lowerBound]), help: [String(text[split.upperBound...])])
     case .unreadableState(let error):
       return .error(
         code, "\(error)",
@@ -305,7 +306,7 @@ public final class Applier {
     }
     var report = execute(&fresh, rollback: rollback)
     report.notes = notes + report.notes
-    report.pending = reconciled.pending
+    report.pending = reconciled.pending + report.pending
     return report
   }
 
@@ -513,6 +514,11 @@ public final class Applier {
           // values; only commands need their progress on disk.
           journal.entries[index].status = .done
           report.changes.append(step)
+          if step.kind == .irq, let wanted = try? CPUSet(cpulist: step.value ?? ""),
+            let move = IRQMove.deferred(step.path, wanted: wanted, host)
+          {
+            report.pending.append(move)
+          }
         }
         index += 1
       }

@@ -23,6 +23,17 @@ public final class MemoryHost: HostIO {
   public var onlineCPUs: CPUSet
   public var managedIRQs: Set<Int> = []
   public var stuckIRQs: Set<Int> = []
+  /// IRQs whose affinity write reads back at once but whose move waits for
+  /// the next interrupt (x86 without interrupt remapping): the effective
+  /// affinity stays until `fire(_:)`.
+  public var deferredIRQs: Set<Int> = []
+  var pendingMoves: [Int: CPUSet] = [:]
+
+  /// An interrupt of `irq`: a deferred move takes effect.
+  public func fire(_ irq: Int) {
+    guard let set = pendingMoves.removeValue(forKey: irq) else { return }
+    files["/proc/irq/\(irq)/effective_affinity_list"] = set.first.map(String.init) ?? ""
+  }
   /// Every mutating operation, in order (`write PATH = VALUE`, `mkdir PATH`...).
   public private(set) var mutations: [String] = []
   /// Commands run, and how each answers (default: exit 0, no output).
@@ -58,6 +69,8 @@ public final class MemoryHost: HostIO {
     copy.directories = directories
     copy.managedIRQs = managedIRQs
     copy.stuckIRQs = stuckIRQs
+    copy.deferredIRQs = deferredIRQs
+    copy.pendingMoves = pendingMoves
     copy.mutations = mutations
     copy.commands = commands
     copy.commandResult = commandResult
@@ -339,6 +352,10 @@ public final class MemoryHost: HostIO {
       if managedIRQs.contains(irq) { throw fail(EIO, nil) }
       if stuckIRQs.contains(irq) { return }
       files[path] = set.cpulist
+      if deferredIRQs.contains(irq) {
+        pendingMoves[irq] = set
+        return
+      }
       files[parent(path) + "/effective_affinity_list"] = set.first.map(String.init) ?? ""
       return
     }

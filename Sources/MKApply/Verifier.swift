@@ -152,6 +152,10 @@ public struct Verifier {
         report.differences.append(difference)
       } else if [.rmdir, .revalidate].contains(step.kind) {
         report.differences.append(step.summary)
+      } else if step.kind == .irq, let wanted = try? CPUSet(cpulist: step.value ?? ""),
+        let move = IRQMove.deferred(step.path, wanted: wanted, host)
+      {
+        report.pending.append(move)
       }
     }
     checkInstances(record, sameBoot: sameBoot, into: &report)
