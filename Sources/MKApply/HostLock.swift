@@ -22,14 +22,23 @@ public final class HostLock {
     case held(path: String, holder: Holder)
     /// The state directory or the lock file cannot be used (E510).
     case io(HostIOError)
-    public var description: String {
+    public var message: String {
       switch self {
       case .held(let path, let holder):
-        "another mkpolicy\(holder.pid.map { " (pid \($0))" } ?? "") holds \(path); wait for it to finish"
-      case .io(let error):
-        "cannot use the state directory: \(error); nothing was written\nhelp: the state directory must be a directory (not a symbolic link) that mkpolicy can read and write"
+        "another mkpolicy\(holder.pid.map { " (pid \($0))" } ?? "") holds \(path)"
+      case .io(let error): "cannot use the state directory: \(error); nothing was written"
       }
     }
+    public var help: [String] {
+      switch self {
+      case .held: ["wait for it to finish"]
+      case .io:
+        [
+          "the state directory must be a directory (no symbolic link on the way) of the user running mkpolicy, not writable by others"
+        ]
+      }
+    }
+    public var description: String { message + "; " + help.joined(separator: "; ") }
   }
 
   public let store: StateStore
