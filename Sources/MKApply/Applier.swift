@@ -59,7 +59,8 @@ public enum ApplyRefusal: Error, Sendable, CustomStringConvertible {
         help: ["install the programs inside the root, or apply on the machine itself"])
     case .unreadableState(.refused(let path, let problems)):
       return .error(
-        code, "\(path) is refused: it holds what apply never writes or runs; nothing was run or written",
+        code,
+        "\(path) is refused: it holds what apply never writes or runs; nothing was run or written",
         notes: problems.prefix(50).map { Diagnostic.Note($0) },
         help: ["inspect the file; move it away only if no apply is running"])
     case .unreadableState(let error):
