@@ -30,7 +30,22 @@ public enum StateValidator {
     }
     let guardrail = PathGuard(plan: journal.plan, stateDirectory: stateDirectory)
     if let problem = guardrail.parentProblem() { out.append("plan: \(problem)") }
+    var contents: [String: String] = [:]
+    for write in journal.plan.fileWrites + journal.plan.kernelWrites {
+      contents[write.path] = write.content
+    }
+    if let path = journal.plan.bootStaging?.path, let content = journal.plan.bootStaging?.content {
+      contents[path] = content
+    }
     for (index, entry) in journal.entries.enumerated() {
+      // A file or kernel write carries exactly the plan's content.
+      if entry.step.kind == .file || entry.step.kind == .kernel,
+        contents[entry.step.path] != entry.step.value
+      {
+        out.append(
+          "entries[\(index)]: step: \(Quoted.text(String(entry.step.path.prefix(200)))) does not carry the plan's content for it"
+        )
+      }
       for problem in entryProblems(entry, guardrail) {
         out.append("entries[\(index)]: \(problem)")
       }
@@ -106,6 +121,8 @@ public enum StateValidator {
       if step.kind == .file {
         if value.utf8.count > 1 << 20 || value.contains("\0") {
           out.append("prior.value: larger than 1 MiB or holds a NUL byte")
+        } else if let problem = priorFileProblem(step.path, value) {
+          out.append("prior.value: \(problem)")
         }
       } else if let problem = PathGuard.valueProblem(value) {
         out.append("prior.value: \(problem)")
@@ -120,6 +137,36 @@ public enum StateValidator {
       }
     }
     return out
+  }
+}
+
+extension StateValidator {
+  /// What rollback would write back into a boot or irqbalance file: no
+  /// shell expansion, and no boot parameter mkpolicy refuses to carry
+  /// (`init=`, `rdinit=`, `systemd.unit=`, ...). A planted "prior value"
+  /// must not become the next boot's command line.
+  static func priorFileProblem(_ path: String, _ value: String) -> String? {
+    let grubPrefix = "${GRUB_CMDLINE_LINUX_DEFAULT:+$GRUB_CMDLINE_LINUX_DEFAULT }"
+    for line in value.split(separator: "\n", omittingEmptySubsequences: true) {
+      let text = String(line).trimmingASCIIWhitespace()
+      if text.hasPrefix("#") { continue }
+      let body = text.replacing(grubPrefix, with: "")
+      if body.contains("`") || body.contains("$(") || body.contains("${") || body.contains(";")
+        || body.contains("|") || body.contains("&")
+      {
+        return "a line with shell syntax: \(Quoted.text(String(text.prefix(120))))"
+      }
+      guard path != "/etc/default/irqbalance", path != "/etc/sysconfig/irqbalance" else {
+        continue
+      }
+      let tokens = body.split(whereSeparator: { $0 == " " || $0 == "\"" || $0 == "'" })
+      for token in tokens where !token.hasPrefix("GRUB_") {
+        if let problem = BootParameterGrammar.keptProblem(String(token)) {
+          return "boot parameter \(Quoted.text(String(token.prefix(80)))): \(problem)"
+        }
+      }
+    }
+    return nil
   }
 }
 

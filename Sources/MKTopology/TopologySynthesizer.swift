@@ -12,6 +12,8 @@ public enum TopologySynthesizer {
   public static let invalidShapeCode = "E330"
   /// Linux's NR_CPUS ceiling: larger shapes are certainly mistakes.
   public static let maximumThreads = 8192
+  /// Linux's MAX_NUMNODES with the largest CONFIG_NODES_SHIFT (10).
+  public static let maximumNodes = 1024
   /// Device slots on one node's root bus.
   public static let maximumDevicesPerNode = 32
   /// First IRQ number handed to synthetic device vectors (legacy ones sit below).
@@ -71,6 +73,19 @@ public enum TopologySynthesizer {
     }
     if threads > maximumThreads {
       problems.append("\(threads) hardware threads exceed the maximum of \(maximumThreads)")
+      return problems
+    }
+    // Linux has at most 1,024 NUMA nodes (CONFIG_NODES_SHIFT <= 10). Every
+    // node carries its distance row to every node (the kernel's own form,
+    // /sys/devices/system/node/nodeN/distance), so the snapshot grows with
+    // the square of the node count: a shape no kernel can boot is refused
+    // before it is built, instead of spending minutes and gigabytes on it.
+    let (nodes, nodesOverflow) = shape.sockets.multipliedReportingOverflow(
+      by: shape.nodesPerSocket)
+    if nodesOverflow || nodes > maximumNodes {
+      problems.append(
+        "\(nodesOverflow ? "more than \(Int.max)" : "\(nodes)") NUMA nodes exceed Linux's maximum of \(maximumNodes) (CONFIG_NODES_SHIFT 10)"
+      )
       return problems
     }
     if let free = shape.memoryFreePerNodeBytes, free > shape.memoryPerNodeBytes {

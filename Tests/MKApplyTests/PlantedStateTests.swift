@@ -107,9 +107,40 @@ import Testing
     ),
   ]
 
-  @Test(arguments: 0..<attacks.count)
+  /// Rollback would write a planted "prior value" back: one that turns the
+  /// GRUB drop-in into `init=/bin/sh`, or a file step whose content is not
+  /// the plan's.
+  static let priorAttacks: [(name: String, entries: [PlantedJournal.Entry], names: String)] = [
+    (
+      "GRUB prior value with init=",
+      [
+        .init(
+          step: ApplyStep(
+            kind: .file, path: Fixtures.create.bootStaging?.path ?? "",
+            value: Fixtures.create.bootStaging?.content),
+          prior: PriorValue(
+            exists: true,
+            value:
+              "GRUB_CMDLINE_LINUX_DEFAULT=\"${GRUB_CMDLINE_LINUX_DEFAULT:+$GRUB_CMDLINE_LINUX_DEFAULT }\"'init=/bin/sh'\n"
+          ), status: "done")
+      ],
+      "would change what the host boots into"
+    ),
+    (
+      "irqbalance file with a command",
+      [
+        .init(
+          step: ApplyStep(
+            kind: .file, path: "/etc/default/irqbalance",
+            value: "IRQBALANCE_ARGS=\"$(touch \(sentinel))\"\n"), status: "pending")
+      ],
+      "does not carry the plan's content"
+    ),
+  ]
+
+  @Test(arguments: 0..<attacks.count + priorAttacks.count)
   func aPlantedJournalIsRefusedAndNothingRuns(_ index: Int) throws {
-    let attack = Self.attacks[index]
+    let attack = (Self.attacks + Self.priorAttacks)[index]
     let root = try TestRoot.make()
     defer { root.remove() }
     unlink(Self.sentinel)

@@ -115,6 +115,13 @@ import Testing
       ).get()
       let root = base + "/roots/\(host)"
       try Self.seed(root, for: plan)
+      // apply --root runs only the root's own programs.
+      try FileManager.default.createDirectory(
+        atPath: root + "/usr/local/bin", withIntermediateDirectories: true)
+      for tool in try FileManager.default.contentsOfDirectory(atPath: bin) {
+        try FileManager.default.copyItem(
+          atPath: bin + "/" + tool, toPath: root + "/usr/local/bin/" + tool)
+      }
       if host == Self.failing {
         // The fault: one IRQ's affinity file cannot be written (it is a
         // directory), after cgroups have already been changed.
