@@ -75,6 +75,9 @@ public final class FaultyHost: HostIO {
     try inner.lock(path, holder: holder)
   }
   public func commandProblem(_ program: String) -> HostIOError? { inner.commandProblem(program) }
+  public func readResolvingLinks(_ path: String) throws(HostIOError) -> String {
+    try inner.readResolvingLinks(path)
+  }
 
   public func write(_ path: String, _ value: String) throws(HostIOError) {
     guard strike("write", path, value) else { return try inner.write(path, value) }

@@ -16,12 +16,13 @@ public struct FingerprintCheck {
   public func live() -> (
     machineID: String?, kernel: String?, online: CPUSet?, possible: CPUSet?, devices: [String]?
   ) {
-    let machine = (try? host.read("/etc/machine-id"))?.trimmingASCIIWhitespace()
-    let kernel = (try? host.read("/proc/sys/kernel/osrelease"))?.trimmingASCIIWhitespace()
-    let online = (try? host.read("/sys/devices/system/cpu/online")).flatMap {
+    let machine = (try? host.readResolvingLinks("/etc/machine-id"))?.trimmingASCIIWhitespace()
+    let kernel = (try? host.readResolvingLinks("/proc/sys/kernel/osrelease"))?
+      .trimmingASCIIWhitespace()
+    let online = (try? host.readResolvingLinks("/sys/devices/system/cpu/online")).flatMap {
       try? CPUSet(cpulist: $0, allowEmpty: true)
     }
-    let possible = (try? host.read("/sys/devices/system/cpu/possible")).flatMap {
+    let possible = (try? host.readResolvingLinks("/sys/devices/system/cpu/possible")).flatMap {
       try? CPUSet(cpulist: $0, allowEmpty: true)
     }
     let devices = (try? host.list("/sys/bus/pci/devices"))?.filter { !isBridge($0) }
@@ -32,7 +33,8 @@ public struct FingerprintCheck {
   /// of the topology, and so of the plan's fingerprint; otherwise every plan
   /// of a machine with a bridge would look stale.
   private func isBridge(_ address: String) -> Bool {
-    guard let classCode = try? host.read("/sys/bus/pci/devices/\(address)/class") else {
+    guard let classCode = try? host.readResolvingLinks("/sys/bus/pci/devices/\(address)/class")
+    else {
       return false
     }
     return classCode.trimmingASCIIWhitespace().lowercased().hasPrefix("0x06")

@@ -15,6 +15,11 @@ import MKCore
 public protocol HostIO: AnyObject {
   /// The file's content; `ENOENT` when it does not exist.
   func read(_ path: String) throws(HostIOError) -> String
+  /// Like `read`, but following symbolic links as if the root were `/`
+  /// (never out of it): for facts that sysfs only offers through its own
+  /// links (`/sys/bus/pci/devices/ADDR/class`). Never for what apply writes
+  /// or restores.
+  func readResolvingLinks(_ path: String) throws(HostIOError) -> String
   /// What is at the path, without following a final symlink.
   func kind(_ path: String) -> HostFileKind
   /// Entry names of a directory, sorted.
@@ -48,6 +53,9 @@ public protocol HostIO: AnyObject {
 }
 
 extension HostIO {
+  public func readResolvingLinks(_ path: String) throws(HostIOError) -> String {
+    try read(path)
+  }
   public func commandProblem(_ program: String) -> HostIOError? { nil }
   public var processID: Int32 { getpid() }
 }

@@ -143,6 +143,22 @@ final class RootDirectory {
     return .success((current, name))
   }
 
+  /// Opens `components` for reading, links resolved as if the root were `/`
+  /// (`RESOLVE_IN_ROOT`): never outside the root. Without openat2, no link
+  /// at all (the confined `open`).
+  func openResolvingLinks(_ components: [String]) -> Result<Int32, Errno32> {
+    guard descriptor >= 0 else { return .failure(Errno32(openErrno)) }
+    if !walkOnly {
+      let fd = mk_openat2(
+        descriptor, components.isEmpty ? "." : components.joined(separator: "/"),
+        UInt64(O_RDONLY | O_NONBLOCK | O_CLOEXEC), 0,
+        mk_resolve_in_root() | mk_resolve_no_magiclinks())
+      if fd >= 0 { return .success(fd) }
+      if errno != ENOSYS { return .failure(Errno32(errno)) }
+    }
+    return open(components, flags: O_RDONLY | O_NONBLOCK)
+  }
+
   /// Opens a program for `run` from the usual directories inside the root.
   /// Links are resolved as if the root were `/` (`RESOLVE_IN_ROOT`: an
   /// image's `/bin -> usr/bin` or `kerf -> /opt/kerf/bin/kerf` stay in the

@@ -146,6 +146,19 @@ public final class RootedHost: HostIO {
   public func read(_ path: String) throws(HostIOError) -> String {
     try checked("read", path)
     let fd = try open("read", path, flags: O_RDONLY | O_NONBLOCK)
+    return try readAll(fd, path)
+  }
+
+  public func readResolvingLinks(_ path: String) throws(HostIOError) -> String {
+    try checked("read", path)
+    switch directory.openResolvingLinks(RootDirectory.components(path)) {
+    case .success(let fd): return try readAll(fd, path)
+    case .failure(let code): throw failure("read", path, nil, code.value)
+    }
+  }
+
+  /// Reads a regular file's descriptor to the end (at most 16 MiB) and closes it.
+  private func readAll(_ fd: Int32, _ path: String) throws(HostIOError) -> String {
     defer { close(fd) }
     try requireRegular(fd, "read", path)
     var bytes: [UInt8] = []

@@ -224,4 +224,44 @@ import Testing
     #expect(result.stderr.contains("writable by every user"), "\(result.stderr)")
     #expect(root.read("/sys/fs/cgroup/mkpolicy.slice/cpuset.cpus") == nil)
   }
+
+  /// sysfs offers device facts through its own links: the fingerprint reads
+  /// them with links resolved inside the root (RESOLVE_IN_ROOT), never
+  /// outside it; everything else still refuses links.
+  @Test(arguments: [false, true])
+  func fingerprintFactsFollowLinksOnlyInsideTheRoot(_ walkOnly: Bool) throws {
+    let root = try TestRoot.make()
+    defer { root.remove() }
+    try root.put("/sys/devices/pci0000:00/0000:00:1f.0/class", "0x060100\n")
+    try FileManager.default.createDirectory(
+      atPath: root.root + "/sys/bus/pci/devices", withIntermediateDirectories: true)
+    try FileManager.default.createSymbolicLink(
+      atPath: root.root + "/sys/bus/pci/devices/0000:00:1f.0",
+      withDestinationPath: "../../../devices/pci0000:00/0000:00:1f.0")
+    let outside = try Self.outside(root, "facts")
+    try FileManager.default.createSymbolicLink(
+      atPath: root.root + "/sys/bus/pci/devices/0000:99:00.0", withDestinationPath: outside)
+    let host = RootedHost(root: root.root, walkOnly: walkOnly)
+    #expect(throws: HostIOError.self) {
+      _ = try host.read("/sys/bus/pci/devices/0000:00:1f.0/class")
+    }
+    if walkOnly {
+      // Without openat2 no link is followed at all.
+      #expect(throws: HostIOError.self) {
+        _ = try host.readResolvingLinks("/sys/bus/pci/devices/0000:00:1f.0/class")
+      }
+    } else {
+      #expect(
+        try host.readResolvingLinks("/sys/bus/pci/devices/0000:00:1f.0/class") == "0x060100\n")
+      // An absolute link resolves inside the root, where nothing is.
+      #expect(throws: HostIOError.self) {
+        _ = try host.readResolvingLinks("/sys/bus/pci/devices/0000:99:00.0/precious")
+      }
+      // A bridge reached through its link is left out, as discovery leaves it out.
+      #expect(
+        !FingerprintCheck(host: host).changes(Fixtures.fingerprint).contains {
+          $0.contains("0000:00:1f.0")
+        })
+    }
+  }
 }
