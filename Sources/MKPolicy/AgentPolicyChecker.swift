@@ -4,7 +4,9 @@ import MKCore
 /// exists, once, and is one the agent can resize; a kernel instance has a
 /// signal to be resized by; the window can be observed at the interval.
 enum AgentPolicyChecker {
-  static func check(_ policy: Policy, knownNames: [String]) -> [Diagnostic] {
+  /// `fieldsBroken`: some field of the section had an error and kept its
+  /// default, so comparisons between fields are skipped.
+  static func check(_ policy: Policy, knownNames: [String], fieldsBroken: Bool) -> [Diagnostic] {
     guard let agent = policy.agent else { return [] }
     var out: [Diagnostic] = []
     var seen: [String: SourceLocation] = [:]
@@ -68,7 +70,7 @@ enum AgentPolicyChecker {
           ("agent.workloads '\(o.name)' window", o.rules.windowMilliseconds, Optional($0))
         }
       }
-    for (what, window, location) in windows where window > 0 && window < interval {
+    for (what, window, location) in windows where !fieldsBroken && window > 0 && window < interval {
       out.append(
         .error(
           "E156",

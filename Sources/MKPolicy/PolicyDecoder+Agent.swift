@@ -7,7 +7,10 @@ extension PolicyDecoder {
   static let agentWorkloadKeys = ["name", "manage", "report"] + agentRuleKeys
   static let pressureKeys = ["cpu", "memory", "io"]
 
-  mutating func agent(_ node: YAMLNode) -> AgentPolicy? {
+  /// The section, also when some of its fields had errors (those keep
+  /// their defaults), so that checks of the valid fields still run;
+  /// `broken` says whether any had.
+  mutating func agent(_ node: YAMLNode) -> (agent: AgentPolicy, broken: Bool)? {
     let start = diagnostics.count
     guard let fields = mapping(node, "agent", keys: Self.agentKeys) else { return nil }
     var agent = AgentPolicy(location: node.location)
@@ -43,7 +46,7 @@ extension PolicyDecoder {
             name: name, rules: rules, location: item.location, fieldLocations: locations))
       }
     }
-    return diagnostics.count == start ? agent : nil
+    return (agent, diagnostics.count != start)
   }
 
   /// The rule fields present in `fields`, over `base`.

@@ -16,6 +16,8 @@ struct PolicyDocument: Sendable {
   var coordinatorBroken = false
   var agent: AgentPolicy?
   var agentKey: SourceLocation?
+  /// Some field of `agent` had an error (it kept its default).
+  var agentBroken = false
   /// The root was a mapping (else nothing about sections can be said).
   var rootIsMapping = true
   var workloads: [Workload] = []
@@ -77,7 +79,9 @@ struct PolicyDecoder {
     }
     if let entry = fields["agent"] {
       document.agentKey = entry.keyLocation
-      document.agent = agent(entry.value)
+      let decoded = agent(entry.value)
+      document.agent = decoded?.agent
+      document.agentBroken = decoded?.broken ?? true
     }
     if let entry = fields["workloads"], let items = list(entry.value, "workloads") {
       for (index, item) in items.enumerated() {

@@ -299,7 +299,8 @@ public enum PolicyLoader {
         coordinatorKnown: !documents.contains(where: \.coordinatorBroken))
       diagnostics += AgentPolicyChecker.check(
         policy,
-        knownNames: (workloads + documents.flatMap(\.brokenWorkloads).map(\.workload)).map(\.name))
+        knownNames: (workloads + documents.flatMap(\.brokenWorkloads).map(\.workload)).map(\.name),
+        fieldsBroken: documents.contains(where: \.agentBroken))
     }
     let sorted = sortedDiagnostics(diagnostics)
     let failed = sorted.contains { $0.severity == .error } || reads.isEmpty

@@ -32,12 +32,15 @@ enum AgentFixtures {
     return (policy, try topology("Examples/topologies/telco-edge-1s-e810.yaml"))
   }
 
-  /// A small host: one node, one LLC of `cores` cores x 2 threads.
+  /// A small host: `nodes` x `llcs` LLCs of `cores` cores x 2 threads, a
+  /// 6.1 kernel (cgroup v2 partitions, no `cpuset.cpus.exclusive`, as the
+  /// in-memory host models it).
   static func smallHost(cores: Int = 8, llcs: Int = 1, nodes: Int = 1) throws -> Topology {
     try TopologySynthesizer.build(
       TopologyShape(
         sockets: 1, nodesPerSocket: nodes, llcsPerNode: llcs, coresPerLLC: cores,
-        threadsPerCore: 2))
+        threadsPerCore: 2,
+        kernel: KernelInfo(release: "6.1.0-test", cgroupMode: .v2, cpusetExclusive: false)))
   }
 
   static func signal(pressure: Double, use: Double) -> WorkloadSignal {
