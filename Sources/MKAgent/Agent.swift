@@ -24,6 +24,7 @@ public final class Agent {
   var reader: SignalReader
   var home: Allocation?
   public private(set) var state: AgentState
+  var pending: Pending?
   var sequence = 0
 
   /// The saved form of `agent.json`.
@@ -33,6 +34,16 @@ public final class Agent {
     public var bootID: String
     public var state: AgentState
     public var lastRound: AgentRound?
+    /// A resize being applied: saved before apply starts, cleared after.
+    public var pending: Pending?
+  }
+
+  /// A decision whose plan was being applied: if the process dies before it
+  /// records the outcome, the next start finds the plan either in force
+  /// (the resize happened: its cool-down counts) or rolled back.
+  public struct Pending: Sendable, Hashable, Codable {
+    public var decision: Decision
+    public var planDigest: String
   }
 
   public init(
@@ -53,9 +64,11 @@ public final class Agent {
       saved.policy == policy.metadata.name
     {
       state = saved.state
+      pending = saved.pending
       if saved.bootID != self.bootID {
         state.workloads = [:]
         state.recentResizes = []
+        pending = nil
       }
     }
   }
@@ -98,16 +111,24 @@ public final class Agent {
       sequence: sequence, timeMilliseconds: time, wallSeconds: wallSeconds, outcome: .skipped,
       measurements: Measurements(timeMilliseconds: time, workloads: [:]))
     let store = StateStore(host: host, directory: stateDirectory)
-    // An apply killed half-way (this agent's, mid-resize) is rolled back
-    // first: its measurements are stale; the next round decides afresh.
+    // An apply killed half-way (this agent's, mid-resize) is completed
+    // first, as `recover --complete` would: its plan was checked by the
+    // solver, and completing keeps the record and the host in step (rolling
+    // back after the record was written would leave the record naming a
+    // plan the host no longer has). The next decision starts from it.
     if !dryRun {
       do {
         if try store.loadJournal() != nil {
           let report = try Applier(host: host, stateDirectory: stateDirectory, bootID: bootID)
-            .recover(complete: false)
+            .recover(complete: true)
+          guard report.succeeded, report.failure == nil else {
+            round.problems.append(
+              "completing the interrupted apply failed: \(report.failure ?? report.outcome.rawValue)"
+            )
+            return round
+          }
           round.notes.append(
-            "rolled back an interrupted apply (\(report.outcome.rawValue), \(report.restored.count) value(s) restored)"
-          )
+            "completed an interrupted apply (\(report.changes.count) change(s) made)")
         }
       } catch {
         round.problems.append("\(error)")
@@ -126,6 +147,15 @@ public final class Agent {
     } catch {
       round.problems.append("\(error)")
       return round
+    }
+    if let pending {
+      // The last process died while applying a resize: it counts if its
+      // plan is the one in force (the interrupted one was rolled back above).
+      if applied.planDigest == pending.planDigest {
+        state = state.committing(pending.decision)
+        round.notes.append("the resize being applied when the agent stopped is in force")
+      }
+      self.pending = nil
     }
     let plan = applied.plan
     guard plan.policy == policy.metadata.name else {
@@ -185,6 +215,14 @@ public final class Agent {
       state = decision.state
       return round
     }
+    pending = Pending(decision: decision, planDigest: StateStore.digest(next))
+    if let error = save(round) {
+      pending = nil
+      round.problems.append(
+        "cannot save the agent's state before applying: \(error); nothing applied")
+      return round
+    }
+    defer { pending = nil }
     let applier = Applier(host: host, stateDirectory: stateDirectory, bootID: bootID)
     do {
       let report = try applier.apply(next, rollback: true)
@@ -209,7 +247,9 @@ public final class Agent {
   }
 
   func save(_ round: AgentRound) -> HostIOError? {
-    let saved = Saved(policy: policy.metadata.name, bootID: bootID, state: state, lastRound: round)
+    let saved = Saved(
+      policy: policy.metadata.name, bootID: bootID, state: state, lastRound: round,
+      pending: pending)
     do {
       try StateStore(host: host, directory: stateDirectory).save(
         saved, to: Self.statePath(stateDirectory))

@@ -22,6 +22,9 @@ public struct AgentState: Sendable, Hashable, Codable {
   public var workloads: [String: Clock] = [:]
   /// Times (ms) of the resizes of the last minute, one per workload changed.
   public var recentResizes: [Int] = []
+  /// When the last measurement was taken: after a gap of several intervals
+  /// (the agent was stopped) conditions are observed afresh.
+  public var lastMeasured: Int?
   /// Set by `mkpolicy agent pause`: measure, decide nothing.
   public var paused = false
   /// Total resizes made and failed since the state was created.

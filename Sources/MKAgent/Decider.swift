@@ -85,6 +85,22 @@ public struct Decider: Sendable {
     let now = measurements.timeMilliseconds
     var next = state
     next.recentResizes = state.recentResizes.filter { now - $0 < 60_000 && $0 <= now }
+    // A gap of more than three intervals (the agent was stopped, or the
+    // clock is of another boot): what held before says nothing about now.
+    let interval = policy.agent?.intervalMilliseconds ?? AgentPolicy.defaultIntervalMilliseconds
+    if let last = state.lastMeasured, now - last > 3 * interval || now < last {
+      for (name, var clock) in next.workloads {
+        clock.pressuredSince = nil
+        clock.calmSince = nil
+        clock.idleSince = nil
+        if let resized = clock.lastResize, resized > now { clock.lastResize = nil }
+        if let until = clock.backoffUntil, until - now > AgentState.maxBackoffMilliseconds {
+          clock.backoffUntil = nil
+        }
+        next.workloads[name] = clock
+      }
+    }
+    next.lastMeasured = now
     var units: [Unit] = []
     for (order, workload) in policy.workloads.enumerated() {
       guard let rules = policy.agent?.rules(for: workload),

@@ -151,7 +151,8 @@ public struct Trace: Sendable, Hashable {
       problem("the trace has no samples", 1, 1, help: "add lines: seconds,demand,...")
     }
     guard diagnostics.isEmpty, let header else { return .failure(DiagnosticError(diagnostics)) }
-    let base = name ?? String(file.split(separator: "/").last ?? Substring(file))
+    var base = name ?? String(file.split(separator: "/").last ?? Substring(file))
+    if name == nil, base.hasSuffix(".csv") { base.removeLast(4) }
     return .success(Trace(name: base, workloads: header, samples: samples))
   }
 }
