@@ -178,6 +178,10 @@ public final class Agent {
     round.measurements = measurements
     let current = Allocation(plan: plan, policy: policy)
     round.planned = home.cpus.filter { name, _ in decider.managed.contains { $0.name == name } }
+    for workload in decider.managed {
+      let bounds = decider.bounds(workload)
+      round.bounds[workload.name] = [bounds.lowerBound, bounds.upperBound]
+    }
     round.cpus = current.cpus.filter { round.planned[$0.key] != nil }
     round.planDigest = applied.planDigest
     for (name, why) in measurements.unreadable.sorted(by: { $0.key < $1.key }) {

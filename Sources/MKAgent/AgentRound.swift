@@ -36,6 +36,8 @@ public struct AgentRound: Sendable, Hashable, Codable {
   /// CPUs per managed workload after the round, and their planned sizes.
   public var cpus: [String: Int]
   public var planned: [String: Int]
+  /// The CPU counts the agent may give each managed workload: [min, max].
+  public var bounds: [String: [Int]] = [:]
   /// Why the round failed or was skipped (solver diagnostics, apply failure).
   public var problems: [String]
   /// The digest of the plan in force after the round.

@@ -201,6 +201,10 @@ import Testing
     #expect(host.cpus("web") == 9 && host.cpus("batch") == 5)
     let verify = host.mkpolicy(["verify"])
     #expect(verify.status == 0, "\(verify.stdout)")
+    #expect(
+      verify.stdout.contains(
+        "note: web: 9 CPUs in the applied plan; mkpolicy agent may resize it within 2...10 (static plan: 7)"
+      ), "\(verify.stdout)")
     let prom = try String(contentsOfFile: host.root + metrics, encoding: .utf8)
     #expect(prom.contains("mkpolicy_agent_cpus{workload=\"web\"} 9"), "\(prom)")
     let status = host.mkpolicy(["agent", "status"])
