@@ -127,8 +127,9 @@ public final class Agent {
             )
             return round
           }
-          round.notes.append(
-            "completed an interrupted apply (\(report.changes.count) change(s) made)")
+          let detail = "completed an interrupted apply (\(report.changes.count) change(s) made)"
+          round.notes.append(detail)
+          round.recovery = detail
         }
       } catch {
         round.problems.append("\(error)")

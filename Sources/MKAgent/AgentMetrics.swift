@@ -22,8 +22,8 @@ public enum AgentMetrics {
       names.compactMap { name in round.planned[name].map { (name, Double($0)) } })
     let signals = round.measurements.workloads
     family(
-      "mkpolicy_agent_cpu_pressure_avg10", "gauge",
-      "CPU pressure (PSI some avg10, percent) at the last round.",
+      "mkpolicy_agent_cpu_pressure_percent", "gauge",
+      "CPU pressure (PSI some, percent of the last interval stalled) at the last round.",
       names.compactMap { name in signals[name].map { (name, $0.cpuPressure) } })
     family(
       "mkpolicy_agent_cpu_use_ratio", "gauge",

@@ -42,6 +42,9 @@ public struct AgentRound: Sendable, Hashable, Codable {
   public var problems: [String]
   /// The digest of the plan in force after the round.
   public var planDigest: String?
+  /// Set when the round first completed an apply a killed agent left
+  /// half-way (what was done), so the journal shows the recovery.
+  public var recovery: String?
 
   public init(
     sequence: Int, timeMilliseconds: Int, wallSeconds: Int, outcome: Outcome,
@@ -80,6 +83,7 @@ public struct AgentRound: Sendable, Hashable, Codable {
       var ioPressure: Double?
       var cpuUse: Double?
       var problems: [String]?
+      var detail: String?
     }
     func compact(_ line: Line) -> String {
       let encoder = JSONEncoder()
@@ -87,26 +91,33 @@ public struct AgentRound: Sendable, Hashable, Codable {
       guard let data = try? encoder.encode(line) else { return "{}" }
       return String(decoding: data, as: UTF8.self)
     }
+    var out: [String] = []
+    if let recovery {
+      out.append(
+        compact(
+          Line(event: "recovery", round: sequence, outcome: outcome.rawValue, detail: recovery)))
+    }
     if resizes.isEmpty {
-      guard !problems.isEmpty else { return [] }
-      return [
+      guard !problems.isEmpty else { return out }
+      return out + [
         compact(
           Line(
             event: "decision", round: sequence, outcome: outcome.rawValue, problems: problems))
       ]
     }
-    return resizes.map { resize in
-      compact(
-        Line(
-          event: "resize", round: sequence, outcome: outcome.rawValue, workload: resize.workload,
-          before: resize.before, after: resize.after, reason: resize.reason.rawValue,
-          counterpart: resize.counterpart,
-          cpuPressure: resize.signal.map { Self.round($0.cpuPressure) },
-          memoryPressure: resize.signal?.memoryPressure.map(Self.round),
-          ioPressure: resize.signal?.ioPressure.map(Self.round),
-          cpuUse: resize.signal?.cpuUse.map(Self.round),
-          problems: problems.isEmpty ? nil : problems))
-    }
+    return out
+      + resizes.map { resize in
+        compact(
+          Line(
+            event: "resize", round: sequence, outcome: outcome.rawValue, workload: resize.workload,
+            before: resize.before, after: resize.after, reason: resize.reason.rawValue,
+            counterpart: resize.counterpart,
+            cpuPressure: resize.signal.map { Self.round($0.cpuPressure) },
+            memoryPressure: resize.signal?.memoryPressure.map(Self.round),
+            ioPressure: resize.signal?.ioPressure.map(Self.round),
+            cpuUse: resize.signal?.cpuUse.map(Self.round),
+            problems: problems.isEmpty ? nil : problems))
+      }
   }
 
   /// Two decimals, so logs do not carry float noise.

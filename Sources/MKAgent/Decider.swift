@@ -5,7 +5,7 @@ import MKPolicy
 /// randomness, so tests and the simulator call it exactly as the agent does.
 ///
 /// Rules (docs/agent.md):
-/// - a workload is *under pressure* when its CPU PSI `some avg10` is at or
+/// - a workload is *under pressure* when its CPU PSI `some` pressure is at or
 ///   above its threshold, and *idle* when every configured pressure is below
 ///   half its threshold (hysteresis) and it used less than `idle` percent of
 ///   its CPUs; either must hold for `window` before the agent acts on it;

@@ -2,7 +2,9 @@
 /// the quantities the decision uses. Every value was read from the host (or
 /// a trace); a signal that could not be read is absent, never guessed.
 public struct WorkloadSignal: Sendable, Hashable, Codable {
-  /// PSI `some avg10` of the workload's cgroup (or the instance's report), percent.
+  /// CPU PSI `some` of the workload's cgroup (or the instance's report):
+  /// percent of the time since the last measurement that a task waited
+  /// (from PSI's `total`; `avg10` on the first measurement).
   public var cpuPressure: Double
   public var memoryPressure: Double?
   public var ioPressure: Double?

@@ -14,6 +14,8 @@ import MKPolicy
 public struct SignalReader {
   struct Counters: Sendable, Hashable {
     var time: Int
+    /// PSI `some` totals (µs stalled) of cpu, memory and io.
+    var stalls: [UInt64?]
     var usageMicros: UInt64
     var cpus: Int
     var high: UInt64?
@@ -44,7 +46,13 @@ public struct SignalReader {
           out.unreadable[workload.name] = "no report configured for the kernel instance"
           continue
         }
-        result = pressure(report).map { WorkloadSignal(cpuPressure: $0.some.avg10) }
+        result = pressure(report).map { stall in
+          let before = previous[workload.name]
+          previous[workload.name] = Counters(
+            time: time, stalls: [stall.some.total], usageMicros: 0, cpus: held)
+          return WorkloadSignal(
+            cpuPressure: Self.rate(stall.some, since: before, index: 0, time: time))
+        }
       } else {
         result = cgroupSignal(
           workload.name, directory: Self.cgroupDirectory(workload, policy: policy, plan: plan),
@@ -68,16 +76,23 @@ public struct SignalReader {
     case .success(let value): cpu = value
     case .failure(let problem): return .failure(problem)
     }
-    var signal = WorkloadSignal(cpuPressure: cpu.some.avg10)
+    let before = previous[name]
+    var signal = WorkloadSignal(
+      cpuPressure: Self.rate(cpu.some, since: before, index: 0, time: time))
+    var stalls: [UInt64?] = [cpu.some.total, nil, nil]
     if rules.memoryPressurePercent != nil {
       switch pressure(directory + "/memory.pressure") {
-      case .success(let value): signal.memoryPressure = value.some.avg10
+      case .success(let value):
+        signal.memoryPressure = Self.rate(value.some, since: before, index: 1, time: time)
+        stalls[1] = value.some.total
       case .failure(let problem): return .failure(problem)
       }
     }
     if rules.ioPressurePercent != nil {
       switch pressure(directory + "/io.pressure") {
-      case .success(let value): signal.ioPressure = value.some.avg10
+      case .success(let value):
+        signal.ioPressure = Self.rate(value.some, since: before, index: 2, time: time)
+        stalls[2] = value.some.total
       case .failure(let problem): return .failure(problem)
       }
     }
@@ -94,8 +109,9 @@ public struct SignalReader {
     var events: [String: UInt64] = [:]
     if case .success(let fields) = keyedCounters(directory + "/memory.events") { events = fields }
     let now = Counters(
-      time: time, usageMicros: usage, cpus: held, high: events["high"], max: events["max"])
-    if let before = previous[name], time > before.time, before.cpus > 0 {
+      time: time, stalls: stalls, usageMicros: usage, cpus: held, high: events["high"],
+      max: events["max"])
+    if let before, time > before.time, before.cpus > 0 {
       let elapsed = Double(time - before.time) * 1000
       let used = Double(usage &- before.usageMicros)
       signal.cpuUse =
@@ -107,6 +123,18 @@ public struct SignalReader {
     }
     previous[name] = now
     return .success(signal)
+  }
+
+  /// The share of wall time stalled since the previous read (percent),
+  /// from the `total` counter: pressure over exactly the agent's interval,
+  /// without the 10 s lag of `avg10`. The first read (or a counter that went
+  /// backwards: a cgroup made anew) uses `avg10`.
+  static func rate(_ line: PressureLine, since before: Counters?, index: Int, time: Int) -> Double {
+    guard let before, time > before.time, index < before.stalls.count,
+      let old = before.stalls[index], line.total >= old
+    else { return line.avg10 }
+    let stalled = Double(line.total - old)
+    return min(100, stalled / (Double(time - before.time) * 1000) * 100)
   }
 
   func pressure(_ path: String) -> Result<PressureStall, SignalProblem> {

@@ -8,10 +8,10 @@ import MKTopology
 /// resizes, failed re-plans and rule violations.
 ///
 /// The load model (docs/agent.md): a workload with demand `d` CPUs on `n`
-/// CPUs stalls while `d > n`; its instantaneous CPU `some` pressure is
+/// CPUs stalls while `d > n`; its CPU `some` pressure over an interval is
 /// `min(1, d - n)` (each CPU of excess work is a task waiting all the time),
-/// averaged as the kernel's avg10 is (exponential, 10 s); its use is
-/// `min(d, n) / n`. A plan takes effect at the next measurement.
+/// as the agent measures it from PSI's `total`; its use is `min(d, n) / n`.
+/// A plan takes effect at the next measurement.
 public struct Simulator: Sendable {
   public let policy: Policy
   public let topology: Topology
@@ -104,12 +104,9 @@ public struct Simulator: Sendable {
     let check = RuleCheck(policy: policy, topology: topology)
     let home = Allocation(plan: staticPlan, policy: policy)
     let interval = policy.agent?.intervalMilliseconds ?? AgentPolicy.defaultIntervalMilliseconds
-    let decay = Self.decay(intervalMilliseconds: interval)
     let managed = decider.managed.map(\.name)
     var plan = staticPlan
     var state = AgentState()
-    var averageStatic: [String: Double] = [:]
-    var averageAgent: [String: Double] = [:]
     var figures: [String: WorkloadFigures] = [:]
     for name in managed {
       let workload = policy.workload(named: name)!
@@ -139,12 +136,9 @@ public struct Simulator: Sendable {
         if d > Double(held) { figures[name]?.pressureSecondsAgent += seconds }
         figures[name]?.waitingCPUSecondsStatic += max(0, d - Double(planned)) * seconds
         figures[name]?.waitingCPUSecondsAgent += max(0, d - Double(held)) * seconds
-        let stallStatic = min(1, max(0, d - Double(planned))) * 100
-        let stallAgent = min(1, max(0, d - Double(held))) * 100
-        averageStatic[name] = (averageStatic[name] ?? 0) * decay + stallStatic * (1 - decay)
-        averageAgent[name] = (averageAgent[name] ?? 0) * decay + stallAgent * (1 - decay)
+        let stall = min(1, max(0, d - Double(held))) * 100
         signals[name] = WorkloadSignal(
-          cpuPressure: averageAgent[name] ?? 0,
+          cpuPressure: stall,
           cpuUse: held > 0 ? min(d, Double(held)) / Double(held) : 0)
       }
       let decision = decider.decide(
@@ -187,18 +181,6 @@ public struct Simulator: Sendable {
         workloads: managed.compactMap { figures[$0] }, resizes: total,
         resizesPerHour: seconds > 0 ? Double(total) * 3600 / seconds : 0, failedReplans: failed,
         ruleViolations: violations))
-  }
-
-  /// exp(-interval / 10 s), the weight of the old average in the kernel's avg10.
-  static func decay(intervalMilliseconds: Int) -> Double {
-    let x = -Double(intervalMilliseconds) / 10_000
-    var term = 1.0
-    var sum = 1.0
-    for n in 1...30 {
-      term *= x / Double(n)
-      sum += term
-    }
-    return max(0, sum)
   }
 }
 

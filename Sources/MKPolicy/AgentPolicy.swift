@@ -60,7 +60,7 @@ public struct AgentPolicy: Sendable, Hashable {
 public struct AgentRules: Sendable, Hashable {
   /// False: the agent never resizes this workload.
   public var manage: Bool
-  /// PSI `some avg10` (percent of wall time) at or above which the workload
+  /// PSI `some` (percent of the interval stalled) at or above which the workload
   /// is under pressure; nil leaves that resource out.
   public var cpuPressurePercent: Int?
   public var memoryPressurePercent: Int?

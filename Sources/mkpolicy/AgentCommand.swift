@@ -106,7 +106,7 @@ struct AgentRunCommand: ParsableCommand {
       let started = Self.monotonicMilliseconds()
       let round = agent.round(time: started, wallSeconds: Int(time(nil)), dryRun: dryRun)
       // Problems are logged when they change, not every round.
-      if !round.resizes.isEmpty || round.problems != lastProblems {
+      if !round.resizes.isEmpty || round.recovery != nil || round.problems != lastProblems {
         for line in round.journalLines() { Console.write(line + "\n", to: .standardOutput) }
       }
       lastProblems = round.problems

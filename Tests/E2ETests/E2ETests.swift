@@ -21,6 +21,7 @@ struct E2ETests {
     "kernel-says-no",
     "boot-parameters",
     "reconcile",
+    "agent",
   ]
 
   static func harness(_ arguments: [String]) -> Subprocess.Result {
@@ -81,6 +82,13 @@ struct E2ETests {
   /// after a reboot with the state directory on a disk image,
   /// `apply --last-applied` restores the partitions.
   @Test func reconcileSwitchDriftAndReboot() { Self.expectPass("reconcile") }
+
+  /// The run-time agent: CPU-bound loops in one elastic partition, the
+  /// agent grows it within its max and shrinks the other no lower than its
+  /// min, both return to the plan after the load; killed with SIGKILL in
+  /// the middle of a resize, the restarted agent completes it and verify
+  /// exits 0.
+  @Test func agentResizesFromPressure() { Self.expectPass("agent") }
 
   /// A guest that never finishes is killed at the time bound and the run
   /// fails saying so, with the guest's console log.

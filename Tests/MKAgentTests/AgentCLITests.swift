@@ -119,7 +119,7 @@ import Testing
       workloads:
         - {name: web, isolation: partition, cpus: {min: 2, max: 10}}
         - {name: batch, isolation: partition, cpus: {min: 2, max: 10}}
-      agent: {interval: 100ms, window: 0s, step: 2, coolDown: 10s, pressure: {cpu: 10}, idle: 40}
+      agent: {interval: 300ms, window: 0s, step: 2, coolDown: 10s, pressure: {cpu: 10}, idle: 40}
       """.write(toFile: host.policy, atomically: true, encoding: .utf8)
       try TopologySnapshot.yaml(try AgentFixtures.smallHost(cores: 4, llcs: 2)).write(
         toFile: host.topology, atomically: true, encoding: .utf8)
@@ -158,6 +158,22 @@ import Testing
 
     func remove() { try? FileManager.default.removeItem(atPath: base) }
 
+    /// Stands in for the kernel's PSI accounting of web: its stall total
+    /// grows by a second at every write (so any interval between two reads
+    /// shows full pressure); batch's files stay still (no stall, no use).
+    func startPressure() throws -> Process {
+      let file = root + Self.parent + "/web/cpu.pressure"
+      let process = Process()
+      process.executableURL = URL(fileURLWithPath: "/bin/sh")
+      process.arguments = [
+        "-c",
+        "i=0; while :; do i=$((i+1000000)); printf 'some avg10=75.00 avg60=0.00 avg300=0.00 total=%d\\n' $i > \"$0.tmp\" && mv \"$0.tmp\" \"$0\"; sleep 0.02; done",
+        file,
+      ]
+      try process.run()
+      return process
+    }
+
     func mkpolicy(_ arguments: [String], environment: [String: String] = [:]) -> Subprocess.Result {
       Subprocess.run(
         [PackagePaths.mkpolicyBinary] + arguments + ["--root", root], environment: environment)
@@ -174,6 +190,8 @@ import Testing
   @Test func onceDryRunStatusPauseAndMetrics() throws {
     let host = try Host.make()
     defer { host.remove() }
+    let kernel = try host.startPressure()
+    defer { kernel.terminate() }
     #expect(host.cpus("web") == 7)
     let dry = host.agentOnce(["--dry-run"])
     #expect(dry.status == 0, "\(dry.stdout)\(dry.stderr)")
@@ -197,7 +215,8 @@ import Testing
     let fields = try #require(
       try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
     #expect(fields["before"] as? Int == 7 && fields["after"] as? Int == 9)
-    #expect(fields["cpuPressure"] as? Double == 75 && fields["outcome"] as? String == "applied")
+    #expect(
+      (fields["cpuPressure"] as? Double ?? 0) >= 10 && fields["outcome"] as? String == "applied")
     #expect(host.cpus("web") == 9 && host.cpus("batch") == 5)
     let verify = host.mkpolicy(["verify"])
     #expect(verify.status == 0, "\(verify.stdout)")
@@ -217,23 +236,36 @@ import Testing
     defer { template.remove() }
     var point = 1
     var killed = 0
+    var midResize = 0
     while point < 60 {
       let run = try template.copy()
       defer { run.remove() }
+      let kernel = try run.startPressure()
+      defer { kernel.terminate() }
       let crashed = run.agentOnce(environment: ["MKPOLICY_TEST_KILL_BEFORE_OP": "\(point)"])
       if crashed.status == 0 { break }
       #expect(crashed.status == 9, "point \(point): \(crashed.status) \(crashed.stderr)")
       killed += 1
+      let midApply = FileManager.default.fileExists(
+        atPath: run.root + "/var/lib/mkpolicy/journal.json")
+      if midApply { midResize += 1 }
       let again = run.agentOnce()
       #expect(again.status == 0, "point \(point): \(again.stdout) \(again.stderr)")
       let verify = run.mkpolicy(["verify"])
       #expect(verify.status == 0, "point \(point): \(verify.stdout)")
+      // Killed inside apply: the restart completes that resize. Killed
+      // before: the restart decides afresh (a resize, unless the stand-in
+      // kernel was starved of CPU for a whole interval on a loaded machine).
+      let sizes = (run.cpus("web"), run.cpus("batch"))
       #expect(
-        run.cpus("web") == 9 && run.cpus("batch") == 5,
-        "point \(point): web \(run.cpus("web")) \(crashed.stdout) // \(again.stdout)")
+        sizes == (9, 5) || (!midApply && sizes == (7, 7)),
+        "point \(point): web \(sizes.0) batch \(sizes.1) \(crashed.stdout) // \(again.stdout)")
+      if midApply {
+        #expect(again.stdout.contains("\"event\":\"recovery\""), "point \(point): \(again.stdout)")
+      }
       #expect(!FileManager.default.fileExists(atPath: run.root + "/var/lib/mkpolicy/journal.json"))
       point += 1
     }
-    #expect(killed >= 4, "only \(killed) kill points")
+    #expect(killed >= 4 && midResize >= 2, "\(killed) kill points, \(midResize) inside apply")
   }
 }

@@ -34,6 +34,7 @@ import Testing
     let host: MemoryHost
     let plan: Plan
     var usage: [String: UInt64] = ["web": 0, "batch": 0]
+    var stalled: [String: UInt64] = ["web": 0, "batch": 0]
 
     init() throws {
       policy = AgentFixtures.policy(AgentLoopTests.text)
@@ -46,13 +47,14 @@ import Testing
       #expect(report.succeeded, "\(report.render())")
     }
 
-    /// Sets what the kernel would show: PSI avg10 and CPU time used over
-    /// the last `seconds` on the CPUs held.
+    /// Sets what the kernel would show after `seconds` of this load: PSI
+    /// (stall time added to `total`, and avg10) and CPU time used.
     mutating func load(_ name: String, pressure: Double, busyCPUs: Double, seconds: Double = 2) {
       let directory = AgentLoopTests.parent + "/" + name
+      stalled[name, default: 0] += UInt64(pressure / 100 * seconds * 1_000_000)
       host.seed(
         directory + "/cpu.pressure",
-        "some avg10=\(pressure) avg60=0.00 avg300=0.00 total=0\nfull avg10=0.00 avg60=0.00 avg300=0.00 total=0\n"
+        "some avg10=\(pressure) avg60=0.00 avg300=0.00 total=\(stalled[name] ?? 0)\nfull avg10=0.00 avg60=0.00 avg300=0.00 total=0\n"
       )
       usage[name, default: 0] += UInt64(busyCPUs * seconds * 1_000_000)
       host.seed(
