@@ -48,7 +48,7 @@ section status mkpolicy agent status
 section verify1 mkpolicy verify
 # SIGKILL in the middle of a resize: the first kill point that leaves apply's journal behind.
 start_loops
-section killed sh -c "for k in 6 7 8 9 10 11 12 13 14; do \
+section killed sh -c "for k in 7 8 9 10 11 12 13 14 6; do \
   MKPOLICY_TEST_KILL_BEFORE_OP=\$k mkpolicy agent run $policy --once >/dev/null 2>&1; rc=\$?; \
   if [ -e $state/journal.json ]; then echo \"killed at operation \$k, exit \$rc\"; exit 0; fi; done; \
   echo 'no kill point left a journal'; exit 1"
