@@ -1568,6 +1568,7 @@ def run_agent(context: Context) -> None:
     killed = context.section(result, "killed")
     f.equal("an agent killed mid-resize left apply's journal", 0, killed.rc)
     f.expect("exit 137" in killed.stdout, f"the agent was not killed by SIGKILL: {killed.stdout!r}")
+    f.equal("verify while the resize is interrupted: exit status (drift)", 2, context.section(result, "verify-killed").rc)
     restart = context.section(result, "restart")
     f.equal("the restarted agent: exit status", 0, restart.rc)
     f.expect('"event":"recovery"' in restart.stdout and "completed an interrupted apply" in restart.stdout, f"the restart did not complete the resize:\n{restart.stdout}")
