@@ -13,7 +13,8 @@ import Testing
     #expect(stall.some.avg10 == 12.5 && stall.some.avg60 == 3.02 && stall.some.total == 123_456_789)
     #expect(stall.full?.total == 42)
     // Older kernels' cpu.pressure and an instance's report may have no full line.
-    #expect(try PressureStall.parse("some avg10=0.00 avg60=0.00 avg300=0.00 total=0\n").get().full == nil)
+    #expect(
+      try PressureStall.parse("some avg10=0.00 avg60=0.00 avg300=0.00 total=0\n").get().full == nil)
   }
 
   @Test(arguments: [
