@@ -20,10 +20,6 @@ let package = Package(
     // C libraries from Debian's -dev packages, each behind a one-line shim header.
     .systemLibrary(
       name: "CYAML", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
-    .systemLibrary(
-      name: "CNUMA", pkgConfig: "numa", providers: [.apt(["libnuma-dev"])]),
-    .systemLibrary(
-      name: "CUDev", pkgConfig: "libudev", providers: [.apt(["libudev-dev"])]),
     // libfdt-dev ships no pkg-config file: the module map links it by name.
     .systemLibrary(name: "CFDT", providers: [.apt(["libfdt-dev"])]),
 
@@ -35,8 +31,10 @@ let package = Package(
       name: "MKPolicy", dependencies: ["MKCore"],
       resources: [.embedInCode("Resources/default.yaml")], swiftSettings: strict),
     // Host model, snapshot codec, live discovery and the synthetic generator.
-    .target(
-      name: "MKTopology", dependencies: ["MKCore", "CNUMA", "CUDev"], swiftSettings: strict),
+    // Live discovery opens libnuma and libudev with dlopen at first use
+    // (SharedLibrary.swift): they are not linked, so that commands which do
+    // not discover do not load them.
+    .target(name: "MKTopology", dependencies: ["MKCore"], swiftSettings: strict),
     // Placement: policy + topology -> assignment, or an explained conflict.
     .target(
       name: "MKSolver", dependencies: ["MKCore", "MKPolicy", "MKTopology"], swiftSettings: strict),
