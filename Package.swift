@@ -22,6 +22,9 @@ let package = Package(
       name: "CYAML", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
     // libfdt-dev ships no pkg-config file: the module map links it by name.
     .systemLibrary(name: "CFDT", providers: [.apt(["libfdt-dev"])]),
+    // Header only, links nothing: the commit `--version` prints, which
+    // `make release` passes as -Xcc -DMKPOLICY_COMMIT (build_info.h).
+    .systemLibrary(name: "CBuildInfo"),
 
     // Shared vocabulary: source locations, diagnostics, CPU sets, sizes, YAML.
     .target(name: "MKCore", dependencies: ["CYAML"], swiftSettings: strict),
@@ -54,7 +57,7 @@ let package = Package(
       name: "mkpolicy",
       dependencies: [
         "MKCore", "MKPolicy", "MKTopology", "MKSolver", "MKPlan", "MKApply", "MKFleet",
-        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        "CBuildInfo", .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       swiftSettings: strict,
       // Self-contained in every configuration (debug too, so that the tests,
