@@ -35,19 +35,47 @@ public enum ApplyRefusal: Error, Sendable, CustomStringConvertible {
     }
   }
 
-  /// The refusal in the front end's `Diagnostic` model: the message, and
-  /// its `help:` lines as help.
+  /// The refusal in the front end's `Diagnostic` model: what was refused,
+  /// the path, value and errno where there is one, and what to do.
   public var diagnostic: Diagnostic {
-    var message: [String] = []
-    var help: [String] = []
-    for line in description.split(separator: "\n", omittingEmptySubsequences: false) {
-      if line.hasPrefix("help: ") {
-        help.append(String(line.dropFirst("help: ".count)))
-      } else {
-        message.append(String(line))
+    switch self {
+    case .unsafe(let problems):
+      return .error(
+        code, "refusing to apply: the plan touches what apply must not; nothing was written",
+        notes: problems.map { Diagnostic.Note($0) },
+        help: ["fix the policy or plan (docs/apply.md lists what apply may touch)"])
+    case .locked(let failure):
+      // HostLock words its failure as "what; what to do".
+      let text = "\(failure)"
+      guard let split = text.firstRange(of: "; ") else {
+        return .error(
+          code, text, help: ["make the state directory writable by root and apply again"])
       }
+      return .error(
+        code, String(text[..<split.lowerBound]), help: [String(text[split.upperBound...])])
+    case .unreadableState(let error):
+      return .error(
+        code, "\(error)",
+        help: ["inspect the file; move it away only if no apply is running"])
+    case .interruptedOther(let path, let policy):
+      return .error(
+        code, "an interrupted apply of a different plan (policy \(policy)) left \(path)",
+        help: ["run `mkpolicy recover --rollback` or `mkpolicy recover --complete` first"])
+    case .nothingToRecover(let path):
+      return .error(
+        code, "no interrupted apply: \(path) does not exist",
+        help: ["nothing to recover; `mkpolicy verify` compares the host with the applied plan"])
+    case .journal(let error):
+      return .error(
+        code, "cannot write the journal before the first change: \(error); nothing was written",
+        help: ApplyFailure.help(errno: error.errno, path: error.path))
+    case .unreadable(let error):
+      return .error(
+        code, "cannot read the live state: \(error); nothing was written",
+        help: [
+          "fix the cause (permissions, a file the kernel refuses to read) and apply again"
+        ])
     }
-    return .error(code, message.joined(separator: "\n"), help: help)
   }
 
   public var description: String {
@@ -140,6 +168,14 @@ public final class Applier {
   /// a plan that describes its instances are never taken from the record:
   /// the reconcile read the instances live and asks only for what is needed.
   func recorded(_ step: ApplyStep, _ applied: AppliedRecord?, plan: Plan) -> Bool {
+    // A running irqbalance must be stopped whatever the record says (it was
+    // started again); the reconcile asked /proc, and leaves the step out
+    // when it is not running.
+    if step.path == "irqbalance:stop",
+      (try? ProcessProbe(host: host).running(ProcessProbe.irqbalance))??.isEmpty == false
+    {
+      return false
+    }
     if step.argv?.first == KerfCommandEmitter.kerf,
       InstanceReconciler.describesInstances(plan)
         || thisBoot(applied).map({ InstanceReconciler.describesInstances($0.plan) }) == true
@@ -270,7 +306,7 @@ public final class Applier {
     }
     var report = execute(&fresh, rollback: rollback)
     report.notes = notes + report.notes
-    report.pending = reconciled.pending
+    report.pending = reconciled.pending + report.pending
     return report
   }
 
@@ -290,7 +326,6 @@ public final class Applier {
     do { notes = try lock.acquire() } catch { throw .locked(error) }
     var report = ApplyReport(outcome: .rolledBack)
     report.notes = notes + ["rolling back the interrupted apply of policy \(journal.plan.policy)"]
-    report.failure = "interrupted apply rolled back on request"
     rollBack(&journal, through: journal.entries.count - 1, into: &report)
     return report
   }
@@ -393,7 +428,7 @@ public final class Applier {
   // MARK: Forward
 
   struct StepFailure: Error {
-    var message: String
+    var detail: ApplyFailure
   }
 
   func perform(_ step: ApplyStep) throws(HostIOError) {
@@ -458,9 +493,8 @@ public final class Applier {
             journal.entries[index].status = result.status == 0 ? .done : .failed
             guard result.status == 0 else {
               throw StepFailure(
-                message:
-                  "command [\(step.path)] \(argv.joined(separator: " ")) exited with status \(result.status): \(Quoted.text(result.output.trimmingASCIIWhitespace()))"
-              )
+                detail: .command(
+                  step, status: result.status, output: result.output.trimmingASCIIWhitespace()))
             }
             report.changes.append(step)
             try save(journal)
@@ -473,16 +507,18 @@ public final class Applier {
         } else {
           try perform(step)
           if let difference = difference(step, invalidBefore) {
-            throw StepFailure(
-              message:
-                "\(step.kind == .file ? "replace" : step.kind.rawValue) \(step.path)\([.write, .irq, .kernel, .revalidate].contains(step.kind) ? " = \(Quoted.text(step.value ?? ""))" : ""): read-back mismatch (the call succeeded, the effect is missing): \(difference)"
-            )
+            throw StepFailure(detail: .readBack(step, found: difference))
           }
           // Not journaled per write: after a crash every write is checked
           // against the host again, and rollback compares with the prior
           // values; only commands need their progress on disk.
           journal.entries[index].status = .done
           report.changes.append(step)
+          if step.kind == .irq, let wanted = try? CPUSet(cpulist: step.value ?? ""),
+            let move = IRQMove.deferred(step.path, wanted: wanted, host)
+          {
+            report.pending.append(move)
+          }
         }
         index += 1
       }
@@ -494,8 +530,12 @@ public final class Applier {
           planDigest: journal.planDigest, plan: journal.plan, bootID: bootID, commands: commands),
         to: store.appliedPath)
     } catch {
-      let message = (error as? StepFailure)?.message ?? "\(error)"
-      report.failure = message
+      let detail =
+        (error as? StepFailure)?.detail
+        ?? (error as? HostIOError).map(ApplyFailure.refused)
+        ?? ApplyFailure(cause: .refused, operation: "apply", path: "", reason: "\(error)")
+      report.failure = detail.message
+      report.failureDetail = detail
       if index >= journal.entries.count { index = journal.entries.count - 1 }
       guard rollback else {
         report.outcome = .leftAsIs

@@ -23,8 +23,11 @@ public struct ApplyReport: Sendable, Equatable, Codable {
   public var changes: [ApplyStep] = []
   /// Steps already in effect, so skipped.
   public var unchanged = 0
-  /// What failed: operation, path, value, errno and reason.
+  /// What failed: operation, path, value, errno and reason, in one line.
   public var failure: String?
+  /// The same as data (cause, operation, path, value, errno, help), when a
+  /// step failed; nil for a failure after every step (E511) or a recovery.
+  public var failureDetail: ApplyFailure?
   public var restored: [String] = []
   public var notRestored: [String] = []
   public var notes: [String] = []
@@ -36,10 +39,11 @@ public struct ApplyReport: Sendable, Equatable, Codable {
 
   public var succeeded: Bool { [.nothingToDo, .applied, .dryRun].contains(outcome) }
 
-  /// The human-readable report: results on stdout, the failure part on stderr.
+  /// The human-readable report: what was done on stdout; the failure, what
+  /// was restored and what could not be, on stderr, as the front end renders
+  /// diagnostics (`DiagnosticRenderer`).
   public func render() -> (stdout: String, stderr: String) {
     var out = ""
-    var err = ""
     for note in notes { out += "note: \(note)\n" }
     for item in pending { out += "pending: \(item)\n" }
     switch outcome {
@@ -54,35 +58,19 @@ public struct ApplyReport: Sendable, Equatable, Codable {
     case .applied:
       out += "applied: \(changes.count) change(s), \(unchanged) already in effect\n"
       for change in changes { out += "  \(change.summary)\n" }
-      if let failure { err += "error[E511]: \(failure)\n" }
     case .rolledBack, .leftAsIs, .rollbackIncomplete:
-      err += "error[E501]: apply failed: \(failure ?? "unknown failure")\n"
-      if !changes.isEmpty {
-        err += "changes made before the failure:\n"
-        for change in changes { err += "  \(change.summary)\n" }
-      }
-      if outcome == .leftAsIs {
-        err += "--no-rollback: the host is left as is; the journal is kept\n"
-        err +=
-          "help: run `mkpolicy recover --rollback` to undo, or `mkpolicy recover --complete` to finish\n"
-      } else {
-        err += "restored (\(restored.count)):\n"
-        for line in restored { err += "  \(line)\n" }
-        if notRestored.isEmpty {
-          err += "rolled back: every changed value is back to what the journal recorded\n"
-        } else {
-          err += "error[E507]: could not restore (\(notRestored.count)):\n"
-          for line in notRestored { err += "  \(line)\n" }
-          err +=
-            "help: fix the cause above and run `mkpolicy recover --rollback`; the journal is kept\n"
-        }
-      }
+      break
     }
-    return (out, err)
+    let errors = diagnostics.filter { $0.severity == .error }
+    return (out, errors.isEmpty ? "" : DiagnosticRenderer().text(errors))
   }
 
   /// The failure and what could not be restored, in the front end's
-  /// `Diagnostic` model (codes in docs/diagnostics.md).
+  /// `Diagnostic` model (codes in docs/diagnostics.md): E501 names the
+  /// operation, path, value and errno (or the read-back, or the command's
+  /// status), lists the changes made before it and what was restored, and
+  /// says what to do; E507 lists what could not be restored; E523 notes
+  /// objects that are pending.
   public var diagnostics: [Diagnostic] {
     var out: [Diagnostic] = []
     if let failure {
@@ -91,14 +79,24 @@ public struct ApplyReport: Sendable, Equatable, Codable {
           .error(
             "E511", failure, help: ["run `mkpolicy apply` again (it finds nothing left to do)"]))
       } else {
-        out.append(
-          .error(
-            "E501", "apply failed: \(failure)",
-            help: outcome == .leftAsIs
-              ? [
-                "run `mkpolicy recover --rollback` to undo, or `mkpolicy recover --complete` to finish"
-              ]
-              : []))
+        var notes = changes.map { Diagnostic.Note("changed before the failure: \($0.summary)") }
+        var help = failureDetail?.help ?? []
+        switch outcome {
+        case .leftAsIs:
+          notes.append(
+            Diagnostic.Note("--no-rollback: the host is left as is; the journal is kept"))
+          help.append(
+            "run `mkpolicy recover --rollback` to undo, or `mkpolicy recover --complete` to finish")
+        case .rolledBack, .rollbackIncomplete:
+          notes += restored.map { Diagnostic.Note("restored: \($0)") }
+          if notRestored.isEmpty {
+            notes.append(
+              Diagnostic.Note(
+                "rolled back: every changed value is back to what the journal recorded"))
+          }
+        default: break
+        }
+        out.append(.error("E501", "apply failed: \(failure)", notes: notes, help: help))
       }
     }
     if !notRestored.isEmpty {

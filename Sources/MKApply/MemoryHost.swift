@@ -23,6 +23,17 @@ public final class MemoryHost: HostIO {
   public var onlineCPUs: CPUSet
   public var managedIRQs: Set<Int> = []
   public var stuckIRQs: Set<Int> = []
+  /// IRQs whose affinity write reads back at once but whose move waits for
+  /// the next interrupt (x86 without interrupt remapping): the effective
+  /// affinity stays until `fire(_:)`.
+  public var deferredIRQs: Set<Int> = []
+  var pendingMoves: [Int: CPUSet] = [:]
+
+  /// An interrupt of `irq`: a deferred move takes effect.
+  public func fire(_ irq: Int) {
+    guard let set = pendingMoves.removeValue(forKey: irq) else { return }
+    files["/proc/irq/\(irq)/effective_affinity_list"] = set.first.map(String.init) ?? ""
+  }
   /// Every mutating operation, in order (`write PATH = VALUE`, `mkdir PATH`...).
   public private(set) var mutations: [String] = []
   /// Commands run, and how each answers (default: exit 0, no output).
@@ -58,6 +69,8 @@ public final class MemoryHost: HostIO {
     copy.directories = directories
     copy.managedIRQs = managedIRQs
     copy.stuckIRQs = stuckIRQs
+    copy.deferredIRQs = deferredIRQs
+    copy.pendingMoves = pendingMoves
     copy.mutations = mutations
     copy.commands = commands
     copy.commandResult = commandResult
@@ -65,6 +78,7 @@ public final class MemoryHost: HostIO {
     copy.livePIDs = livePIDs
     copy.invalidPartitions = invalidPartitions
     copy.unreadable = unreadable
+    copy.stoppedDaemons = stoppedDaemons
     return copy
   }
 
@@ -338,6 +352,10 @@ public final class MemoryHost: HostIO {
       if managedIRQs.contains(irq) { throw fail(EIO, nil) }
       if stuckIRQs.contains(irq) { return }
       files[path] = set.cpulist
+      if deferredIRQs.contains(irq) {
+        pendingMoves[irq] = set
+        return
+      }
       files[parent(path) + "/effective_affinity_list"] = set.first.map(String.init) ?? ""
       return
     }
@@ -466,7 +484,39 @@ public final class MemoryHost: HostIO {
     let result = commandResult(argv)
     commands.append(argv)
     files[evidence] = result.output
+    if result.status == 0 && argv.count == 3 && argv[0] == "systemctl" {
+      service(argv[2], argv[1])
+    }
     return result
+  }
+
+  /// Daemons stopped by `systemctl stop NAME`, with the pids they ran as.
+  var stoppedDaemons: [String: [Int32]] = [:]
+
+  /// Starts a simulated daemon: `/proc/PID/comm` reads its name, as
+  /// `ProcessProbe` looks for it. `systemctl stop NAME` takes it down,
+  /// `systemctl start NAME` brings it back (under the same pid).
+  public func startDaemon(_ name: String, pid: Int32) {
+    seed("/proc/\(pid)/comm", name + "\n")
+  }
+
+  func service(_ name: String, _ verb: String) {
+    switch verb {
+    case "stop":
+      let pids = files.keys.filter { path in
+        path.hasPrefix("/proc/") && path.hasSuffix("/comm")
+          && files[path]?.trimmingASCIIWhitespace() == name
+      }.compactMap { Int32($0.dropFirst("/proc/".count).dropLast("/comm".count)) }
+      for pid in pids {
+        files["/proc/\(pid)/comm"] = nil
+        directories.remove("/proc/\(pid)")
+      }
+      stoppedDaemons[name, default: []] += pids
+    case "start", "restart":
+      for pid in stoppedDaemons[name] ?? [] { startDaemon(name, pid: pid) }
+      stoppedDaemons[name] = nil
+    default: break
+    }
   }
 
   public func processAlive(_ pid: Int32) -> Bool { livePIDs.contains(pid) }

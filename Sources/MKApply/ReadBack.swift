@@ -48,6 +48,8 @@ public enum ReadBack {
       return "\(step.path) reads \(Quoted.text(text)), wanted \(Quoted.text(wanted.cpulist))"
     }
     let effectivePath = directory(step.path) + "/effective_affinity_list"
+    // Without interrupt remapping x86 moves it at its next interrupt.
+    if IRQMove.deferred(step.path, wanted: wanted, host) != nil { return nil }
     if let effectiveText = read(effectivePath, host) {
       guard let effective = try? CPUSet(cpulist: effectiveText, allowEmpty: true),
         !effective.isEmpty,

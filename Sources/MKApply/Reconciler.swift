@@ -71,7 +71,12 @@ public struct Reconciler {
     for write in plan.kernelWrites {
       result.steps.append(ApplyStep(kind: .kernel, path: write.path, value: write.content))
     }
-    if plan.irqbalanceMode == "stop" {
+    // irqbalance is asked live (its process in /proc): stopped already
+    // means nothing to do, whatever the record says; running, or no /proc
+    // to tell, means `systemctl stop`.
+    if plan.irqbalanceMode == "stop",
+      try ProcessProbe(host: host).running(ProcessProbe.irqbalance)?.isEmpty != true
+    {
       result.steps.append(
         ApplyStep(
           kind: .command, path: "irqbalance:stop", argv: ["systemctl", "stop", "irqbalance"],

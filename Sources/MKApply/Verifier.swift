@@ -5,7 +5,7 @@ import MKPlan
 /// is whatever a reconcile of its desired state would still write (every
 /// cgroup value, partition validity, IRQ affinity, kernel tunable and file,
 /// after normalising cpulists and page rounding), kernel instances that do
-/// not run, irqbalance not stopped in this boot, and boot parameters: booted
+/// not run, irqbalance running (read from /proc), and boot parameters: booted
 /// ones are on `/proc/cmdline`, staged ones are pending until the next boot.
 public struct Verifier {
   public let host: any HostIO
@@ -27,9 +27,23 @@ public struct Verifier {
 
     /// Each difference as an E522 error, each pending object as an E523 note.
     public var diagnostics: [Diagnostic] {
-      differences.map {
-        .error("E522", $0, help: ["run `mkpolicy apply` (or `--last-applied`) to reconcile"])
-      } + pending.map { Diagnostic(.note, "E523", $0) }
+      differences.map { .error("E522", $0, help: [Self.help(for: $0)]) }
+        + pending.map { Diagnostic(.note, "E523", $0) }
+    }
+
+    /// What to do about one difference.
+    static func help(for difference: String) -> String {
+      if difference.hasPrefix("an apply was interrupted") {
+        return "run `mkpolicy recover` to see it, then `--complete` or `--rollback`"
+      }
+      if difference.contains("/proc/cmdline lacks") {
+        return
+          "check the bootloader entry mkpolicy staged, then reboot; `mkpolicy apply --last-applied` stages it again"
+      }
+      if difference.hasPrefix("cannot read") {
+        return "fix the cause named (the errno) and verify again"
+      }
+      return "run `mkpolicy apply --last-applied` to reconcile the host with the applied plan"
     }
 
     public func json() -> String {
@@ -51,7 +65,7 @@ public struct Verifier {
       } else {
         out +=
           "drift: \(differences.count) difference(s) from the applied plan of policy \(policy):\n"
-        for difference in differences { out += "  \(difference)\n" }
+        out += DiagnosticRenderer().text(diagnostics.filter { $0.severity == .error })
       }
       return out
     }
@@ -71,6 +85,18 @@ public struct Verifier {
       case .noRecord(let path):
         "no applied plan is recorded (\(path) does not exist); run `mkpolicy apply` first"
       case .unreadable(let error): "\(error)"
+      }
+    }
+
+    /// The failure as the front end renders it, with what to do.
+    public var diagnostic: Diagnostic {
+      switch self {
+      case .noRecord(let path):
+        .error(
+          code, "no applied plan is recorded (\(path) does not exist)",
+          help: ["run `mkpolicy apply` first (or pass --state-dir where the record is)"])
+      case .unreadable(let error):
+        ApplyRefusal.unreadableState(error).diagnostic
       }
     }
   }
@@ -126,6 +152,10 @@ public struct Verifier {
         report.differences.append(difference)
       } else if [.rmdir, .revalidate].contains(step.kind) {
         report.differences.append(step.summary)
+      } else if step.kind == .irq, let wanted = try? CPUSet(cpulist: step.value ?? ""),
+        let move = IRQMove.deferred(step.path, wanted: wanted, host)
+      {
+        report.pending.append(move)
       }
     }
     checkInstances(record, sameBoot: sameBoot, into: &report)
@@ -179,18 +209,35 @@ public struct Verifier {
     }
   }
 
-  /// `host.irqbalance: stop`: the service must have been stopped in this
-  /// boot (a reboot starts it again). Verify only reads, so it runs nothing
-  /// and goes by the record of this boot's apply.
+  /// `host.irqbalance: stop`: no irqbalance process may run, read live
+  /// from `/proc` (a reboot or an operator starts it again). Only where
+  /// there is no `/proc` to read does this boot's record of the stop count,
+  /// and the report says so.
   func checkIRQBalance(_ record: AppliedRecord, sameBoot: Bool, into report: inout Report) {
     guard record.plan.irqbalanceMode == "stop",
       record.plan.irqAffinity.contains(where: \.movable)
     else { return }
     report.checked += 1
+    let running: [Int32]?
+    do { running = try ProcessProbe(host: host).running(ProcessProbe.irqbalance) } catch {
+      report.differences.append("cannot read whether irqbalance runs: \(error)")
+      return
+    }
+    if let running {
+      if !running.isEmpty {
+        report.differences.append(
+          "irqbalance runs (pid \(running.map(String.init).joined(separator: ", "))), but the plan stops it; it would move the planned IRQs"
+        )
+      }
+      return
+    }
     if !sameBoot || record.commands["irqbalance:stop"] == nil {
       report.differences.append(
-        "irqbalance: the plan stops it, but it was not stopped in this boot (run `mkpolicy apply` again)"
+        "irqbalance: the plan stops it, but /proc cannot be read and it was not stopped in this boot"
       )
+    } else {
+      report.notes.append(
+        "irqbalance: /proc cannot be read; stopped by this boot's apply, not checked live")
     }
   }
 

@@ -56,10 +56,7 @@ enum CLIOutput {
   /// document with its diagnostics on stdout.
   static func refusal(_ diagnostic: Diagnostic, format: ReportFormat) {
     switch format {
-    case .text:
-      error(
-        "error[\(diagnostic.code)]: \(diagnostic.message)\n"
-          + diagnostic.help.map { "help: \($0)\n" }.joined())
+    case .text: error(DiagnosticRenderer().text([diagnostic]))
     case .json: print(DiagnosticRenderer().json([diagnostic]), terminator: "")
     }
   }
@@ -68,8 +65,13 @@ enum CLIOutput {
     Console.write(text, to: .standardError)
   }
 
-  static func failure(_ error: DiagnosticError, sources: [String: String] = [:]) -> ExitCode {
-    CLIOutput.error(DiagnosticRenderer(sources: sources).text(error.diagnostics))
+  static func failure(
+    _ error: DiagnosticError, sources: [String: String] = [:], format: ReportFormat = .text
+  ) -> ExitCode {
+    switch format {
+    case .text: CLIOutput.error(DiagnosticRenderer(sources: sources).text(error.diagnostics))
+    case .json: print(DiagnosticRenderer(sources: sources).json(error.diagnostics), terminator: "")
+    }
     return ExitCode(1)
   }
 }
@@ -136,25 +138,37 @@ struct ApplyCommand: ParsableCommand {
       let store = StateStore(host: hostIO, directory: host.stateDir)
       let record: AppliedRecord?
       do { record = try store.loadApplied() } catch {
-        CLIOutput.error("error[E508]: \(error)\n")
+        CLIOutput.refusal(ApplyRefusal.unreadableState(error).diagnostic, format: host.format)
         throw ExitCode(1)
       }
       guard let record else {
-        print("nothing to reconcile: no plan was applied (\(store.appliedPath) does not exist)")
+        let reason = "no plan was applied (\(store.appliedPath) does not exist)"
+        if host.format == .json {
+          var report = ApplyReport(outcome: .nothingToDo)
+          report.notes = [reason]
+          print(report.json(), terminator: "")
+        } else {
+          print("nothing to reconcile: \(reason)")
+        }
         return
       }
       origin = store.appliedPath
       loaded = record.plan
     } else if let planPath = plan {
       origin = planPath
-      loaded = try Self.readPlan(planPath)
+      loaded = try Self.readPlan(planPath, format: host.format)
       if let topology {
-        let digest = HostFingerprinter.fingerprint(try Self.readTopology(topology)).digest
+        let digest = HostFingerprinter.fingerprint(
+          try Self.readTopology(topology, format: host.format)
+        ).digest
         if digest != loaded.topologyFingerprint.digest {
-          CLIOutput.error(
-            "error[E503]: \(planPath) is stale: it was not made from the topology \(topology)\n"
-              + "  digest: plan \(loaded.topologyFingerprint.digest), snapshot \(digest)\n"
-              + "help: make a new plan from this topology and review it\n")
+          CLIOutput.refusal(
+            .error(
+              "E503", "\(planPath) is stale: it was not made from the topology \(topology)",
+              notes: [
+                .init("digest: plan \(loaded.topologyFingerprint.digest), snapshot \(digest)")
+              ],
+              help: ["make a new plan from this topology and review it"]), format: host.format)
           throw ExitCode(3)
         }
       }
@@ -162,14 +176,17 @@ struct ApplyCommand: ParsableCommand {
       origin = policy ?? ""
       let previous = try? StateStore(host: hostIO, directory: host.stateDir).loadApplied()
       loaded = try Self.compile(
-        policy ?? "", topology: topology, root: host.root, previous: previous?.plan)
+        policy ?? "", topology: topology, root: host.root, previous: previous?.plan,
+        format: host.format)
     }
     let changes = FingerprintCheck(host: hostIO).changes(loaded.topologyFingerprint)
     if !changes.isEmpty {
-      CLIOutput.error(
-        "error[E503]: the plan from \(origin) is stale: it was made for another state of this host\n"
-          + changes.map { "  \($0)\n" }.joined()
-          + "help: make a new plan on this host (`mkpolicy plan`) and review it\n")
+      CLIOutput.refusal(
+        .error(
+          "E503", "the plan from \(origin) is stale: it was made for another state of this host",
+          notes: changes.map { Diagnostic.Note($0) },
+          help: ["make a new plan on this host (`mkpolicy plan`) and review it"]),
+        format: host.format)
       throw ExitCode(3)
     }
     let applier = Applier(host: hostIO, stateDirectory: host.stateDir)
@@ -202,44 +219,49 @@ struct ApplyCommand: ParsableCommand {
     }
   }
 
-  static func readPlan(_ path: String) throws -> Plan {
+  static func readPlan(_ path: String, format: ReportFormat) throws -> Plan {
     guard case .success(let bytes) = LocalFile.read(path) else {
-      CLIOutput.error(
-        "error[E420]: \(path): cannot read the plan file (\(PlanPipeline.reason(path)))\n"
-          + "  help: pass a plan.json written by `mkpolicy plan --format json` or `--out DIR`\n")
+      CLIOutput.refusal(
+        .error(
+          "E420", "\(path): cannot read the plan file (\(PlanPipeline.reason(path)))",
+          help: ["pass a plan.json written by `mkpolicy plan --format json` or `--out DIR`"]),
+        format: format)
       throw ExitCode(1)
     }
     switch PlanCodec.decode(String(decoding: bytes, as: UTF8.self), file: path) {
     case .success(let plan): return plan
-    case .failure(let error): throw CLIOutput.failure(error)
+    case .failure(let error): throw CLIOutput.failure(error, format: format)
     }
   }
 
-  static func readTopology(_ path: String) throws -> Topology {
+  static func readTopology(_ path: String, format: ReportFormat = .text) throws -> Topology {
     let result = TopologySnapshot.read(path: path)
     guard let topology = result.topology, !result.hasErrors else {
-      throw CLIOutput.failure(DiagnosticError(result.diagnostics), sources: result.sources)
+      throw CLIOutput.failure(
+        DiagnosticError(result.diagnostics), sources: result.sources, format: format)
     }
     return topology
   }
 
   /// Policy -> topology -> solver -> plan (the stages of `mkpolicy plan`),
   /// against the plan last applied, so that changes are sequenced from it.
-  static func compile(_ path: String, topology topologyPath: String?, root: String, previous: Plan?)
-    throws -> Plan
-  {
+  static func compile(
+    _ path: String, topology topologyPath: String?, root: String, previous: Plan?,
+    format: ReportFormat = .text
+  ) throws -> Plan {
     let loaded = PolicyLoader.load(paths: [path])
     guard let policy = loaded.policy, !loaded.hasErrors else {
-      throw CLIOutput.failure(DiagnosticError(loaded.diagnostics), sources: loaded.sources)
+      throw CLIOutput.failure(
+        DiagnosticError(loaded.diagnostics), sources: loaded.sources, format: format)
     }
     let topology: Topology
     if let topologyPath {
-      topology = try readTopology(topologyPath)
+      topology = try readTopology(topologyPath, format: format)
     } else {
       do {
         topology = try LiveDiscovery(options: .init(root: root)).discover().topology
       } catch {
-        throw CLIOutput.failure(error)
+        throw CLIOutput.failure(error, format: format)
       }
     }
     let previousAssignment = previous.map {
@@ -251,14 +273,16 @@ struct ApplyCommand: ParsableCommand {
     let solution: Solution
     switch Solver().solve(policy, on: topology, previous: previousAssignment) {
     case .success(let value): solution = value
-    case .failure(let error): throw CLIOutput.failure(error, sources: loaded.sources)
+    case .failure(let error):
+      throw CLIOutput.failure(error, sources: loaded.sources, format: format)
     }
     switch PlanBuilder().build(
       policy: policy, topology: topology, assignment: solution.assignment,
       warnings: loaded.diagnostics + solution.diagnostics, previous: previous)
     {
     case .success(let plan): return plan
-    case .failure(let error): throw CLIOutput.failure(error, sources: loaded.sources)
+    case .failure(let error):
+      throw CLIOutput.failure(error, sources: loaded.sources, format: format)
     }
   }
 }

@@ -98,8 +98,12 @@ struct PlanCommand: ParsableCommand {
         report(error.diagnostics, renderer)
         throw ExitCode.failure
       }
-      if let problem = ArtifactWriter.write(artifacts, to: out) {
-        Console.write("error: \(problem)\n", to: .standardError)
+      var writer = ArtifactWriter(directory: out)
+      writer.failBeforeWrite = ArtifactWriter.testFault()
+      let written = writer.write(artifacts)
+      for note in written.notes { Console.write("note: \(note)\n", to: .standardError) }
+      if let problem = written.diagnostic {
+        report([problem], renderer)
         throw ExitCode.failure
       }
       Console.write("wrote \(artifacts.count) files to \(out)\n", to: .standardError)
@@ -146,95 +150,6 @@ struct PlanCommand: ParsableCommand {
 
   private func write(_ text: String, to stream: Console.Stream) {
     Console.write(text, to: stream)
-  }
-}
-
-/// Writes artefacts into a directory without leaving a half-written set:
-/// everything goes to a staging directory first, then each file is renamed
-/// into place. Plain system calls, so that every failure names its errno.
-enum ArtifactWriter {
-  static func write(_ artifacts: [PlanArtifacts.Artifact], to directory: String) -> String? {
-    var info = stat()
-    if stat(directory, &info) == 0, (info.st_mode & S_IFMT) != S_IFDIR {
-      return "--out \(directory): exists and is not a directory; give a directory path"
-    }
-    let staging = directory + "/.mkpolicy-staging-\(getpid())"
-    if let code = makeDirectories(staging) {
-      return
-        "--out \(directory): cannot create it (\(describe(code))); check the path and permissions"
-    }
-    defer { removeStaged(artifacts, in: staging) }
-    for artifact in artifacts {
-      let path = staging + "/" + artifact.path
-      if let code = makeDirectories(parent(path)) ?? writeFile(path, artifact.bytes) {
-        return "--out \(directory): cannot write \(path) (\(describe(code)))"
-      }
-    }
-    for artifact in artifacts {
-      let target = directory + "/" + artifact.path
-      if let code = makeDirectories(parent(target)) {
-        return "--out \(directory): cannot create \(parent(target)) (\(describe(code)))"
-      }
-      if rename(staging + "/" + artifact.path, target) != 0 {
-        return "--out \(directory): cannot move \(artifact.path) into place (\(describe(errno)))"
-      }
-    }
-    return nil
-  }
-
-  private static func describe(_ code: Int32) -> String {
-    "\(Errno.name(code)): \(Errno.message(code))"
-  }
-
-  private static func parent(_ path: String) -> String {
-    guard let slash = path.lastIndex(of: "/") else { return "." }
-    return slash == path.startIndex ? "/" : String(path[..<slash])
-  }
-
-  /// `mkdir -p`: nil when the directory exists afterwards, else the errno.
-  private static func makeDirectories(_ path: String) -> Int32? {
-    if LocalFile.isDirectory(path) { return nil }
-    let up = parent(path)
-    if up != path, up != ".", let code = makeDirectories(up) { return code }
-    if mkdir(path, 0o755) == 0 || (errno == EEXIST && LocalFile.isDirectory(path)) { return nil }
-    return errno
-  }
-
-  /// Creates or truncates the file and writes all of it: nil, or the errno.
-  private static func writeFile(_ path: String, _ bytes: [UInt8]) -> Int32? {
-    let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-    guard descriptor >= 0 else { return errno }
-    var written = 0
-    let failure: Int32? = bytes.withUnsafeBytes { buffer in
-      while written < buffer.count {
-        let count = Glibc.write(descriptor, buffer.baseAddress! + written, buffer.count - written)
-        if count < 0 {
-          if errno == EINTR { continue }
-          return errno
-        }
-        written += count
-      }
-      return nil
-    }
-    if close(descriptor) != 0, failure == nil { return errno }
-    return failure
-  }
-
-  /// Removes what is left of the staging directory: files that were not
-  /// moved (after a failure), then the folders the artefact paths made,
-  /// deepest first. Nothing else was ever created in it.
-  private static func removeStaged(_ artifacts: [PlanArtifacts.Artifact], in staging: String) {
-    var folders: Set<String> = [staging]
-    for artifact in artifacts {
-      let path = staging + "/" + artifact.path
-      unlink(path)
-      var folder = parent(path)
-      while folder.count > staging.count {
-        folders.insert(folder)
-        folder = parent(folder)
-      }
-    }
-    for folder in folders.sorted(by: { $0.count > $1.count }) { rmdir(folder) }
   }
 }
 

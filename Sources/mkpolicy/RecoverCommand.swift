@@ -51,7 +51,7 @@ struct RecoverCommand: ParsableCommand {
         print("run `mkpolicy recover --complete` or `mkpolicy recover --rollback`")
         throw ExitCode(2)
       } catch let error as StateStore.LoadError {
-        CLIOutput.refusal(.error("E508", "\(error)"), format: host.format)
+        CLIOutput.refusal(ApplyRefusal.unreadableState(error).diagnostic, format: host.format)
         throw ExitCode(1)
       }
     }

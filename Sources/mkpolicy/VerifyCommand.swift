@@ -17,7 +17,7 @@ struct VerifyCommand: ParsableCommand {
       print(host.format == .json ? report.json() : report.render(), terminator: "")
       if !report.matches { throw ExitCode(2) }
     } catch let failure as Verifier.Failure {
-      CLIOutput.refusal(.error(failure.code, "\(failure)"), format: host.format)
+      CLIOutput.refusal(failure.diagnostic, format: host.format)
       throw ExitCode(1)
     }
   }

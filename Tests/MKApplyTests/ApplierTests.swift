@@ -269,6 +269,7 @@ import Testing
 @Suite struct IRQBalanceStopTests {
   @Test func stopModeStopsIrqbalanceBeforeIRQsAndStartsItOnRollback() throws {
     let host = Fixtures.host(before: 2)
+    host.startDaemon("irqbalance", pid: 900)
     var plan = Fixtures.move
     plan.irqbalanceMode = "stop"
     #expect(
@@ -277,6 +278,7 @@ import Testing
     #expect(report.outcome == .applied)
     #expect(host.commands.last == ["systemctl", "stop", "irqbalance"])
     let failing = Fixtures.host(before: 2)
+    failing.startDaemon("irqbalance", pid: 900)
     failing.managedIRQs = [25]
     let rolled = try Applier(host: failing).apply(plan)
     #expect(rolled.outcome == .rolledBack)

@@ -58,8 +58,13 @@ import Testing
         == """
         note: 2 boot parameter(s) are staged and take effect after a reboot
         drift: 2 difference(s) from the applied plan of policy create:
-          /sys/fs/cgroup/mkpolicy.slice/web/cpuset.cpus reads "4", wanted "4-5"
-          /proc/irq/24/smp_affinity_list reads "0-7", wanted "0-1"
+        error[E522]: /sys/fs/cgroup/mkpolicy.slice/web/cpuset.cpus reads "4", wanted "4-5"
+         = help: run `mkpolicy apply --last-applied` to reconcile the host with the applied plan
+
+        error[E522]: /proc/irq/24/smp_affinity_list reads "0-7", wanted "0-1"
+         = help: run `mkpolicy apply --last-applied` to reconcile the host with the applied plan
+
+        2 errors
 
         """)
   }
@@ -74,8 +79,8 @@ import Testing
     let result = root.mkpolicy(["verify"])
     #expect(result.status == 2)
     #expect(
-      result.stdout.hasSuffix(
-        "  /proc/cmdline lacks the staged boot parameter rcu_nocbs=2-3 (rebooted since apply; check the bootloader)\n"
+      result.stdout.contains(
+        "error[E522]: /proc/cmdline lacks the staged boot parameter rcu_nocbs=2-3 (rebooted since apply; check the bootloader)\n = help: check the bootloader entry mkpolicy staged"
       ))
   }
 
@@ -91,8 +96,10 @@ import Testing
       result.stderr
         == """
         error[E503]: the plan from \(plan) is stale: it was made for another state of this host
-          online CPUs: planned 0-7, now 0-5 (6-7 went offline)
-        help: make a new plan on this host (`mkpolicy plan`) and review it
+         = note: online CPUs: planned 0-7, now 0-5 (6-7 went offline)
+         = help: make a new plan on this host (`mkpolicy plan`) and review it
+
+        1 error
 
         """)
     #expect(!FileManager.default.fileExists(atPath: root.root + "/var/lib/mkpolicy"))
@@ -108,7 +115,8 @@ import Testing
     #expect(result.status == 1)
     #expect(
       result.stderr
-        == "error[E504]: another mkpolicy (pid \(getpid())) holds /var/lib/mkpolicy/lock; wait for it to finish, or remove the file if that process is not mkpolicy\n"
+        == "error[E504]: another mkpolicy (pid \(getpid())) holds /var/lib/mkpolicy/lock\n"
+        + " = help: wait for it to finish, or remove the file if that process is not mkpolicy\n\n1 error\n"
     )
     #expect(root.read("/sys/fs/cgroup/mkpolicy.slice/cpuset.cpus") == nil)
   }
@@ -129,7 +137,8 @@ import Testing
     #expect(result.status == 1)
     #expect(
       result.stderr
-        == "error[E520]: cannot read the live state: read /proc/irq/25/smp_affinity_list: EISDIR (Is a directory); nothing was written\nhelp: fix the cause (permissions, a file the kernel refuses to read) and apply again\n"
+        == "error[E520]: cannot read the live state: read /proc/irq/25/smp_affinity_list: EISDIR (Is a directory); nothing was written\n"
+        + " = help: fix the cause (permissions, a file the kernel refuses to read) and apply again\n\n1 error\n"
     )
     #expect(root.tree() == before)
   }
@@ -160,7 +169,8 @@ import Testing
     #expect(noRecord.status == 1)
     #expect(
       noRecord.stderr
-        == "error[E512]: no applied plan is recorded (/var/lib/mkpolicy/applied.json does not exist); run `mkpolicy apply` first\n"
+        == "error[E512]: no applied plan is recorded (/var/lib/mkpolicy/applied.json does not exist)\n"
+        + " = help: run `mkpolicy apply` first (or pass --state-dir where the record is)\n\n1 error\n"
     )
     let notAPlan = root.base + "/bad.json"
     try "{\"kind\": 1}".write(toFile: notAPlan, atomically: true, encoding: .utf8)
@@ -172,7 +182,8 @@ import Testing
     #expect(
       missing.stderr
         == "error[E420]: \(root.base)/missing.json: cannot read the plan file (ENOENT: No such file or directory)\n"
-        + "  help: pass a plan.json written by `mkpolicy plan --format json` or `--out DIR`\n")
+        + " = help: pass a plan.json written by `mkpolicy plan --format json` or `--out DIR`\n\n1 error\n"
+    )
   }
 }
 
@@ -219,6 +230,6 @@ import Testing
     #expect(stale.status == 3)
     #expect(
       stale.stderr.contains(
-        "  kernel release: planned for \(fingerprint.kernelRelease), running 6.99.0\n"))
+        " = note: kernel release: planned for \(fingerprint.kernelRelease), running 6.99.0\n"))
   }
 }

@@ -154,7 +154,8 @@ import Testing
     #expect(second.status == 1)
     #expect(
       second.stderr
-        == "error[E504]: another mkpolicy (pid \(pid)) holds /var/lib/mkpolicy/lock; wait for it to finish, or remove the file if that process is not mkpolicy\n"
+        == "error[E504]: another mkpolicy (pid \(pid)) holds /var/lib/mkpolicy/lock\n"
+        + " = help: wait for it to finish, or remove the file if that process is not mkpolicy\n\n1 error\n"
     )
     let recover = root.mkpolicy(["recover", "--rollback"])
     #expect(recover.status == 1)

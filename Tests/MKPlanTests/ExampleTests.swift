@@ -73,8 +73,9 @@ import Testing
       var isDirectory: ObjCBool = false
       let path = "\(directory)/\($0)"
       let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
-      // map.png is the map rendered by Chromium (MapRenderTests), not an artefact.
-      return exists && !isDirectory.boolValue && $0 != "map.png"
+      // map.png is the map rendered by Chromium (MapRenderTests), not an
+      // artefact; .mkpolicy-files is --out's manifest of its files.
+      return exists && !isDirectory.boolValue && $0 != "map.png" && $0 != ".mkpolicy-files"
     }
     #expect(
       files.sorted() == artifacts.map(\.path).sorted(), "\(name): stray or missing golden files")

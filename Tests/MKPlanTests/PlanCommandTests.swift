@@ -50,7 +50,8 @@ import Testing
     let files = try FileManager.default.subpathsOfDirectory(atPath: directory).sorted()
     #expect(
       files == [
-        "cgroup.sh", "cmdline", "irq.sh", "kerf.sh", "map.svg", "plan.json", "report.txt",
+        ".mkpolicy-files", "cgroup.sh", "cmdline", "irq.sh", "kerf.sh", "map.svg", "plan.json",
+        "report.txt",
       ])
     #expect(try String(contentsOfFile: directory + "/plan.json", encoding: .utf8) == result.stdout)
     #expect(result.stderr == "wrote 7 files to \(directory)\n")
@@ -106,7 +107,8 @@ import Testing
     #expect(result.status == 1)
     #expect(
       result.stderr
-        == "error: --out \(file): exists and is not a directory; give a directory path\n")
+        == "error[E421]: --out \(file): exists and is not a directory\n"
+        + " = help: give a directory path (it is created when missing)\n\n1 error\n")
     #expect(result.stdout == "")
   }
 

@@ -42,7 +42,9 @@ import Testing
     return try manager.subpathsOfDirectory(atPath: directory.path).sorted().compactMap { path in
       var isDirectory: ObjCBool = false
       let full = directory.appendingPathComponent(path).path
-      guard manager.fileExists(atPath: full, isDirectory: &isDirectory), !isDirectory.boolValue
+      // The manifest is the writer's own bookkeeping, not an artefact.
+      guard manager.fileExists(atPath: full, isDirectory: &isDirectory), !isDirectory.boolValue,
+        path != ".mkpolicy-files"
       else { return nil }
       return PlanArtifacts.Artifact(
         path: path, bytes: [UInt8](try Data(contentsOf: URL(fileURLWithPath: full))))

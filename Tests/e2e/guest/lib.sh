@@ -57,26 +57,40 @@ dump_state() {
 }
 
 # traced NAME COMMAND...: `section NAME COMMAND...`, and then a section
-# NAME-writes listing every write COMMAND (and its threads) made to a kernel
-# file (sysfs/cgroupfs through kernfs, /proc/irq), counted by ftrace: an
-# account of writes that does not depend on what the command says it did.
+# NAME-writes listing every write made to a kernel file (sysfs/cgroupfs
+# through kernfs, /proc/irq) while COMMAND ran, counted by ftrace: an account
+# of writes that does not depend on what the command says it did. Nothing
+# else runs in the guest meanwhile, so every write in the window is
+# COMMAND's (or its threads' and children's).
+#
+# The function tracer is installed once per boot (trace_setup) and stays:
+# each traced command only flips tracing_on and clears the buffer, which
+# patches no kernel code. Switching tracers, the pid filter and
+# function-fork all rewrite kernel text (text_poke_bp), which waits for every
+# CPU to answer an IPI; under TCG a guest once never got that answer (a soft
+# lockup in `echo nop > current_tracer`, CPU 0 waiting on CPU 1 for 400 s),
+# so the scenario does it once, at its first traced command, instead of
+# twice per command.
 TRACING=/sys/kernel/tracing
-traced() {
-  _tname=$1
-  shift
+trace_setup() {
+  [ -n "$_trace_ready" ] && return 0
   echo 0 >$TRACING/tracing_on
-  echo >$TRACING/trace
   echo kernfs_fop_write_iter >$TRACING/set_ftrace_filter
   echo 'irq_affinity*proc_write' >>$TRACING/set_ftrace_filter
   echo default_affinity_write >>$TRACING/set_ftrace_filter
-  echo 1 >$TRACING/options/function-fork
   echo function >$TRACING/current_tracer
+  _trace_ready=1
+}
+traced() {
+  _tname=$1
+  shift
+  trace_setup
+  echo 0 >$TRACING/tracing_on
+  echo >$TRACING/trace
   # shellcheck disable=SC2016
-  section "$_tname" sh -c 'echo $$ >'$TRACING'/set_ftrace_pid; echo 1 >'$TRACING'/tracing_on; exec "$@"' traced "$@"
+  section "$_tname" sh -c 'echo 1 >'$TRACING'/tracing_on; exec "$@"' traced "$@"
   _trc=$?
   echo 0 >$TRACING/tracing_on
   section "$_tname-writes" grep -v '^#' $TRACING/trace
-  echo >$TRACING/set_ftrace_pid
-  echo nop >$TRACING/current_tracer
   return $_trc
 }
