@@ -1013,6 +1013,13 @@ def run_discovery(context: Context) -> None:
         snapshot = json.loads(discover.stdout)
     except json.JSONDecodeError as error:
         raise ScenarioFailed(f"`mkpolicy discover --format json` printed no JSON ({error}):\n{discover.stdout[:2000]}")
+    # libnuma and libudev are opened with dlopen (dist/dlopen-libraries): the
+    # guest has them, so discovery must not fall back to sysfs for want of them.
+    context.failures.equal(
+        "warnings that libnuma or libudev could not be loaded",
+        [],
+        [line for line in discover.stderr.splitlines() if "cannot load" in line or "could not enumerate" in line],
+    )
     check_discover(context, snapshot, result)
     check_snapshot_round_trip(context, discover.stdout)
 
