@@ -47,8 +47,16 @@ struct ArtifactWriter {
   }
 
   func write(_ artifacts: [PlanArtifacts.Artifact]) -> Outcome {
-    let target = Self.trimmed(directory)
+    var target = Self.trimmed(directory)
     var info = stat()
+    // A symlink to a directory: the plan goes to the directory it names, and
+    // the link stays as the user made it.
+    if lstat(target, &info) == 0, (info.st_mode & S_IFMT) == S_IFLNK,
+      stat(target, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR,
+      let real = Self.realPath(target)
+    {
+      target = real
+    }
     let exists = lstat(target, &info) == 0
     if exists && (info.st_mode & S_IFMT) != S_IFDIR {
       return Outcome(
@@ -213,13 +221,15 @@ struct ArtifactWriter {
     var path = path
     while path.count > 1 && path.hasSuffix("/") { path.removeLast() }
     if path == "." || path.hasSuffix("/.") || path == ".." || path.hasSuffix("/..") {
-      var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
-      if realpath(path, &buffer) != nil {
-        return String(
-          decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-      }
+      return realPath(path) ?? path
     }
     return path
+  }
+
+  static func realPath(_ path: String) -> String? {
+    var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+    guard realpath(path, &buffer) != nil else { return nil }
+    return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
   }
 
   static func parent(_ path: String) -> String {
@@ -279,6 +289,25 @@ struct ArtifactWriter {
         folders.insert(folder)
         folder = parent(folder)
       }
+    }
+    // Empty folders of the old tree that no file named (a folder the older
+    // plan left empty) go too; a folder with anything else in it stays.
+    var pending = [root]
+    while let folder = pending.popLast() {
+      guard let handle = opendir(folder) else { continue }
+      while let entry = readdir(handle) {
+        let name = withUnsafePointer(to: entry.pointee.d_name) {
+          $0.withMemoryRebound(to: CChar.self, capacity: Int(NAME_MAX) + 1) { String(cString: $0) }
+        }
+        if name == "." || name == ".." { continue }
+        var child = stat()
+        let path = folder + "/" + name
+        if lstat(path, &child) == 0 && (child.st_mode & S_IFMT) == S_IFDIR {
+          folders.insert(path)
+          pending.append(path)
+        }
+      }
+      closedir(handle)
     }
     var failure: String?
     for folder in folders.sorted(by: { $0.count > $1.count }) where rmdir(folder) != 0 {

@@ -55,7 +55,12 @@ struct ServiceInstallCommand: ParsableCommand {
           : "installed \(ServiceUnit.name)\(noEnable ? " (not enabled)" : ", enabled for \(ServiceUnit.wantedBy)")"
       )
     } catch {
-      CLIOutput.error("error[E521]: cannot install \(ServiceUnit.name): \(error)\n")
+      CLIOutput.refusal(
+        .error(
+          "E521", "cannot install \(ServiceUnit.name): \(error)",
+          help: [
+            "fix the cause named (the errno, or systemctl's status and output) and install again; `systemd-analyze verify \(installer.unitPath)` checks the unit"
+          ]), format: host.format)
       throw ExitCode(1)
     }
   }

@@ -115,4 +115,24 @@ import Testing
     try "x".write(toFile: old + "/../stray-sibling", atomically: true, encoding: .utf8)
     #expect(Self.contents(old)["plan.json"] != "{}".data(using: .utf8))
   }
+
+  @Test func aSymlinkedDirectoryStaysALink() throws {
+    let base = try ShellScriptTests.temporaryDirectory().path
+    defer { try? FileManager.default.removeItem(atPath: base) }
+    try FileManager.default.createDirectory(
+      atPath: base + "/real", withIntermediateDirectories: false)
+    try FileManager.default.createSymbolicLink(atPath: base + "/link", withDestinationPath: "real")
+    #expect(Self.run(Self.kernelPlan + ["--out", base + "/link"]).status == 0)
+    let second = Self.run(Self.hostPlan + ["--out", base + "/link"])
+    #expect(second.status == 0, "\(second.stderr)")
+    #expect(
+      try FileManager.default.destinationOfSymbolicLink(atPath: base + "/link") == "real")
+    let fresh = base + "/fresh"
+    #expect(Self.run(Self.hostPlan + ["--out", fresh]).status == 0)
+    #expect(Self.contents(base + "/real") == Self.contents(fresh))
+    #expect(
+      try FileManager.default.contentsOfDirectory(atPath: base).sorted() == [
+        "fresh", "link", "real",
+      ])
+  }
 }
