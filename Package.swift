@@ -49,6 +49,12 @@ let package = Package(
     // The only code that writes to a host, behind the HostIO seam.
     .target(
       name: "MKApply", dependencies: ["MKCore", "MKPlan", "MKTopology"], swiftSettings: strict),
+    // Run-time resizing: signals read through a read-only host view, the
+    // pure decision function, re-planning through the solver, the simulator.
+    .target(
+      name: "MKAgent",
+      dependencies: ["MKCore", "MKPolicy", "MKTopology", "MKSolver", "MKPlan", "MKApply"],
+      swiftSettings: strict),
     // Fleets: the inventory (fleet.yaml), policy overlays, planning every
     // host in parallel, checking committed plans.
     .target(
@@ -56,7 +62,7 @@ let package = Package(
     .executableTarget(
       name: "mkpolicy",
       dependencies: [
-        "MKCore", "MKPolicy", "MKTopology", "MKSolver", "MKPlan", "MKApply", "MKFleet",
+        "MKCore", "MKPolicy", "MKTopology", "MKSolver", "MKPlan", "MKApply", "MKFleet", "MKAgent",
         "CBuildInfo", .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       swiftSettings: strict,
@@ -112,6 +118,13 @@ let package = Package(
     .testTarget(
       name: "MKFuzzTests", dependencies: ["MKFuzz", "MKTopology", "MKTestSupport"],
       path: "Tests/Fuzz", exclude: ["crashes"], swiftSettings: strict),
+    .testTarget(
+      name: "MKAgentTests",
+      dependencies: [
+        "MKAgent", "MKApply", "MKPlan", "MKSolver", "MKTopology", "MKPolicy", "MKCore",
+        "MKTestSupport",
+      ],
+      swiftSettings: strict),
     .testTarget(
       name: "MKFleetTests",
       dependencies: ["MKCore", "MKPolicy", "MKPlan", "MKFleet", "MKTestSupport"],

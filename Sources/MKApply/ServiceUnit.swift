@@ -42,7 +42,7 @@ public enum ServiceUnit {
 
   /// A word as systemd's command-line parser reads it: plain when it has no
   /// space, quote or backslash, else in double quotes with those escaped.
-  static func systemdQuoted(_ word: String) -> String {
+  public static func systemdQuoted(_ word: String) -> String {
     let plain = word.unicodeScalars.allSatisfy {
       $0.value > 0x20 && $0 != "\"" && $0 != "'" && $0 != "\\" && $0 != "%" && $0 != "$"
     }

@@ -12,17 +12,20 @@ public struct Policy: Sendable, Hashable {
   public var workloads: [Workload]
   /// The files the policy was read from, in the order they were merged.
   public var sourceFiles: [String]
+  /// `agent:`, the run-time resizing rules; nil when the policy has none.
+  public var agent: AgentPolicy?
 
   public init(
     metadata: Metadata, host: HostSpec = HostSpec(),
     coordinator: CoordinatorSpec = CoordinatorSpec(),
-    workloads: [Workload] = [], sourceFiles: [String] = []
+    workloads: [Workload] = [], sourceFiles: [String] = [], agent: AgentPolicy? = nil
   ) {
     self.metadata = metadata
     self.host = host
     self.coordinator = coordinator
     self.workloads = workloads
     self.sourceFiles = sourceFiles
+    self.agent = agent
   }
 
   public func workload(named name: String) -> Workload? { workloads.first { $0.name == name } }

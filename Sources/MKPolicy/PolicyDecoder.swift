@@ -14,6 +14,10 @@ struct PolicyDocument: Sendable {
   var coordinatorKey: SourceLocation?
   /// The coordinator section had an error: checks that depend on it are skipped.
   var coordinatorBroken = false
+  var agent: AgentPolicy?
+  var agentKey: SourceLocation?
+  /// Some field of `agent` had an error (it kept its default).
+  var agentBroken = false
   /// The root was a mapping (else nothing about sections can be said).
   var rootIsMapping = true
   var workloads: [Workload] = []
@@ -44,7 +48,7 @@ struct PolicyDecoder: YAMLFieldReader {
     guard
       let fields = mapping(
         root, "the policy",
-        keys: ["apiVersion", "kind", "metadata", "host", "coordinator", "workloads"],
+        keys: ["apiVersion", "kind", "metadata", "host", "coordinator", "workloads", "agent"],
         required: ["apiVersion", "kind"])
     else { return document }
     if let entry = fields["apiVersion"], let text = string(entry.value, "apiVersion"),
@@ -72,6 +76,12 @@ struct PolicyDecoder: YAMLFieldReader {
       let before = diagnostics.count
       document.coordinator = coordinator(entry.value)
       document.coordinatorBroken = diagnostics.count != before
+    }
+    if let entry = fields["agent"] {
+      document.agentKey = entry.keyLocation
+      let decoded = agent(entry.value)
+      document.agent = decoded?.agent
+      document.agentBroken = decoded?.broken ?? true
     }
     if let entry = fields["workloads"], let items = list(entry.value, "workloads") {
       for (index, item) in items.enumerated() {

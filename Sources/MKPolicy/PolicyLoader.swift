@@ -251,11 +251,12 @@ public enum PolicyLoader {
     var metadata: Metadata?
     var host = HostSpec()
     var coordinator = CoordinatorSpec()
+    var agent: AgentPolicy?
     var firstKey: [String: SourceLocation] = [:]
     for document in documents {
       for (section, key) in [
         ("metadata", document.metadataKey), ("host", document.hostKey),
-        ("coordinator", document.coordinatorKey),
+        ("coordinator", document.coordinatorKey), ("agent", document.agentKey),
       ] {
         guard let key else { continue }
         if let first = firstKey[section] {
@@ -273,6 +274,7 @@ public enum PolicyLoader {
       if firstKey["coordinator"] == document.coordinatorKey, let value = document.coordinator {
         coordinator = value
       }
+      if firstKey["agent"] == document.agentKey, let value = document.agent { agent = value }
     }
     if complete, !documents.isEmpty, documents.allSatisfy(\.rootIsMapping),
       firstKey["metadata"] == nil
@@ -290,11 +292,15 @@ public enum PolicyLoader {
     let workloads = documents.flatMap(\.workloads)
     let policy = Policy(
       metadata: metadata ?? Metadata(name: ""), host: host, coordinator: coordinator,
-      workloads: workloads, sourceFiles: files)
+      workloads: workloads, sourceFiles: files, agent: agent)
     if complete {
       diagnostics += PolicyChecker.check(
         policy, partial: documents.flatMap(\.brokenWorkloads),
         coordinatorKnown: !documents.contains(where: \.coordinatorBroken))
+      diagnostics += AgentPolicyChecker.check(
+        policy,
+        knownNames: (workloads + documents.flatMap(\.brokenWorkloads).map(\.workload)).map(\.name),
+        fieldsBroken: documents.contains(where: \.agentBroken))
     }
     let sorted = sortedDiagnostics(diagnostics)
     let failed = sorted.contains { $0.severity == .error } || reads.isEmpty

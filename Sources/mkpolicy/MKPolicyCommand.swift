@@ -35,7 +35,7 @@ struct MKPolicyCommand: ParsableCommand {
     subcommands: [
       CheckCommand.self, DiscoverCommand.self, TopologyCommand.self, PlanCommand.self,
       ApplyCommand.self, VerifyCommand.self, RecoverCommand.self, ServiceCommand.self,
-      FleetCommand.self,
+      FleetCommand.self, AgentCommand.self,
     ]
   )
 }

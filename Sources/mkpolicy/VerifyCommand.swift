@@ -1,4 +1,5 @@
 import ArgumentParser
+import MKAgent
 import MKApply
 import MKCore
 
@@ -13,7 +14,11 @@ struct VerifyCommand: ParsableCommand {
 
   func run() throws {
     do {
-      let report = try Verifier(host: host.makeHost(), stateDirectory: host.stateDir).verify()
+      let io = host.makeHost()
+      var report = try Verifier(host: io, stateDirectory: host.stateDir).verify()
+      // Sizes the agent may change (it applies each resize, so they are not drift).
+      report.notes += AgentVerifyNotes.notes(
+        host: io, stateDirectory: host.stateDir, policy: report.policy)
       print(host.format == .json ? report.json() : report.render(), terminator: "")
       if !report.matches { throw ExitCode(2) }
     } catch let failure as Verifier.Failure {

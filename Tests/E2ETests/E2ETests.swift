@@ -23,6 +23,7 @@ struct E2ETests {
     "reconcile",
     "reconcile-three-nodes",
     "unused-nic",
+    "agent",
   ]
 
   static func harness(_ arguments: [String]) -> Subprocess.Result {
@@ -95,6 +96,13 @@ struct E2ETests {
   /// report them pending; once the link is up they sit on the planned CPUs
   /// (the default affinity apply set) and nothing is left to do.
   @Test func unusedNICIsPendingThenConverges() { Self.expectPass("unused-nic") }
+
+  /// The run-time agent: CPU-bound loops in one elastic partition, the
+  /// agent grows it within its max and shrinks the other no lower than its
+  /// min, both return to the plan after the load; killed with SIGKILL in
+  /// the middle of a resize, the restarted agent completes it and verify
+  /// exits 0.
+  @Test func agentResizesFromPressure() { Self.expectPass("agent") }
 
   /// A guest that never finishes is killed at the time bound and the run
   /// fails saying so, with the guest's console log.

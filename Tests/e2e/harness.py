@@ -1570,6 +1570,55 @@ def run_unused_nic(context: Context) -> None:
     f.equal("verify after it: exit status", 0, context.section(result, "verify-again").rc)
 
 
+def run_agent(context: Context) -> None:
+    policy = POLICIES / "elastic.yaml"
+    result = context.boot(guest_script("agent"), files={policy.name: policy.read_bytes()})
+    f = context.failures
+    f.about("agent", "the guest reports")
+    f.equal("apply: exit status", 0, context.section(result, "apply").rc)
+    f.equal("sizes from the static plan", "web 3 batch 2", context.section(result, "sizes-applied").stdout.strip())
+    grown = context.section(result, "grown")
+    f.equal("under load, web grows to its max and batch shrinks to its min (within 60 s)", "web 4 batch 1", grown.stdout.strip())
+    pressure = context.section(result, "pressure").stdout
+    f.expect(pressure.startswith("some avg10="), f"web's cpu.pressure is not PSI: {pressure!r}")
+    returned = context.section(result, "returned")
+    f.equal("after the load stops, both return to the plan (within 90 s)", "web 3 batch 2", returned.stdout.strip())
+    lines = []
+    for line in context.section(result, "journal").stdout.splitlines():
+        if line.startswith("{"):
+            try:
+                lines.append(json.loads(line))
+            except json.JSONDecodeError:
+                f.expect(False, f"a journal line is not JSON: {line!r}")
+    resizes = [entry for entry in lines if entry.get("event") == "resize"]
+    f.expect(all(entry.get("outcome") == "applied" for entry in resizes), f"a resize was not applied: {resizes}")
+    first = next((e for e in resizes if e.get("workload") == "web" and e.get("reason") == "pressure"), None)
+    if f.expect(first is not None, f"no pressure resize of web in the journal: {lines}"):
+        # The loops run before the agent starts: round 1 is the first measurement under load.
+        f.expect(first["round"] <= 3, f"web grew at round {first['round']}, not within 3 decision intervals")
+        f.expect(first.get("cpuPressure", 0) >= 10, f"the resize does not carry the pressure behind it: {first}")
+    for entry in resizes:
+        bounds = (1, 4)
+        f.expect(bounds[0] <= entry.get("after", -1) <= bounds[1], f"a resize outside {bounds}: {entry}")
+    reasons = {(e.get("workload"), e.get("reason")) for e in resizes}
+    for wanted in (("batch", "gives-way"), ("web", "idle-return"), ("batch", "restore")):
+        f.expect(wanted in reasons, f"no {wanted[1]} resize of {wanted[0]} in the journal: {sorted(reasons)}")
+    metrics = context.section(result, "metrics").stdout
+    f.expect('mkpolicy_agent_cpus{workload="web"} 3' in metrics, f"metrics after the return:\n{metrics}")
+    f.equal("agent status: exit status", 0, context.section(result, "status").rc)
+    f.equal("verify after the agent's resizes: exit status", 0, context.section(result, "verify1").rc)
+    killed = context.section(result, "killed")
+    f.equal("an agent killed mid-resize left apply's journal", 0, killed.rc)
+    f.expect("exit 137" in killed.stdout, f"the agent was not killed by SIGKILL: {killed.stdout!r}")
+    f.equal("verify while the resize is interrupted: exit status (drift)", 2, context.section(result, "verify-killed").rc)
+    restart = context.section(result, "restart")
+    f.equal("the restarted agent: exit status", 0, restart.rc)
+    f.expect('"event":"recovery"' in restart.stdout and "completed an interrupted apply" in restart.stdout, f"the restart did not complete the resize:\n{restart.stdout}")
+    f.equal("sizes after the restart (the resize completed)", "web 4 batch 1", context.section(result, "sizes-restarted").stdout.strip())
+    f.equal("no journal left after the restart", 0, context.section(result, "journal-left").rc)
+    f.equal("verify after the restart: exit status", 0, context.section(result, "verify2").rc)
+
+
 SCENARIOS: list[Scenario] = [
     Scenario(
         "discovery-2s2c2t-2n", "2s2c2t-2n",
@@ -1622,6 +1671,11 @@ SCENARIOS: list[Scenario] = [
         "unused-nic", "unused-nic",
         "an e1000e whose vectors have no /proc/irq/N until its link is up: apply and verify with it down (pending), up: converged",
         run_unused_nic, needs_mkpolicy=True, timeout=300.0,
+    ),
+    Scenario(
+        "agent", "agent",
+        "CPU-bound loops in one elastic partition: mkpolicy agent grows it to its max, the other not below its min, both return after the load; SIGKILL mid-resize, restart, verify",
+        run_agent, needs_mkpolicy=True, timeout=300.0,
     ),
 ]
 
