@@ -23,10 +23,14 @@ build:
 	$(SWIFT) build
 
 # The binary that ships: optimised, the Swift runtime linked in (Package.swift
-# links it statically in every configuration; the flag says so here too).
+# links it statically in every configuration; the flag says so here too), and
+# the commit it is built from for --version (none outside a git checkout:
+# the binary then says it does not know).
+COMMIT ?= $(shell scripts/build-commit.sh)
 release:
 	@scripts/ensure-deps.sh build
-	$(SWIFT) build -c release --static-swift-stdlib --disable-local-rpath --product mkpolicy
+	$(SWIFT) build -c release --static-swift-stdlib --disable-local-rpath --product mkpolicy \
+	  $(if $(COMMIT),-Xcc '-DMKPOLICY_COMMIT="$(COMMIT)"')
 
 # The package test (PackagingTests) installs a .deb made from the debug
 # build, which is self-contained too; `make deb` packages the release build.

@@ -20,14 +20,13 @@ let package = Package(
     // C libraries from Debian's -dev packages, each behind a one-line shim header.
     .systemLibrary(
       name: "CYAML", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
-    .systemLibrary(
-      name: "CNUMA", pkgConfig: "numa", providers: [.apt(["libnuma-dev"])]),
-    .systemLibrary(
-      name: "CUDev", pkgConfig: "libudev", providers: [.apt(["libudev-dev"])]),
     // libfdt-dev ships no pkg-config file: the module map links it by name.
     .systemLibrary(name: "CFDT", providers: [.apt(["libfdt-dev"])]),
     // openat2, statfs and spawn actions glibc does not wrap: header only.
     .systemLibrary(name: "CMKSys"),
+    // Header only, links nothing: the commit `--version` prints, which
+    // `make release` passes as -Xcc -DMKPOLICY_COMMIT (build_info.h).
+    .systemLibrary(name: "CBuildInfo"),
 
     // Shared vocabulary: source locations, diagnostics, CPU sets, sizes, YAML.
     .target(name: "MKCore", dependencies: ["CYAML"], swiftSettings: strict),
@@ -37,8 +36,10 @@ let package = Package(
       name: "MKPolicy", dependencies: ["MKCore"],
       resources: [.embedInCode("Resources/default.yaml")], swiftSettings: strict),
     // Host model, snapshot codec, live discovery and the synthetic generator.
-    .target(
-      name: "MKTopology", dependencies: ["MKCore", "CNUMA", "CUDev"], swiftSettings: strict),
+    // Live discovery opens libnuma and libudev with dlopen at first use
+    // (SharedLibrary.swift): they are not linked, so that commands which do
+    // not discover do not load them.
+    .target(name: "MKTopology", dependencies: ["MKCore"], swiftSettings: strict),
     // Placement: policy + topology -> assignment, or an explained conflict.
     .target(
       name: "MKSolver", dependencies: ["MKCore", "MKPolicy", "MKTopology"], swiftSettings: strict),
@@ -65,7 +66,7 @@ let package = Package(
       name: "mkpolicy",
       dependencies: [
         "MKCore", "MKPolicy", "MKTopology", "MKSolver", "MKPlan", "MKApply", "MKFleet", "MKAgent",
-        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        "CBuildInfo", .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       swiftSettings: strict,
       // Self-contained in every configuration (debug too, so that the tests,

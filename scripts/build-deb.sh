@@ -3,7 +3,8 @@
 #   scripts/build-deb.sh BINARY OUT_DIR
 # BINARY is the self-contained mkpolicy (`make release`: .build/release/mkpolicy).
 # Writes OUT_DIR/mkpolicy_VERSION_ARCH.deb and prints its path. Depends are
-# derived from what the binary links (dpkg-shlibdeps), not written by hand.
+# derived from what the binary links (dpkg-shlibdeps) and the shlibs of the
+# libraries it opens with dlopen (dist/dlopen-libraries), not written by hand.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 binary=$1
@@ -35,6 +36,24 @@ printf 'Source: mkpolicy\n\nPackage: mkpolicy\nArchitecture: any\n' > "$work/shl
 depends=$(cd "$work/shlibdeps" && dpkg-shlibdeps -O "$OLDPWD/$root/usr/bin/mkpolicy" 2>/dev/null \
   | sed -n 's/^shlibs:Depends=//p')
 [ -n "$depends" ] || { echo "build-deb: dpkg-shlibdeps found no dependencies" >&2; exit 1; }
+# Libraries opened with dlopen (dist/dlopen-libraries) are not in NEEDED:
+# each adds the dependency its own package declares in its shlibs file.
+while read -r soname; do
+  case $soname in '' | '#'*) continue ;; esac
+  path=$(ldconfig -p | awk -v name="$soname" '$1 == name && /x86-64|aarch64|64bit/ {print $NF; exit}')
+  [ -n "$path" ] || { echo "build-deb: $soname (dlopen) is not installed" >&2; exit 1; }
+  package=""
+  for candidate in "$path" "$(readlink -f "$path")"; do
+    package=$(dpkg-query -S "$candidate" 2>/dev/null | head -1 | cut -d: -f1) && break
+  done
+  [ -n "$package" ] || { echo "build-deb: no package owns $path ($soname)" >&2; exit 1; }
+  shlibs=$(dpkg-query --control-path "$package:$arch" shlibs)
+  base=${soname%.so.*}
+  entry=$(awk -v lib="$base" -v major="${soname##*.so.}" \
+    '$1 == lib && $2 == major {$1 = ""; $2 = ""; sub(/^ +/, ""); print; exit}' "$shlibs")
+  [ -n "$entry" ] || { echo "build-deb: no shlibs entry for $soname in $package" >&2; exit 1; }
+  depends="$depends, $entry"
+done < dist/dlopen-libraries
 
 size=$(du -sk --exclude=DEBIAN "$root" | cut -f1)
 sed -e "s/@VERSION@/$version/" -e "s/@ARCH@/$arch/" -e "s/@DEPENDS@/$depends/" \

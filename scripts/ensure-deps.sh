@@ -6,7 +6,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-build_packages=(pkg-config libyaml-dev libnuma-dev libudev-dev libfdt-dev)
+# libnuma and libudev are opened with dlopen (dist/dlopen-libraries): the
+# run-time packages, no headers.
+build_packages=(pkg-config libyaml-dev libfdt-dev libnuma1 libudev1)
 # chromium renders the partition maps (map.svg) in the tests; fonts-dejavu-core gives
 # its generic sans-serif and monospace families text on a machine without fonts.
 # systemd provides systemd-analyze, which verifies every unit a plan emits.

@@ -1,71 +1,14 @@
 import MKCore
 
 /// Typed, located access to a YAML tree for the fleet's own documents
-/// (`fleet.yaml`, overlay files), with the same codes and wording as the
-/// policy decoder (E020 unknown key, E021 wrong kind, E022 missing key), so
-/// that one vocabulary covers every file of a repository.
-struct NodeReader {
+/// (`fleet.yaml`, overlay files): the readers it shares with the policy
+/// decoder (`YAMLFieldReader`: E020 unknown key, E021 wrong kind, E022
+/// missing key), plus paths, document headers and labels.
+struct NodeReader: YAMLFieldReader {
   var diagnostics: [Diagnostic] = []
 
-  mutating func emit(
-    _ code: String, _ message: String, at location: SourceLocation?, notes: [Diagnostic.Note] = [],
-    help: [String] = []
-  ) {
-    diagnostics.append(.error(code, message, at: location, notes: notes, help: help))
-  }
-
-  /// A mapping's entries by key after checking every key against `keys`.
-  mutating func mapping(
-    _ node: YAMLNode, _ path: String, keys: [String], required: [String] = []
-  ) -> [String: YAMLMappingEntry]? {
-    guard let entries = node.mapping else {
-      emit("E021", "\(path) must be a mapping, not \(node.kindDescription)", at: node.location)
-      return nil
-    }
-    var fields: [String: YAMLMappingEntry] = [:]
-    for entry in entries {
-      guard keys.contains(entry.key) else {
-        emit(
-          "E020", "unknown key '\(entry.key)' in \(path)", at: entry.keyLocation,
-          help: [
-            Suggestion.closest(to: entry.key, in: keys).map { "did you mean '\($0)'?" }
-              ?? "keys allowed here: \(keys.joined(separator: ", "))"
-          ])
-        continue
-      }
-      fields[entry.key] = entry
-    }
-    for key in required where fields[key] == nil && !entries.contains(where: { $0.key == key }) {
-      emit(
-        "E022", "\(path) has no '\(key)'", at: node.location,
-        help: ["add '\(key):' (it is required)"])
-    }
-    return fields
-  }
-
-  mutating func list(_ node: YAMLNode, _ path: String) -> [YAMLNode]? {
-    guard let items = node.sequence else {
-      emit("E021", "\(path) must be a list, not \(node.kindDescription)", at: node.location)
-      return nil
-    }
-    return items
-  }
-
-  /// Text; plain booleans, integers and nulls are refused (quote them), as
-  /// in policies.
-  mutating func string(_ node: YAMLNode, _ path: String) -> String? {
-    guard let scalar = node.scalar, !node.isNull, node.bool == nil, node.int == nil else {
-      var help: [String] = []
-      if let scalar = node.scalar, !node.isNull {
-        help.append("quote it to keep it as text: \(YAMLScalar.quoted(scalar.value))")
-      }
-      emit(
-        "E021", "\(path) must be a string, not \(node.kindDescription)", at: node.location,
-        help: help)
-      return nil
-    }
-    return scalar.value
-  }
+  // emit, mapping, mappingEntries, list and string: YAMLFieldReader (MKCore),
+  // shared with the policy decoder.
 
   /// A relative or absolute file path: not empty, no NUL (the reader refuses control bytes).
   mutating func path(_ node: YAMLNode, _ path: String) -> String? {
@@ -97,10 +40,7 @@ struct NodeReader {
 
   /// `key: value` labels, each key and value checked against Kubernetes' label syntax.
   mutating func labels(_ node: YAMLNode, _ path: String) -> [(YAMLMappingEntry, String)] {
-    guard let entries = node.mapping else {
-      emit("E021", "\(path) must be a mapping, not \(node.kindDescription)", at: node.location)
-      return []
-    }
+    guard let entries = mappingEntries(node, path) else { return [] }
     var out: [(YAMLMappingEntry, String)] = []
     for entry in entries {
       if let problem = LabelRules.keyProblem(entry.key) {

@@ -8,6 +8,10 @@ import MKSolver
 public struct Plan: Sendable, Hashable, Codable {
   public var apiVersion: String = "mkpolicy.io/v1"
   public var kind: String = "Plan"
+  /// The mkpolicy release that wrote the plan (`0.1.0`): the release only,
+  /// not the commit, so that plans and their digests change with releases,
+  /// not with every build. Nil in plans written before it was recorded.
+  public var mkpolicyVersion: String?
   public var policy: String
   /// Binds the plan to the host it was made for; apply refuses a stale plan.
   public var topologyFingerprint: HostFingerprint

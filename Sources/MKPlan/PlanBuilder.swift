@@ -103,6 +103,7 @@ public struct PlanBuilder: Sendable {
     let enabledBefore = Self.previousTree(previous, mode: mode.rawValue).first {
       $0.path.hasSuffix("/cgroup.subtree_control")
     }?.value
+    plan.mkpolicyVersion = MKPolicyVersion.release
     plan.idle = assignment.idle
     plan.cgroupPrerequisites = prerequisites.filter { $0.value != enabledBefore }
     plan.kernelWrites = irq.kernelWrites + boot.runtimeHugePages

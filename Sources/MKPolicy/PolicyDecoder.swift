@@ -34,7 +34,7 @@ struct PolicyDocument: Sendable {
 /// `false`, integers only plain decimals, strings keep `no`, `on`, `0755`),
 /// and every problem is reported with the location of the value at fault.
 /// Checks that need more than one field live in `PolicyChecker`.
-struct PolicyDecoder {
+struct PolicyDecoder: YAMLFieldReader {
   static let apiVersion = "mkpolicy.io/v1"
   static let kind = "PartitionPolicy"
 
@@ -518,72 +518,10 @@ struct PolicyDecoder {
 
   // MARK: structure
 
-  mutating func emit(
-    _ code: String, _ message: String, at location: SourceLocation?, notes: [Diagnostic.Note] = [],
-    help: [String] = []
-  ) {
-    diagnostics.append(.error(code, message, at: location, notes: notes, help: help))
-  }
-
-  /// A mapping's entries by key after checking every key against `keys`.
-  mutating func mapping(
-    _ node: YAMLNode, _ path: String, keys: [String], required: [String] = []
-  ) -> [String: YAMLMappingEntry]? {
-    guard let entries = mappingEntries(node, path) else { return nil }
-    var fields: [String: YAMLMappingEntry] = [:]
-    for entry in entries {
-      guard keys.contains(entry.key) else {
-        emit(
-          "E020", "unknown key '\(entry.key)' in \(path)", at: entry.keyLocation,
-          help: [
-            Suggestion.closest(to: entry.key, in: keys).map { "did you mean '\($0)'?" }
-              ?? "keys allowed here: \(keys.joined(separator: ", "))"
-          ])
-        continue
-      }
-      fields[entry.key] = entry
-    }
-    for key in required where fields[key] == nil && !entries.contains(where: { $0.key == key }) {
-      emit(
-        "E022", "\(path) has no '\(key)'", at: node.location,
-        help: ["add '\(key):' (it is required)"])
-    }
-    return fields
-  }
-
-  mutating func mappingEntries(_ node: YAMLNode, _ path: String) -> [YAMLMappingEntry]? {
-    guard let entries = node.mapping else {
-      emit("E021", "\(path) must be a mapping, not \(node.kindDescription)", at: node.location)
-      return nil
-    }
-    return entries
-  }
-
-  mutating func list(_ node: YAMLNode, _ path: String) -> [YAMLNode]? {
-    guard let items = node.sequence else {
-      emit("E021", "\(path) must be a list, not \(node.kindDescription)", at: node.location)
-      return nil
-    }
-    return items
-  }
+  // emit, mapping, mappingEntries, list and string: YAMLFieldReader (MKCore),
+  // shared with the fleet's readers.
 
   // MARK: scalars
-
-  /// Text. Plain booleans, integers and nulls are refused so that the YAML
-  /// and its JSON form agree; quoting keeps any text.
-  mutating func string(_ node: YAMLNode, _ path: String) -> String? {
-    guard let scalar = node.scalar, !node.isNull, node.bool == nil, node.int == nil else {
-      var help: [String] = []
-      if let scalar = node.scalar, !node.isNull {
-        help.append("quote it to keep it as text: \(YAMLScalar.quoted(scalar.value))")
-      }
-      emit(
-        "E021", "\(path) must be a string, not \(node.kindDescription)", at: node.location,
-        help: help)
-      return nil
-    }
-    return scalar.value
-  }
 
   mutating func bool(_ node: YAMLNode, _ path: String) -> Bool? {
     if let value = node.bool { return value }

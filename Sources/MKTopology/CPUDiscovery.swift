@@ -147,18 +147,22 @@ struct CPUFacts {
 
   /// `processor` -> `apicid` from /proc/cpuinfo.
   static func apicIds(cpuinfo: String) -> [Int: Int] {
+    // Bytes, not Characters: /proc/cpuinfo is ASCII and a few MB on a large
+    // host, and splitting it by grapheme clusters cost more than reading it.
     var ids: [Int: Int] = [:]
     var processor: Int?
-    for line in cpuinfo.split(separator: "\n", omittingEmptySubsequences: false) {
-      guard let colon = line.firstIndex(of: ":") else {
+    for line in cpuinfo.utf8.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
+    {
+      guard let colon = line.firstIndex(of: UInt8(ascii: ":")) else {
         processor = nil
         continue
       }
-      let key = line[..<colon].trimmingCharacters()
-      let value = line[line.index(after: colon)...].trimmingCharacters()
-      if key == "processor" {
-        processor = Int(value)
-      } else if key == "apicid", let processor, let id = Int(value) {
+      let key = line[..<colon].trimmingASCIISpaces()
+      if key.elementsEqual("processor".utf8) {
+        processor = Int(line[line.index(after: colon)...].trimmingASCIISpaces())
+      } else if key.elementsEqual("apicid".utf8), let processor,
+        let id = Int(line[line.index(after: colon)...].trimmingASCIISpaces())
+      {
         ids[processor] = id
       }
     }
@@ -166,6 +170,20 @@ struct CPUFacts {
   }
 }
 
-extension Substring {
-  fileprivate func trimmingCharacters() -> String { String(self).trimmingASCIIWhitespace() }
+extension Substring.UTF8View {
+  /// Without leading and trailing spaces and tabs.
+  fileprivate func trimmingASCIISpaces() -> Substring.UTF8View {
+    let blank: (UInt8) -> Bool = { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }
+    guard let first = firstIndex(where: { !blank($0) }),
+      let last = lastIndex(where: { !blank($0) })
+    else { return self[endIndex...] }
+    return self[first...last]
+  }
+}
+
+extension Int {
+  /// A decimal integer from ASCII bytes.
+  fileprivate init?(_ bytes: Substring.UTF8View) {
+    self.init(Substring(bytes))
+  }
 }

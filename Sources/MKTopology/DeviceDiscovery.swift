@@ -1,4 +1,3 @@
-import CUDev
 import MKCore
 
 #if canImport(Glibc)
@@ -6,8 +5,9 @@ import MKCore
 #endif
 
 /// PCI devices with their children and interrupt vectors: libudev on the
-/// running host (enumerating `pci`, `net`, `block`, `nvme` and `drm`), plain
-/// sysfs under a fixture root or where libudev cannot start.
+/// running host (enumerating `pci`, `net`, `block`, `nvme` and `drm`; opened
+/// at first use, `LibUDev`), plain sysfs under a fixture root or where
+/// libudev cannot be loaded or cannot start (E322).
 ///
 /// Bridges (class 0x06) are left out: nothing is ever placed on them.
 enum DeviceDiscovery {
@@ -29,7 +29,8 @@ enum DeviceDiscovery {
     diagnostics: inout [Diagnostic]
   ) -> [Device] {
     var raws: [Raw]
-    if useLibrary && files.isLiveHost, let fromUdev = udevDevices() {
+    switch useLibrary && files.isLiveHost ? udevDevices() : nil {
+    case .success(let fromUdev):
       raws = fromUdev
       if !files.exists("/run/udev/data") {
         diagnostics.append(
@@ -39,11 +40,15 @@ enum DeviceDiscovery {
               + "enumerated from sysfs through libudev; udev-assigned names and properties are "
               + "not available"))
       }
-    } else {
-      if useLibrary && files.isLiveHost {
-        diagnostics.append(
-          .warning("E322", "libudev could not enumerate devices: reading /sys/bus/pci directly"))
-      }
+    case .failure(let error):
+      diagnostics.append(
+        .warning(
+          "E322",
+          "libudev could not enumerate devices (\(error.reason)): reading /sys/bus/pci directly",
+          help: ["the devices are the same, without udev names; install libudev1 if it is missing"])
+      )
+      raws = sysfsDevices(files)
+    case nil:
       raws = sysfsDevices(files)
     }
     attachMultipathNamespaces(files, &raws)
@@ -170,74 +175,107 @@ enum DeviceDiscovery {
 
   // MARK: libudev
 
-  private static func udevDevices() -> [Raw]? {
-    guard let udev = udev_new() else { return nil }
-    defer { udev_unref(udev) }
+  /// PCI devices and their children through libudev, or why libudev could
+  /// not be loaded or could not enumerate them.
+  private static func udevDevices() -> Result<[Raw], SharedLibrary.LoadError> {
+    let udev: LibUDev
+    switch LibUDev.loaded {
+    case .success(let loaded): udev = loaded
+    case .failure(let error): return .failure(error)
+    }
+    let failed = SharedLibrary.LoadError(
+      soname: LibUDev.soname, reason: "udev_new or udev_enumerate_scan_devices failed")
+    guard let context = udev.new() else { return .failure(failed) }
+    defer { _ = udev.unref(context) }
     var raws: [String: Raw] = [:]
+    /// PCI address by sysfs path (`/sys/devices/pci0000:00/0000:00:03.0`).
+    var pciPaths: [Substring: String] = [:]
     guard
       scan(
-        udev, subsystems: ["pci"],
-        { device in
-          guard let address = string(udev_device_get_sysname(device)),
-            let classText = attribute(device, "class"),
+        udev, context, subsystems: ["pci"],
+        { path, device in
+          guard let address = string(udev.deviceGetSysname(device)),
+            let classText = attribute(udev, device, "class"),
             let classCode = UInt32(classText.dropFirst(2), radix: 16),
-            let vendor = attribute(device, "vendor").map(hexId),
-            let deviceId = attribute(device, "device").map(hexId)
+            let vendor = attribute(udev, device, "vendor").map(hexId),
+            let deviceId = attribute(udev, device, "device").map(hexId)
           else { return }
-          let node = attribute(device, "numa_node").flatMap { Int($0) }
+          pciPaths[Substring(path)] = address
+          let node = attribute(udev, device, "numa_node").flatMap { Int($0) }
           raws[address] = Raw(
             address: address, classCode: classCode, vendor: vendor, device: deviceId,
-            driver: string(udev_device_get_driver(device)),
+            driver: string(udev.deviceGetDriver(device)),
             numaNode: node.flatMap { $0 < 0 ? nil : $0 },
-            sriovTotal: attribute(device, "sriov_totalvfs").flatMap { Int($0) },
-            sriovEnabled: attribute(device, "sriov_numvfs").flatMap { Int($0) })
+            sriovTotal: attribute(udev, device, "sriov_totalvfs").flatMap { Int($0) },
+            sriovEnabled: attribute(udev, device, "sriov_numvfs").flatMap { Int($0) })
         })
-    else { return nil }
+    else { return .failure(failed) }
+    // A child belongs to its nearest PCI ancestor, which is the longest PCI
+    // device path its own path starts with (what
+    // udev_device_get_parent_with_subsystem_devtype(.., "pci") finds, without
+    // opening a device for each of the many virtual ones: loop, zram, lo).
     _ = scan(
-      udev, subsystems: ["net", "block", "nvme", "drm"],
-      { device in
-        guard let parent = udev_device_get_parent_with_subsystem_devtype(device, "pci", nil),
-          let address = string(udev_device_get_sysname(parent)), raws[address] != nil,
-          let name = string(udev_device_get_sysname(device)),
-          let subsystem = string(udev_device_get_subsystem(device))
+      udev, context, subsystems: ["net", "block", "nvme", "drm"],
+      owner: { path in pciAddress(owning: path, pciPaths).map { raws[$0] != nil } ?? false },
+      { path, device in
+        guard let address = pciAddress(owning: path, pciPaths),
+          let name = string(udev.deviceGetSysname(device)),
+          let subsystem = string(udev.deviceGetSubsystem(device))
         else { return }
         let child: DeviceChild
         switch subsystem {
         case "net": child = DeviceChild(kind: .net, name: name)
         case "block":
-          guard string(udev_device_get_devtype(device)) == "disk" else { return }
-          child = DeviceChild(kind: .block, name: name, majorMinor: attribute(device, "dev"))
+          guard string(udev.deviceGetDevtype(device)) == "disk" else { return }
+          child = DeviceChild(kind: .block, name: name, majorMinor: attribute(udev, device, "dev"))
         default: child = DeviceChild(kind: .other, name: name)
         }
         raws[address]?.children.append(child)
       })
-    return raws.values.sorted { $0.address < $1.address }
+    return .success(raws.values.sorted { $0.address < $1.address })
   }
 
-  /// Calls `body` for every device of the subsystems; false if enumeration failed.
+  /// The PCI address of the nearest PCI device above `path`: the longest
+  /// PCI device path that `path` continues.
+  static func pciAddress(owning path: String, _ pciPaths: [Substring: String]) -> String? {
+    var prefix = Substring(path)
+    while let slash = prefix.lastIndex(of: "/"), slash > prefix.startIndex {
+      prefix = prefix[..<slash]
+      if let address = pciPaths[prefix] { return address }
+    }
+    return nil
+  }
+
+  /// Calls `body` with the sysfs path and device of every device of the
+  /// subsystems that `wanted` accepts (by path, before the device is
+  /// opened); false if enumeration failed.
   private static func scan(
-    _ udev: OpaquePointer, subsystems: [String], _ body: (OpaquePointer) -> Void
+    _ udev: LibUDev, _ context: OpaquePointer, subsystems: [String],
+    owner wanted: (String) -> Bool = { _ in true }, _ body: (String, OpaquePointer) -> Void
   ) -> Bool {
-    guard let enumerate = udev_enumerate_new(udev) else { return false }
-    defer { udev_enumerate_unref(enumerate) }
-    for subsystem in subsystems { udev_enumerate_add_match_subsystem(enumerate, subsystem) }
-    guard udev_enumerate_scan_devices(enumerate) >= 0 else { return false }
+    guard let enumerate = udev.enumerateNew(context) else { return false }
+    defer { _ = udev.enumerateUnref(enumerate) }
+    for subsystem in subsystems { _ = udev.enumerateAddMatchSubsystem(enumerate, subsystem) }
+    guard udev.enumerateScanDevices(enumerate) >= 0 else { return false }
     // udev_list_entry_foreach is a macro: walk the list by hand.
-    var entry = udev_enumerate_get_list_entry(enumerate)
+    var entry = udev.enumerateGetListEntry(enumerate)
     while let current = entry {
-      if let path = udev_list_entry_get_name(current),
-        let device = udev_device_new_from_syspath(udev, path)
-      {
-        body(device)
-        udev_device_unref(device)
+      if let name = udev.listEntryGetName(current) {
+        let path = String(cString: name)
+        if wanted(path), let device = udev.deviceNewFromSyspath(context, name) {
+          body(path, device)
+          _ = udev.deviceUnref(device)
+        }
       }
-      entry = udev_list_entry_get_next(current)
+      entry = udev.listEntryGetNext(current)
     }
     return true
   }
 
-  private static func attribute(_ device: OpaquePointer, _ name: String) -> String? {
-    string(udev_device_get_sysattr_value(device, name))?.trimmingASCIIWhitespace()
+  private static func attribute(_ udev: LibUDev, _ device: OpaquePointer, _ name: String)
+    -> String?
+  {
+    string(udev.deviceGetSysattrValue(device, name))?.trimmingASCIIWhitespace()
   }
 
   private static func string(_ pointer: UnsafePointer<CChar>?) -> String? {

@@ -46,18 +46,21 @@ public struct HostFiles: Sendable {
     let fd = open(resolve(path), O_RDONLY | O_CLOEXEC)
     guard fd >= 0 else { return .failure(ReadError(code: errno)) }
     defer { close(fd) }
-    var bytes: [UInt8] = []
-    var buffer = [UInt8](repeating: 0, count: 16384)
-    while true {
-      let count = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
-      if count < 0 {
-        if errno == EINTR { continue }
-        return .failure(ReadError(code: errno))
+    // Discovery reads hundreds of small files: read into an uninitialised
+    // stack buffer rather than zeroing a heap one for each.
+    return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 4096) { buffer in
+      var bytes: [UInt8] = []
+      while true {
+        let count = Glibc.read(fd, buffer.baseAddress, buffer.count)
+        if count < 0 {
+          if errno == EINTR { continue }
+          return .failure(ReadError(code: errno))
+        }
+        if count == 0 { break }
+        bytes.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[0..<count]))
       }
-      if count == 0 { break }
-      bytes.append(contentsOf: buffer[0..<count])
+      return .success(bytes)
     }
-    return .success(bytes)
   }
 
   /// A one-line file without its trailing newline and spaces.

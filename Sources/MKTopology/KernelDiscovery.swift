@@ -7,9 +7,10 @@ enum KernelDiscovery {
   static func discover(_ files: HostFiles, diagnostics: inout [Diagnostic]) -> KernelInfo {
     var info = KernelInfo()
     info.release = files.line("/proc/sys/kernel/osrelease") ?? ""
-    info.commandLine = files.line("/proc/cmdline") ?? ""
+    let commandLine = files.line("/proc/cmdline")
+    info.commandLine = commandLine ?? ""
     info.bootId = files.line("/proc/sys/kernel/random/boot_id")
-    if info.release.isEmpty || files.read("/proc/cmdline") == nil {
+    if info.release.isEmpty || commandLine == nil {
       diagnostics.append(
         .warning(
           "E326", "/proc is not readable: kernel release and command line are unknown",
@@ -103,8 +104,10 @@ enum KernelDiscovery {
   /// `/proc/self/mountinfo`: mount point is field 5; after the ` - `
   /// separator come the type, the source and the super options.
   static func parseMountinfo(_ text: String) -> [Mount] {
-    text.split(separator: "\n").compactMap { line in
-      let fields = line.split(separator: " ")
+    // Split on the newline and space bytes, not by Characters: exact in UTF-8
+    // (neither byte occurs inside a multi-byte character) and much cheaper.
+    text.utf8.split(separator: UInt8(ascii: "\n")).compactMap { line in
+      let fields = line.split(separator: UInt8(ascii: " ")).map(Substring.init)
       guard let dash = fields.firstIndex(of: "-"), fields.count > dash + 3, fields.count > 4
       else { return nil }
       return Mount(

@@ -1,8 +1,8 @@
-import CNUMA
 import MKCore
 
 /// NUMA nodes as libnuma (on the running host) or sysfs (under a fixture
-/// root, or where libnuma reports no NUMA support) gives them.
+/// root, where libnuma reports no NUMA support, or where it cannot be loaded:
+/// E334) gives them. libnuma is opened at first use (`LibNUMA`).
 struct NUMAFacts {
   struct Node {
     var id: Int
@@ -21,8 +21,20 @@ struct NUMAFacts {
   static func discover(
     _ files: HostFiles, useLibrary: Bool, allCPUs: CPUSet, diagnostics: inout [Diagnostic]
   ) -> NUMAFacts {
-    if useLibrary && files.isLiveHost && numa_available() >= 0 {
-      return fromLibnuma(files)
+    if useLibrary && files.isLiveHost {
+      switch LibNUMA.loaded {
+      case .success(let numa) where numa.available() >= 0:
+        return fromLibnuma(numa, files)
+      case .success:
+        break  // a kernel without NUMA support: sysfs says the same, or nothing
+      case .failure(let error):
+        diagnostics.append(
+          .warning(
+            "E334",
+            "cannot load \(error.soname) (\(error.reason)): NUMA nodes, their memory and "
+              + "distances are read from /sys/devices/system/node instead",
+            help: ["install libnuma (Debian: apt-get install libnuma1)"]))
+      }
     }
     if !files.numbered("/sys/devices/system/node", prefix: "node").isEmpty {
       return fromSysfs(files)
@@ -36,30 +48,30 @@ struct NUMAFacts {
     return singleNode(files, allCPUs: allCPUs)
   }
 
-  private static func fromLibnuma(_ files: HostFiles) -> NUMAFacts {
-    let maxNode = Int(numa_max_node())
+  private static func fromLibnuma(_ numa: LibNUMA, _ files: HostFiles) -> NUMAFacts {
+    let maxNode = Int(numa.maxNode())
     var ids: [Int] = []
     var sizes: [Int: (UInt64, UInt64)] = [:]
     for id in 0...max(maxNode, 0) {
       var free: Int64 = 0
-      let total = numa_node_size64(Int32(id), &free)
+      let total = numa.nodeSize64(Int32(id), &free)
       guard total >= 0 else { continue }
       ids.append(id)
       sizes[id] = (UInt64(total), UInt64(max(free, 0)))
     }
-    let mask = numa_allocate_cpumask()
-    defer { numa_free_cpumask(mask) }
-    let possible = Int(numa_num_possible_cpus())
+    let mask = numa.allocateCPUMask()
+    defer { numa.bitmaskFree(mask) }
+    let possible = Int(numa.numPossibleCPUs())
     var facts = NUMAFacts()
     for id in ids {
       var cpus = CPUSet()
-      if let mask, numa_node_to_cpus(Int32(id), mask) == 0 {
-        for cpu in 0..<possible where numa_bitmask_isbitset(mask, UInt32(cpu)) != 0 {
+      if let mask, numa.nodeToCPUs(Int32(id), mask) == 0 {
+        for cpu in 0..<possible where numa.bitmaskIsBitSet(mask, UInt32(cpu)) != 0 {
           cpus.insert(cpu)
         }
       }
       let distances = (0...(ids.last ?? 0)).map { other in
-        ids.contains(other) ? Int(numa_distance(Int32(id), Int32(other))) : 0
+        ids.contains(other) ? Int(numa.distance(Int32(id), Int32(other))) : 0
       }
       let (total, free) = sizes[id] ?? (0, 0)
       facts.nodes.append(

@@ -17,8 +17,11 @@ public struct ProcInterrupts: Sendable, Hashable {
   public init(parsing text: String) {
     var lines: [Int: Line] = [:]
     var cpuColumns = 0
-    for (index, raw) in text.split(separator: "\n").enumerated() {
-      let fields = raw.split(separator: " ", omittingEmptySubsequences: true)
+    // Split as bytes, not Characters: the file is ASCII, and on a host with
+    // hundreds of CPUs it holds a column per CPU on every line.
+    let space = UInt8(ascii: " ")
+    for (index, raw) in text.utf8.split(separator: UInt8(ascii: "\n")).enumerated() {
+      let fields = raw.split(separator: space, omittingEmptySubsequences: true).map(Substring.init)
       if index == 0 {
         cpuColumns = fields.filter { $0.hasPrefix("CPU") }.count
         continue

@@ -102,7 +102,17 @@ struct AgentRunCommand: ParsableCommand {
       }.max() ?? 0
     var roundsLeft = (window + interval - 1) / interval + 2
     var lastProblems: [String] = []
-    while true {
+    // SIGTERM/SIGINT (systemctl stop, ^C): finish the round in progress, so
+    // a stop never leaves a resize half-applied, then exit 0.
+    signal(SIGTERM) { _ in agentStopRequested = 1 }
+    signal(SIGINT) { _ in agentStopRequested = 1 }
+    // A parent may hand over a blocked mask (test runners do): unblock both.
+    var stops = sigset_t()
+    sigemptyset(&stops)
+    sigaddset(&stops, SIGTERM)
+    sigaddset(&stops, SIGINT)
+    sigprocmask(SIG_UNBLOCK, &stops, nil)
+    while agentStopRequested == 0 {
       let started = Self.monotonicMilliseconds()
       let round = agent.round(time: started, wallSeconds: Int(time(nil)), dryRun: dryRun)
       // Problems are logged when they change, not every round.
@@ -129,6 +139,7 @@ struct AgentRunCommand: ParsableCommand {
       let elapsed = Self.monotonicMilliseconds() - started
       Self.sleep(milliseconds: max(0, interval - elapsed))
     }
+    Console.write("{\"event\":\"stopped\"}\n", to: .standardOutput)
   }
 
   static func monotonicMilliseconds() -> Int {
@@ -140,9 +151,15 @@ struct AgentRunCommand: ParsableCommand {
   static func sleep(milliseconds: Int) {
     var request = timespec(tv_sec: milliseconds / 1000, tv_nsec: (milliseconds % 1000) * 1_000_000)
     var remaining = timespec()
-    while nanosleep(&request, &remaining) != 0 && errno == EINTR { request = remaining }
+    while nanosleep(&request, &remaining) != 0 && errno == EINTR && agentStopRequested == 0 {
+      request = remaining
+    }
   }
 }
+
+/// Set by the SIGTERM/SIGINT handler of `agent run`; read between rounds.
+/// A `sig_atomic_t` is the one type a signal handler may write.
+nonisolated(unsafe) var agentStopRequested: sig_atomic_t = 0
 
 /// `mkpolicy agent status`: what the agent did last and holds now.
 struct AgentStatusCommand: ParsableCommand {

@@ -1,4 +1,6 @@
 import ArgumentParser
+import CBuildInfo
+import MKCore
 import MKFleet
 import MKTopology
 
@@ -6,17 +8,24 @@ import MKTopology
 /// file and only parses arguments, calls the libraries and renders results.
 @main
 struct MKPolicyCommand: ParsableCommand {
-  /// The release. Plans do not record it yet; see docs/packaging.md.
-  static let release = "0.1.0"
-
   /// `--version`: the release on the first line (scripts read its last
-  /// word), then the document versions this build reads and writes.
+  /// word), the commit the binary was built from, then the document versions
+  /// this build reads and writes.
   static var versionText: String {
     """
-    mkpolicy \(release)
+    mkpolicy \(MKPolicyVersion.release)
+    commit: \(commit)
     schemas: Policy, Plan \(TopologySnapshot.apiVersion); HostTopology \(TopologySnapshot.apiVersion); \
     Fleet, PolicyOverlay \(FleetDecoder.apiVersion)
     """
+  }
+
+  /// The commit `make release` built from (`-dirty`: with uncommitted
+  /// changes), or a sentence saying it is not known.
+  static var commit: String {
+    let recorded = String(cString: mkpolicy_build_commit())
+    return recorded.isEmpty
+      ? "unknown (not built by `make release` from a git checkout)" : recorded
   }
 
   static let configuration = CommandConfiguration(

@@ -231,6 +231,35 @@ import Testing
     #expect(status.stdout.contains("web: 9 CPUs (planned 7)"), "\(status.stdout)")
   }
 
+  @Test func sigtermStopsAfterTheRoundInProgress() throws {
+    let host = try Host.make()
+    defer { host.remove() }
+    let kernel = try host.startPressure()
+    defer { kernel.terminate() }
+    let agent = Process()
+    agent.executableURL = URL(fileURLWithPath: PackagePaths.mkpolicyBinary)
+    agent.arguments = [
+      "agent", "run", host.policy, "--topology", host.topology, "--root", host.root,
+    ]
+    let output = Pipe()
+    agent.standardOutput = output
+    try agent.run()
+    // Let it resize once (rounds every 300 ms), then stop it as systemd would.
+    var waited = 0
+    while host.cpus("web") == 7 && waited < 100 {
+      usleep(100_000)
+      waited += 1
+    }
+    kill(agent.processIdentifier, SIGTERM)
+    agent.waitUntilExit()
+    let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    #expect(agent.terminationReason == .exit && agent.terminationStatus == 0, "\(text)")
+    #expect(text.hasSuffix("{\"event\":\"stopped\"}\n"), "\(text)")
+    #expect(host.cpus("web") == 9, "\(text)")
+    #expect(!FileManager.default.fileExists(atPath: host.root + "/var/lib/mkpolicy/journal.json"))
+    #expect(host.mkpolicy(["verify"]).status == 0)
+  }
+
   @Test func sigkillMidResizeThenRestartConverges() throws {
     let template = try Host.make()
     defer { template.remove() }

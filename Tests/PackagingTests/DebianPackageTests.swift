@@ -88,14 +88,29 @@ import Testing
     }
     let version = run(["--version"])
     #expect(version.status == 0 && !version.stdout.isEmpty, "\(version.stdout)\(version.stderr)")
+    // The release, then the commit (a hash from `make deb`; from the debug
+    // build `make test` packages, a sentence that it is not known), then schemas.
+    let lines = version.stdout.split(separator: "\n")
+    #expect(lines.first?.hasPrefix("mkpolicy ") == true, "\(version.stdout)")
+    let commit = lines.dropFirst().first ?? ""
+    #expect(
+      commit.wholeMatch(of: /commit: ([0-9a-f]{12}(-dirty)?|unknown \(.+\))/) != nil,
+      "second line of --version: \(commit)")
     let check = run(["check", "Policies/default.yaml"])
     #expect(check.status == 0 && check.stdout.hasPrefix("ok: "), "\(check.stdout)\(check.stderr)")
     let discover = run(["discover", "--format", "json"])
     #expect(discover.status == 0 && discover.stdout.contains("\"nodes\""), "\(discover.stderr)")
+    // libnuma and libudev are opened with dlopen: the installed package finds them.
+    #expect(!discover.stderr.contains("cannot load"), "\(discover.stderr)")
+    #expect(!discover.stderr.contains("libudev could not"), "\(discover.stderr)")
     let plan = run([
       "plan", "Policies/default.yaml", "--topology", "Examples/topologies/xeon-spr-2s-snc4.yaml",
       "--format", "json",
     ])
     #expect(plan.status == 0 && plan.stdout.contains("\"kind\" : \"Plan\""), "\(plan.stderr)")
+    // The plan records the release that wrote it (the first line of --version).
+    let release = lines.first.map { String($0.dropFirst("mkpolicy ".count)) } ?? "?"
+    #expect(
+      plan.stdout.contains("\"mkpolicyVersion\" : \"\(release)\""), "\(plan.stdout.prefix(400))")
   }
 }

@@ -78,6 +78,41 @@ import Testing
     }
   }
 
+  /// dist/dlopen-libraries: what mkpolicy opens with dlopen at first use.
+  static var dlopenedSonames: [String] {
+    let text =
+      (try? String(contentsOfFile: PackagePaths.path("dist/dlopen-libraries"), encoding: .utf8))
+      ?? ""
+    return text.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+      .filter { !$0.isEmpty && !$0.hasPrefix("#") }
+  }
+
+  /// libnuma and libudev are opened by discovery when it runs, not loaded at
+  /// start-up: not NEEDED, but named in the binary. The list that the package
+  /// (Depends) and the QEMU harness read names exactly the sonames the
+  /// sources open, so neither misses one.
+  @Test(arguments: binaries)
+  func opensDiscoveryLibrariesAtFirstUse(binary: String) throws {
+    let listed = Self.dlopenedSonames
+    #expect(Set(listed) == ["libnuma.so.1", "libudev.so.1"], "dist/dlopen-libraries: \(listed)")
+    let needed = Self.dynamicSection(binary).needed
+    let bytes = try Data(contentsOf: URL(fileURLWithPath: binary))
+    for soname in listed {
+      #expect(!needed.contains(soname), "\(binary) links \(soname): it is loaded at every start")
+      #expect(bytes.range(of: Data(soname.utf8)) != nil, "\(binary) never names \(soname)")
+    }
+    // Every `static let soname = "..."` in the sources is on the list.
+    let sources = PackagePaths.path("Sources")
+    let grep = Subprocess.run(["grep", "-rhoE", #"static let soname = "[^"]+""#, sources])
+    let inSources = Set(
+      grep.stdout.split(separator: "\n").compactMap { $0.split(separator: "\"").dropFirst().first }
+        .map(String.init))
+    #expect(!inSources.isEmpty, "no `static let soname` found under \(sources)")
+    #expect(
+      inSources == Set(listed),
+      "sources open \(inSources.sorted()); dist/dlopen-libraries lists \(listed)")
+  }
+
   /// What the loader resolves on this machine, with the toolchain installed:
   /// nothing from outside the system's library folders.
   @Test(arguments: binaries)

@@ -597,13 +597,25 @@ SYSTEM_LIBRARY_DIRS = ("/lib/", "/lib64/", "/usr/lib/", "/usr/lib64/")
 
 
 def shared_libraries(binary: Path) -> list[tuple[str, Path]]:
-    """(path the loader looks at, real file) for each library `ldd` lists;
-    an error for a library outside the system's folders (a binary that needs
-    the toolchain's runtime would not run on the hosts it is for)."""
+    """(path the loader looks at, real file) for each library the binary
+    needs: what `ldd` lists, plus the libraries it opens with dlopen
+    (dist/dlopen-libraries) and what they need. An error for a library outside
+    the system's folders (a binary that needs the toolchain's runtime would
+    not run on the hosts it is for) or one that cannot be found."""
+    libraries: dict[str, Path] = {}
+    for path in [binary, *dlopened_libraries()]:
+        for loader_path in ldd(path):
+            libraries.setdefault(loader_path, Path(loader_path).resolve())
+        if path != binary:
+            libraries.setdefault(str(path), path.resolve())
+    return sorted(libraries.items())
+
+
+def ldd(binary: Path) -> list[str]:
     result = subprocess.run(["ldd", str(binary)], capture_output=True, text=True)
     if result.returncode != 0:
         raise HarnessError(f"ldd {binary} failed: {result.stderr.strip() or result.stdout.strip()}")
-    libraries = []
+    paths = []
     for line in result.stdout.splitlines():
         line = line.strip()
         if "not found" in line:
@@ -616,8 +628,31 @@ def shared_libraries(binary: Path) -> list[tuple[str, Path]]:
                     "the guest runs the self-contained binary alone (build it with `swift build` "
                     "from this package, which links the Swift runtime in; see docs/packaging.md)"
                 )
-            libraries.append((match.group(1), Path(match.group(1)).resolve()))
-    return libraries
+            paths.append(match.group(1))
+    return paths
+
+
+def dlopened_libraries() -> list[Path]:
+    """The libraries of dist/dlopen-libraries (libnuma, libudev: mkpolicy
+    opens them at first use), where the loader's cache finds them."""
+    names = [
+        line.strip()
+        for line in (ROOT / "dist" / "dlopen-libraries").read_text().splitlines()
+        if line.strip() and not line.lstrip().startswith("#")
+    ]
+    cache = subprocess.run(["ldconfig", "-p"], capture_output=True, text=True, check=True).stdout
+    found = {}
+    for line in cache.splitlines():
+        match = re.match(r"\s*(\S+) \((\S+)\) => (/\S+)$", line)
+        if match and "x86-64" in match.group(2) and match.group(1) not in found:
+            found[match.group(1)] = Path(match.group(3))
+    missing = [name for name in names if name not in found]
+    if missing:
+        raise HarnessError(
+            f"{', '.join(missing)} not installed (mkpolicy opens them with dlopen): "
+            "run scripts/ensure-deps.sh build"
+        )
+    return [found[name] for name in names]
 
 
 def stripped_copy(path: Path) -> bytes:
@@ -981,6 +1016,13 @@ def run_discovery(context: Context) -> None:
         snapshot = json.loads(discover.stdout)
     except json.JSONDecodeError as error:
         raise ScenarioFailed(f"`mkpolicy discover --format json` printed no JSON ({error}):\n{discover.stdout[:2000]}")
+    # libnuma and libudev are opened with dlopen (dist/dlopen-libraries): the
+    # guest has them, so discovery must not fall back to sysfs for want of them.
+    context.failures.equal(
+        "warnings that libnuma or libudev could not be loaded",
+        [],
+        [line for line in discover.stderr.splitlines() if "cannot load" in line or "could not enumerate" in line],
+    )
     check_discover(context, snapshot, result)
     check_snapshot_round_trip(context, discover.stdout)
 
