@@ -45,7 +45,8 @@ public struct HostSetupReconciler {
     let planned = Self.plannedFiles(plan)
 
     // NIC channels first: the queues whose masks are written must exist.
-    var nicsPresent = Set<String>()
+    var nicsChanging = Set<String>()
+    var nicsMissing = Set<String>()
     for command in setup.commands where command.kind == .nicChannels {
       guard
         case .success(.setup(.nicChannels(let interface, let combined))) = HostCommand.parse(
@@ -56,14 +57,15 @@ public struct HostSetupReconciler {
       }
       let queues = "/sys/class/net/\(interface)/queues"
       guard host.kind("/sys/class/net/\(interface)") != .missing else {
+        nicsMissing.insert(interface)
         result.pending.append(
           "network interface \(interface) does not exist (renamed, or its driver is not bound): its channel count and queue masks are not set"
         )
         continue
       }
-      nicsPresent.insert(interface)
       let live = try queueCount(queues)
       if live != combined {
+        nicsChanging.insert(interface)
         result.steps.append(
           Self.step(
             command, undo: SetupCommand.nicChannels(interface: interface, combined: live).argv))
@@ -71,13 +73,20 @@ public struct HostSetupReconciler {
     }
 
     for write in setup.kernelWrites {
-      if try exists(write.path) || nicsPresent.contains(Self.interface(of: write.path) ?? "") {
+      let interface = Self.interface(of: write.path)
+      // A queue's file appears once the channel command ran.
+      if try exists(write.path) || nicsChanging.contains(interface ?? "") {
         result.steps.append(ApplyStep(kind: .kernel, path: write.path, value: write.value))
         continue
       }
+      if nicsMissing.contains(interface ?? "") { continue }  // Reported once above.
       let summary = KernelInterfaces.describing(write.path)?.summary ?? write.interface
-      if Self.interface(of: write.path) != nil {
-        continue  // The interface is missing: reported once above.
+      if host.kind(write.path) == .file {
+        // xps_cpus of a single-queue device: listed, but the kernel answers ENOENT.
+        result.pending.append(
+          "\(write.path) exists but the kernel offers no value (ENOENT; XPS needs a multiqueue device): \(Quoted.text(write.value)) not written"
+        )
+        continue
       }
       result.pending.append(
         "\(write.path) does not exist on this host (\(summary)): \(Quoted.text(write.value)) not written"
@@ -286,13 +295,13 @@ public struct HostSetupReconciler {
   public func rebootNotice(_ plan: Plan, steps: [ApplyStep] = []) -> String? {
     guard let marker = plan.hostSetup?.rebootRequired else { return nil }
     let set =
-      steps.contains { $0.path == RebootRequired.markerPath }
+      steps.contains(where: Self.isMarker)
       || ((try? host.read(RebootRequired.packagesPath)) ?? "").split(separator: "\n").contains {
         $0 == marker.package
       } && host.kind(RebootRequired.markerPath) == .file
     guard set else { return nil }
     return
-      "reboot required: \(marker.reasons.joined(separator: ", ")) take effect at the next boot (\(RebootRequired.markerPath))"
+      "reboot required (\(RebootRequired.markerPath)): what this plan stages takes effect at the next boot: \(marker.reasons.joined(separator: ", "))"
   }
 
   /// A step of the reboot-required marker.

@@ -57,6 +57,43 @@ public final class RootedHost: HostIO {
     directory = RootDirectory(path: self.root, walkOnly: walkOnly)
   }
 
+  /// sysfs names a network interface's directory only through a link the
+  /// kernel makes (`/sys/class/net/eth0 -> ../../devices/.../net/eth0`),
+  /// and the registry's RPS/XPS paths go through it. Apply never follows a
+  /// link on the way except this one: it is read here and the path goes on
+  /// from its target, which must stay under `/sys/devices/` and end in
+  /// `net/NAME` (so a link planted in a `--root` tree leads nowhere else);
+  /// the rest is walked without following links as usual. Any other path,
+  /// or one whose link does not fit, is returned as it is.
+  func netClass(_ path: String) -> String {
+    let parts = path.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+    guard parts.count >= 5, parts[0].isEmpty, parts[1] == "sys", parts[2] == "class",
+      parts[3] == "net", !parts[4].isEmpty, parts[4] != ".", parts[4] != ".."
+    else { return path }
+    guard
+      case .success(let (fd, name)) = directory.parent(
+        of: "/sys/class/net/" + parts[4], create: false)
+    else { return path }
+    defer { close(fd) }
+    var buffer = [CChar](repeating: 0, count: 4096)
+    let count = readlinkat(fd, name, &buffer, buffer.count - 1)
+    guard count > 0 else { return path }
+    let target = String(decoding: buffer[0..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    var resolved = target.hasPrefix("/") ? [] : ["sys", "class", "net"]
+    for component in target.split(separator: "/") {
+      if component == ".." {
+        guard !resolved.isEmpty else { return path }
+        resolved.removeLast()
+      } else if component != "." {
+        resolved.append(String(component))
+      }
+    }
+    guard resolved.count >= 4, resolved[0] == "sys", resolved[1] == "devices",
+      Array(resolved.suffix(2)) == ["net", parts[4]]
+    else { return path }
+    return "/" + (resolved + parts.dropFirst(5)).joined(separator: "/")
+  }
+
   /// Where a host path really lives (for messages and tests).
   public func real(_ path: String) -> String { root == "/" ? path : root + path }
 
@@ -144,6 +181,7 @@ public final class RootedHost: HostIO {
   }
 
   public func read(_ path: String) throws(HostIOError) -> String {
+    let path = netClass(path)
     try checked("read", path)
     let fd = try open("read", path, flags: O_RDONLY | O_NONBLOCK)
     return try readAll(fd, path)
@@ -182,6 +220,7 @@ public final class RootedHost: HostIO {
   /// `.other` for anything that is not a plain file or directory, a
   /// symbolic link included, or when a link on the way stops the lookup.
   public func kind(_ path: String) -> HostFileKind {
+    let path = netClass(path)
     guard (try? checked("stat", path)) != nil else { return .missing }
     if path == "/" { return directory.descriptor >= 0 ? .directory : .missing }
     let fd: Int32
@@ -204,6 +243,7 @@ public final class RootedHost: HostIO {
   }
 
   public func list(_ path: String) throws(HostIOError) -> [String] {
+    let path = netClass(path)
     try checked("list", path)
     let fd = try open("list", path, flags: O_RDONLY | O_DIRECTORY)
     guard let dir = fdopendir(fd) else {
@@ -223,6 +263,7 @@ public final class RootedHost: HostIO {
   }
 
   public func write(_ path: String, _ value: String) throws(HostIOError) {
+    let path = netClass(path)
     try checked("write", path, value)
     beginMutation()
     let (directoryFD, name) = try parent("write", path, create: false, value: value)
@@ -393,6 +434,7 @@ public final class RootedHost: HostIO {
   }
 
   public func removeFile(_ path: String) throws(HostIOError) {
+    let path = netClass(path)
     try checked("remove", path)
     beginMutation()
     let (directoryFD, name) = try parent("remove", path, create: false)

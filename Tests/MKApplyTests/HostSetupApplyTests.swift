@@ -1,6 +1,8 @@
+import Foundation
 import MKApply
 import MKCore
 import MKPlan
+import MKTestSupport
 import Testing
 
 /// Apply performing a plan's host setup: every tuning write, configuration
@@ -45,7 +47,10 @@ import Testing
     #expect(
       try host.read("/run/reboot-required.pkgs") == "linux-image-6.1.0-28-amd64\nmkpolicy\n")
     let rendered = report.render().stdout
-    #expect(rendered.contains("reboot required: add boot parameter nohz_full"), "\(rendered)")
+    #expect(
+      rendered.contains(
+        "reboot required (/run/reboot-required): what this plan stages takes effect at the next boot: add boot parameter nohz_full"
+      ), "\(rendered)")
 
     // Again: nothing to do (every command was decided live), still pending a reboot.
     let again = try Applier(host: host).apply(plan)
@@ -54,6 +59,19 @@ import Testing
     let verify = try Verifier(host: host).verify()
     #expect(verify.matches, "\(verify.differences)")
     #expect(verify.notes.contains { $0.contains("CPUAffinity=0-1,7 is staged") }, "\(verify.notes)")
+  }
+
+  /// What apply prints for the host setup, dry run then apply: every step
+  /// in order, and the reboot line.
+  @Test func reportsMatchTheGolden() throws {
+    let host = SetupFixtures.host()
+    let plan = SetupFixtures.plan(irqbalance: "stop")
+    let dry = try Applier(host: host).apply(plan, dryRun: true).render().stdout
+    let applied = try Applier(host: host).apply(plan).render().stdout
+    let text = "$ mkpolicy apply --dry-run\n" + dry + "$ mkpolicy apply --yes\n" + applied
+    let mismatch = Golden.mismatch(
+      actual: text, goldenPath: PackagePaths.path("Tests/MKApplyTests/Golden/host-setup-apply.txt"))
+    #expect(mismatch == nil, "\(mismatch ?? "")")
   }
 
   @Test func stopDisablesIrqbalanceAndReadsItBack() throws {
@@ -295,5 +313,37 @@ import Testing
           "killed at \(point), rollback: \(FaultInjectionTests.diff(other.snapshot(), before))")
       }
     }
+  }
+
+  /// sysfs reaches a NIC's queues only through `/sys/class/net/DEV`, a link
+  /// the kernel makes: `RootedHost` follows that one link when it leads to
+  /// `/sys/devices/.../net/DEV` inside the root, and no other.
+  @Test func rootedHostFollowsOnlyTheKernelsNetClassLink() throws {
+    let root = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "mkpolicy-netclass-\(UUID().uuidString)"
+    ).path
+    defer { try? FileManager.default.removeItem(atPath: root) }
+    let queue = root + "/sys/devices/pci0000:00/0000:00:03.0/virtio0/net/eth0/queues/rx-0"
+    try FileManager.default.createDirectory(atPath: queue, withIntermediateDirectories: true)
+    try "00\n".write(toFile: queue + "/rps_cpus", atomically: false, encoding: .utf8)
+    try FileManager.default.createDirectory(
+      atPath: root + "/sys/class/net", withIntermediateDirectories: true)
+    try FileManager.default.createSymbolicLink(
+      atPath: root + "/sys/class/net/eth0",
+      withDestinationPath: "../../devices/pci0000:00/0000:00:03.0/virtio0/net/eth0")
+    try FileManager.default.createDirectory(
+      atPath: root + "/etc", withIntermediateDirectories: true)
+    try FileManager.default.createSymbolicLink(
+      atPath: root + "/sys/class/net/evil", withDestinationPath: "../../../etc")
+    let host = RootedHost(root: root)
+    let path = "/sys/class/net/eth0/queues/rx-0/rps_cpus"
+    #expect(try host.read(path) == "00\n")
+    #expect(host.kind("/sys/class/net/eth0") == .directory)
+    #expect(try host.list("/sys/class/net/eth0/queues") == ["rx-0"])
+    try host.write(path, "4")
+    #expect(try String(contentsOfFile: queue + "/rps_cpus", encoding: .utf8) == "4")
+    // A link that does not lead to a device's net directory is not followed.
+    #expect(throws: HostIOError.self) { try host.read("/sys/class/net/evil/passwd") }
+    #expect(host.kind("/sys/class/net/evil") != .directory)
   }
 }

@@ -1619,6 +1619,99 @@ def run_agent(context: Context) -> None:
     f.equal("verify after the restart: exit status", 0, context.section(result, "verify2").rc)
 
 
+def run_host_tuning(context: Context) -> None:
+    """The host setup of a realtime partition on a real kernel: every tuning
+    write of the plan read back from the kernel (or reported pending where the
+    guest has no such file), the delegated cgroup used without systemd, drift
+    found and repaired."""
+    policy = POLICIES / "host-tuning.yaml"
+    result = context.boot(guest_script("host-tuning"), files={policy.name: policy.read_bytes()})
+    f = context.failures
+    f.about("host setup", "the guest kernel reads back")
+    plan = load_plan(context, result)
+    setup = plan.get("hostSetup") or {}
+    writes = setup.get("kernelWrites", [])
+    if not writes:
+        raise ScenarioFailed(f"the plan has no tuning writes: {json.dumps(setup)[:400]}")
+
+    def masks(value: str) -> int | None:
+        digits = value.strip().replace(",", "")
+        try:
+            return int(digits, 16)
+        except ValueError:
+            return None
+
+    def same(interface: str, have: str, wanted: str) -> bool:
+        if interface in ("workqueue.cpumask", "net.rps_cpus", "net.xps_cpus"):
+            return masks(have) is not None and masks(have) == masks(wanted)
+        return have.strip() == wanted.strip()
+
+    def state(section: str) -> dict[str, str]:
+        out = {}
+        for line in context.section(result, section).stdout.splitlines():
+            kind, _, rest = line.partition(" ")
+            path, _, value = rest.partition(" ")
+            if kind == "kv" and value.strip():  # empty: the kernel answered the read with an error
+                out[path] = value
+        return out
+
+    apply = context.section(result, "apply")
+    f.equal("apply: exit status", 0, apply.rc)
+    f.expect("reboot required: " in apply.stdout,
+             f"apply does not say a reboot is required (PID 1 is not on the staged CPUAffinity=):\n{apply.stdout}")
+    kernel = state("tuning")
+    interfaces = set()
+    for write in writes:
+        path, wanted, interface = write["path"], write["value"], write["interface"]
+        interfaces.add(interface)
+        if path in kernel:
+            f.expect(same(interface, kernel[path], wanted),
+                     f"{path}: the kernel reads {kernel[path]!r}, the plan wrote {wanted!r}")
+        else:
+            f.expect(f"pending: {path} " in apply.stdout,
+                     f"{path} cannot be read in the guest and apply does not say it is pending:\n{apply.stdout}")
+    for needed in ("workqueue.cpumask", "sysctl:kernel.sched_rt_runtime_us", "sysctl:kernel.timer_migration",
+                   "sysctl:vm.stat_interval", "net.rps_cpus", "net.xps_cpus"):
+        f.expect(needed in interfaces, f"the plan writes no {needed}: {sorted(interfaces)}")
+    rps = [w for w in writes if w["interface"] == "net.rps_cpus"]
+    xps = [w for w in writes if w["interface"] == "net.xps_cpus"]
+    # RPS on every queue; XPS only where the device is multiqueue (a
+    # single-queue virtio-net answers ENOENT, which apply reports pending).
+    f.expect(rps and all(w["path"] in kernel for w in rps), f"an RPS file of the plan is not read back: {rps}")
+    for w in xps:
+        f.expect(w["path"] in kernel or f"pending: {w['path']} exists but the kernel offers no value" in apply.stdout,
+                 f"{w['path']}: neither read back nor pending:\n{apply.stdout}")
+    files = context.section(result, "files").stdout.split("@@\n")
+    planned = {p["path"]: p["content"] for p in setup.get("files", [])}
+    f.equal("/etc/sysctl.d/90-mkpolicy.conf", planned.get("/etc/sysctl.d/90-mkpolicy.conf", ""), files[0].rstrip("\n") + "\n")
+    f.expect(len(files) > 2 and "mkpolicy" in files[2].split(), f"/run/reboot-required.pkgs lacks mkpolicy: {files[-1]!r}")
+    f.equal("verify after apply: exit status", 0, context.section(result, "verify").rc)
+
+    f.about("delegated cgroup", "the guest reports")
+    delegate = context.section(result, "delegate")
+    f.equal("runtime's own child cgroup and task: exit status", 0, delegate.rc)
+    facts = dict(line.split(" ", 1) for line in delegate.stdout.splitlines() if " " in line)
+    feed = next((a for a in plan.get("assignments", []) if a.get("workload") == "feed"), None)
+    cpus = format_cpulist(plan_cpus(feed.get("cpus"))) if feed else "?"
+    f.expect("cpuset" in facts.get("subtree", "").split(), f"feed-runtime does not delegate cpuset: {facts}")
+    f.equal("the partition", "isolated", facts.get("partition"))
+    f.equal("the runtime's child: effective CPUs", cpus, facts.get("effective"))
+    f.equal("the task's allowed CPUs", cpus, facts.get("allowed"))
+    f.equal("the task's cgroup", "0::/mkpolicy.slice/feed-runtime/job1", facts.get("cgroup"))
+    f.equal("verify with the runtime's cgroup and task: exit status", 0, context.section(result, "verify-delegated").rc)
+
+    f.about("drift", "the guest reports")
+    drift = context.section(result, "verify-drift")
+    f.equal("verify after timer_migration was set back to 1: exit status", 2, drift.rc)
+    f.expect("/proc/sys/kernel/timer_migration" in drift.stdout + drift.stderr,
+             f"verify does not name timer_migration:\n{drift.stdout}{drift.stderr}")
+    again = context.section(result, "apply-again")
+    f.equal("apply over the drift: exit status", 0, again.rc)
+    f.expect("/proc/sys/kernel/timer_migration" in again.stdout, f"apply did not put timer_migration back:\n{again.stdout}")
+    f.equal("timer_migration after the repair", "0", state("tuning-again").get("/proc/sys/kernel/timer_migration"))
+    f.equal("verify after the repair: exit status", 0, context.section(result, "verify-again").rc)
+
+
 SCENARIOS: list[Scenario] = [
     Scenario(
         "discovery-2s2c2t-2n", "2s2c2t-2n",
@@ -1671,6 +1764,11 @@ SCENARIOS: list[Scenario] = [
         "unused-nic", "unused-nic",
         "an e1000e whose vectors have no /proc/irq/N until its link is up: apply and verify with it down (pending), up: converged",
         run_unused_nic, needs_mkpolicy=True, timeout=300.0,
+    ),
+    Scenario(
+        "host-tuning", "partitions",
+        "a realtime partition's host setup on a real kernel: workqueue mask, sysctls, RPS/XPS of a virtio-net queue read back; a delegated cgroup used without systemd; drift found and repaired",
+        run_host_tuning, needs_mkpolicy=True, timeout=300.0,
     ),
     Scenario(
         "agent", "agent",
