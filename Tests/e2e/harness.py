@@ -1657,7 +1657,7 @@ def run_host_tuning(context: Context) -> None:
 
     apply = context.section(result, "apply")
     f.equal("apply: exit status", 0, apply.rc)
-    f.expect("reboot required: " in apply.stdout,
+    f.expect("reboot required (/run/reboot-required): " in apply.stdout,
              f"apply does not say a reboot is required (PID 1 is not on the staged CPUAffinity=):\n{apply.stdout}")
     kernel = state("tuning")
     interfaces = set()
