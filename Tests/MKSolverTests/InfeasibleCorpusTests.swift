@@ -73,6 +73,17 @@ import Testing
 
   @Test func atLeastTwentyCases() { #expect(Self.cases.count >= 20) }
 
+  /// Every small case is explained within `SearchBudget.explanationWork`:
+  /// its conflict is searched to the end (the goldens never say "may not
+  /// be minimal"). The work is the budget's count, not a clock.
+  @Test(arguments: cases.filter { !$0.hasPrefix("sums-") })
+  func explainedWithinTheBudget(name: String) throws {
+    let (_, policy, topology) = try Self.load(name)
+    let explainer = Explainer(solver: Solver(), policy: policy, topology: topology)
+    _ = explainer.explain()
+    #expect(!explainer.meter.exhausted, "\(name): \(explainer.meter.used) cells")
+  }
+
   /// Large policies past a sum answer with the arithmetic alone: no
   /// conflict search runs (its explanations have other words).
   @Test(arguments: cases.filter { $0.hasPrefix("sums-") })
