@@ -326,6 +326,9 @@ public final class Applier {
     }
     var fresh = Journal(
       planDigest: digest, plan: plan, runID: runID, phase: .applying, entries: entries)
+    if applied != nil || host.kind(store.appliedPath) == .missing {
+      fresh.appliedBefore = Journal.AppliedBefore(record: applied)
+    }
     do {
       fresh.partitions = try partitionStates(steps, parent: plan.effectiveCgroupParent)
     } catch {
@@ -700,6 +703,7 @@ public final class Applier {
         report.notRestored.append(failure)
       }
     }
+    if report.notRestored.isEmpty { restoreAppliedRecord(journal, into: &report) }
     if report.notRestored.isEmpty {
       if (try? host.removeFile(store.journalPath)) == nil, host.kind(store.journalPath) != .missing
       {
@@ -712,6 +716,27 @@ public final class Applier {
       try? save(journal)
     }
     lock.release()
+  }
+
+  /// An apply killed after it wrote the applied record (before it removed
+  /// its journal) left the record naming its plan: once the host is rolled
+  /// back, the record before it is put back (or removed when there was
+  /// none), so that `verify` compares the host with the plan it has again.
+  func restoreAppliedRecord(_ journal: Journal, into report: inout ApplyReport) {
+    guard let before = journal.appliedBefore, let current = try? store.loadApplied(),
+      current.planDigest == journal.planDigest, current != before.record
+    else { return }
+    do {
+      if let record = before.record {
+        try store.save(record, to: store.appliedPath)
+        report.restored.append("\(store.appliedPath) names plan \(record.planDigest) again")
+      } else {
+        try host.removeFile(store.appliedPath)
+        report.restored.append("\(store.appliedPath) removed (did not exist)")
+      }
+    } catch {
+      report.notRestored.append("\(store.appliedPath) could not be put back: \(error)")
+    }
   }
 
   func restore(

@@ -74,6 +74,16 @@ public struct Journal: Sendable, Hashable, Codable {
   /// partition the kernel invalidates on the way, even one no step writes,
   /// is revalidated by rollback when it was valid here.
   public var partitions: [String: String]?
+  /// The applied record as it was before this apply (`record` nil: there
+  /// was none), so that a rollback after the new record was written puts it
+  /// back and `verify` compares the host with the plan it has again. Absent
+  /// in journals written before it was kept.
+  public var appliedBefore: AppliedBefore?
+
+  public struct AppliedBefore: Sendable, Hashable, Codable {
+    public var record: AppliedRecord?
+    public init(record: AppliedRecord?) { self.record = record }
+  }
 
   public init(planDigest: String, plan: Plan, runID: String, phase: Phase, entries: [JournalEntry])
   {
