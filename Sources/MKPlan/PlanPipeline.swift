@@ -92,7 +92,7 @@ public enum PlanPipeline {
       Assignment(
         housekeeping: $0.housekeeping, sharedPool: $0.sharedPool, idle: $0.idle ?? [],
         workloads: $0.assignments,
-        objective: $0.objective)
+        objective: $0.objective, headroom: $0.headroom)
     }
     let solution: Solution
     switch Solver().solve(policy, on: topology, previous: previousAssignment) {
