@@ -123,10 +123,12 @@ public struct HandoverPlanner: Sendable {
       usedIds.insert(id)
       let provenance = Provenance(
         workload: workload.name, source: (update.location ?? workload.location).description)
+      // The instance's provenance is the one KerfCommandEmitter gives it (the workload).
       let successor = KernelInstance(
         name: name, id: id, physicalIds: chosenPhysical, memoryBytes: startMemory,
         numaNodes: nodes, devices: [], kernel: image, initrd: initrd, cmdline: cmdline,
-        provenance: provenance, workload: name == workload.name ? nil : workload.name)
+        provenance: Provenance(workload: workload.name, source: workload.location.description),
+        workload: name == workload.name ? nil : workload.name)
       var final = successor
       final.devices = old.devices
       if release == .successor {

@@ -131,8 +131,23 @@ extension Solver {
     }
     // Steer each reserve next to its instances, unless the plan in force
     // already placed it (kept where it is, like any workload).
-    let placedBefore = Set(previous?.headroom?.map(\.name) ?? [])
-    for reserve in reserves where !placedBefore.contains(reserve.name) {
+    let placement = HeadroomPlacement(policy: augmented, topology: topology)
+    for reserve in reserves {
+      // Where the plan in force has it, if that is free: a successor may be
+      // about to start there (a hand-over plans against it).
+      if let before = previous?.headroom?.first(where: { $0.name == reserve.name }) {
+        if let kept = placement.restore(solution.assignment, reserve, to: before) {
+          solution.assignment = kept
+          continue
+        }
+      }
+      guard !Self.isNear(solution.assignment, reserve, topology) else { continue }
+      // A trade with the shared pool first (no search); else a search that
+      // starts from the reserve on that node.
+      if let steered = placement.steer(solution.assignment, reserve) {
+        solution.assignment = steered
+        continue
+      }
       guard let hint = Self.nearHint(solution.assignment, reserve, policy: augmented, topology)
       else { continue }
       if case .success(let steered) = solve(augmented, on: topology, previous: hint),
@@ -162,14 +177,29 @@ extension Solver {
     }
     for reserve in reserves where !Self.isNear(solution.assignment, reserve, topology) {
       let served = reserve.serves.joined(separator: "', '")
+      // Elastic workloads that grew into the node: lowering their max is
+      // what leaves the reserve room there.
+      let nodes = Self.servedPlaces(assignment, reserve, topology).nodes
+      let places = CPUPlace.map(topology)
+      let growers = policy.workloads.filter { workload in
+        guard !reserve.serves.contains(workload.name), workload.ownsCPUs,
+          !workload.cpus.isFixed,
+          let placed = assignment.workload(named: workload.name)
+        else { return false }
+        return placed.cpus.count > workload.cpus.min
+          && placed.cpus.contains { places[$0].map { nodes.contains($0.node) } ?? false }
+      }.sorted { ($0.priority, $0.name) < ($1.priority, $1.name) }
+      var help = growers.map {
+        "'\($0.name)' grew to \(assignment.workload(named: $0.name)?.cpus.count ?? 0) CPUs on that node: lower its cpus max"
+      }
+      help.append(
+        "or free CPUs and memory on that node otherwise (lower another workload's cpus or memory), or make the headroom smaller"
+      )
       diagnostics.append(
         .warning(
           "E467",
           "update headroom '\(reserve.name)' is not on the NUMA node of '\(served)': a successor would run on another node than its predecessor",
-          at: reserve.location,
-          help: [
-            "free CPUs and memory on that node (lower another workload's cpus or memory), or make the headroom smaller"
-          ]))
+          at: reserve.location, help: help))
     }
     return .success(Solution(assignment: assignment, diagnostics: diagnostics))
   }
