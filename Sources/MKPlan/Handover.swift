@@ -1,5 +1,6 @@
 import MKCore
 import MKPolicy
+import MKSolver
 
 /// A zero-downtime kernel update of one workload, as the plan spells it out:
 /// a successor instance on the update headroom, loaded with the new kernel
@@ -29,6 +30,11 @@ public struct Handover: Sendable, Hashable, Codable {
   public var timeoutMilliseconds: Int
   public var drainMilliseconds: Int
   public var steps: [HandoverStep]
+  /// The workload's assignment and its reserve in the plan in force: what
+  /// the plan says again when the hand-over is rolled back
+  /// (`Plan.withoutHandover`).
+  public var previousAssignment: WorkloadAssignment?
+  public var previousHeadroom: HeadroomAssignment?
   /// Run, in order, when the successor fails its health check (or a step
   /// before it fails): the successor goes, the old instance is untouched.
   public var rollback: [HandoverStep]
@@ -137,6 +143,24 @@ extension KernelInstance {
 }
 
 extension Plan {
+  /// The plan as it holds once `handover` was rolled back: the old
+  /// instance instead of the successor, the workload and its reserve where
+  /// the plan in force had them, no hand-over. What apply records then, so
+  /// that `verify` and the next plan see what runs.
+  public func withoutHandover(_ handover: Handover) -> Plan {
+    var out = self
+    out.handovers = handovers?.filter { $0.workload != handover.workload }
+    if out.handovers?.isEmpty == true { out.handovers = nil }
+    out.kernelInstances = kernelInstances.map { $0.name == handover.final.name ? handover.old : $0 }
+    if let before = handover.previousAssignment {
+      out.assignments = assignments.map { $0.workload == handover.workload ? before : $0 }
+    }
+    if let before = handover.previousHeadroom {
+      out.headroom = headroom?.map { $0.name == before.name ? before : $0 }
+    }
+    return out
+  }
+
   /// The state device tree after each step of each hand-over, then after
   /// each step of its rollback, as `handover/WORKLOAD/NN-KIND[-DEVICE].dts`:
   /// the pool of the plan (the hand-over runs after the ordinary

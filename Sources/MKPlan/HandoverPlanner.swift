@@ -140,7 +140,10 @@ public struct HandoverPlanner: Sendable {
         workload: workload.name, update: update, reserve: reserve.name, old: old,
         successor: successor, final: final,
         devices: previous.coordinatorPool?.devices ?? [], provenance: provenance)
-      out.handovers.append(handover)
+      var recorded = handover
+      recorded.previousAssignment = before
+      recorded.previousHeadroom = reserveBefore
+      out.handovers.append(recorded)
 
       // The state once it ran: what the other emitters diff against.
       var after = out.previousAfter ?? previous

@@ -369,6 +369,7 @@ host:
   kubernetes: {topologyManagerPolicy: single-numa-node, topologyManagerScope: pod, evictionMemory: 200MiB}
 coordinator:
   memoryGranule: 2MiB
+  updateHeadroom: {cpus: 8, memory: 16GiB}
   kernel:
     image: /boot/vmlinuz-mk
     initrd: /boot/initrd-mk.img
@@ -397,6 +398,12 @@ workloads:
     kernel:
       profile: realtime
       cmdline: "quiet"
+    update:
+      strategy: handover
+      healthCheck: {command: [/usr/local/bin/router-ready, --wait]}
+      drain: 2s
+      timeout: 30s
+      release: headroom
   - name: analytics
     isolation: shared
     latency: batch
