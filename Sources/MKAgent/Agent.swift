@@ -167,7 +167,7 @@ public final class Agent {
     }
     if home == nil {
       switch replanner.staticPlan(previous: plan) {
-      case .success(let value): home = Allocation(plan: value, policy: policy)
+      case .success(let value): home = Allocation(plan: value, policy: policy, topology: topology)
       case .failure(let error):
         round.problems += error.diagnostics.map { "\($0.code): \($0.message)" }
         return round
@@ -177,13 +177,24 @@ public final class Agent {
     state.paused = host.kind(Self.pausePath(stateDirectory)) != .missing
     let measurements = reader.read(policy: policy, plan: plan, time: time)
     round.measurements = measurements
-    let current = Allocation(plan: plan, policy: policy)
-    round.planned = home.cpus.filter { name, _ in decider.managed.contains { $0.name == name } }
-    for workload in decider.managed {
+    let current = Allocation(plan: plan, policy: policy, topology: topology)
+    let cpuManaged = Set(decider.cpuManaged.map(\.name))
+    let memoryManaged = Set(decider.memoryManaged.map(\.name))
+    round.planned = home.cpus.filter { cpuManaged.contains($0.key) }
+    for workload in decider.cpuManaged {
       let bounds = decider.bounds(workload)
       round.bounds[workload.name] = [bounds.lowerBound, bounds.upperBound]
     }
     round.cpus = current.cpus.filter { round.planned[$0.key] != nil }
+    if !memoryManaged.isEmpty {
+      round.plannedMemory = home.memory.filter { memoryManaged.contains($0.key) }
+      round.memory = current.memory.filter { memoryManaged.contains($0.key) }
+      round.memoryBounds = [:]
+      for workload in decider.memoryManaged {
+        let bounds = decider.memoryBounds(workload)
+        round.memoryBounds?[workload.name] = [bounds.lowerBound, bounds.upperBound]
+      }
+    }
     round.planDigest = applied.planDigest
     for (name, why) in measurements.unreadable.sorted(by: { $0.key < $1.key }) {
       round.notes.append("\(name): no signal: \(why)")
@@ -197,7 +208,8 @@ public final class Agent {
       return round
     }
     let next: Plan
-    switch replanner.plan(sizes: decision.target.cpus, previous: plan) {
+    let memory = decision.target.memory.filter { memoryManaged.contains($0.key) }
+    switch replanner.plan(sizes: decision.target.cpus, memory: memory, previous: plan) {
     case .success(let value): next = value
     case .failure(let error):
       round.outcome = .refused
@@ -206,12 +218,10 @@ public final class Agent {
       return round
     }
     let got = Allocation(plan: next, policy: policy)
-    let missed = decision.resizes.filter { got.cpus[$0.workload] != $0.after }
+    let missed = decision.resizes.filter { !got.holds($0) }
     guard missed.isEmpty else {
       round.outcome = .refused
-      round.problems += missed.map {
-        "\($0.workload): the solver gave \(got.cpus[$0.workload] ?? 0) CPUs, not \($0.after)"
-      }
+      round.problems += missed.map { got.shortfall($0) }
       state = state.failing(decision) { self.decider.coolDown($0) }
       return round
     }
@@ -247,6 +257,7 @@ public final class Agent {
     state = state.committing(decision)
     round.outcome = .applied
     round.cpus = decision.target.cpus.filter { round.planned[$0.key] != nil }
+    if round.memory != nil { round.memory = got.memory.filter { memoryManaged.contains($0.key) } }
     round.planDigest = StateStore.digest(next)
     return round
   }

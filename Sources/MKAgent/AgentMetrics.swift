@@ -33,6 +33,25 @@ public enum AgentMetrics {
       "mkpolicy_agent_signal_unreadable", "gauge",
       "1 when the workload's signals could not be read at the last round.",
       names.map { ($0, round.measurements.unreadable[$0] == nil ? 0 : 1) })
+    if let memory = round.memory {
+      let names = memory.keys.sorted()
+      family(
+        "mkpolicy_agent_memory_bytes", "gauge",
+        "Memory granted to the workload (memory.high) in the plan in force.",
+        names.map { ($0, Double(memory[$0] ?? 0)) })
+      family(
+        "mkpolicy_agent_planned_memory_bytes", "gauge",
+        "Memory the static plan grants the workload.",
+        names.compactMap { name in round.plannedMemory?[name].map { (name, Double($0)) } })
+      family(
+        "mkpolicy_agent_memory_pressure_percent", "gauge",
+        "Memory pressure (PSI some, percent of the last interval stalled) at the last round.",
+        names.compactMap { name in signals[name]?.memoryPressure.map { (name, $0) } })
+      family(
+        "mkpolicy_agent_memory_current_bytes", "gauge",
+        "memory.current of the workload's cgroup at the last round.",
+        names.compactMap { name in signals[name]?.memoryCurrent.map { (name, Double($0)) } })
+    }
     family(
       "mkpolicy_agent_resizes_total", "counter", "Workload size changes applied.",
       [(nil, Double(state.resizes))])

@@ -38,6 +38,11 @@ public struct AgentRound: Sendable, Hashable, Codable {
   public var planned: [String: Int]
   /// The CPU counts the agent may give each managed workload: [min, max].
   public var bounds: [String: [Int]] = [:]
+  /// Memory granted (bytes) per workload whose memory the agent manages,
+  /// their planned memory and bounds [min, max]; nil when it manages none.
+  public var memory: [String: UInt64]?
+  public var plannedMemory: [String: UInt64]?
+  public var memoryBounds: [String: [UInt64]]?
   /// Why the round failed or was skipped (solver diagnostics, apply failure).
   public var problems: [String]
   /// The digest of the plan in force after the round.
@@ -74,6 +79,8 @@ public struct AgentRound: Sendable, Hashable, Codable {
       var round: Int
       var outcome: String
       var workload: String?
+      /// `memory` for a memory resize (bytes); absent for CPUs.
+      var resource: String?
       var before: Int?
       var after: Int?
       var reason: String?
@@ -82,6 +89,9 @@ public struct AgentRound: Sendable, Hashable, Codable {
       var memoryPressure: Double?
       var ioPressure: Double?
       var cpuUse: Double?
+      var memoryFullPressure: Double?
+      var memoryCurrent: UInt64?
+      var memoryHighEvents: UInt64?
       var problems: [String]?
       var detail: String?
     }
@@ -110,12 +120,17 @@ public struct AgentRound: Sendable, Hashable, Codable {
         compact(
           Line(
             event: "resize", round: sequence, outcome: outcome.rawValue, workload: resize.workload,
+            resource: resize.resource == .memory ? "memory" : nil,
             before: resize.before, after: resize.after, reason: resize.reason.rawValue,
             counterpart: resize.counterpart,
             cpuPressure: resize.signal.map { Self.round($0.cpuPressure) },
             memoryPressure: resize.signal?.memoryPressure.map(Self.round),
             ioPressure: resize.signal?.ioPressure.map(Self.round),
             cpuUse: resize.signal?.cpuUse.map(Self.round),
+            memoryFullPressure: resize.resource == .memory
+              ? resize.signal?.memoryFullPressure.map(Self.round) : nil,
+            memoryCurrent: resize.resource == .memory ? resize.signal?.memoryCurrent : nil,
+            memoryHighEvents: resize.resource == .memory ? resize.signal?.memoryHighEvents : nil,
             problems: problems.isEmpty ? nil : problems))
       }
   }

@@ -16,7 +16,29 @@ public struct AgentState: Sendable, Hashable, Codable {
     public var backoffUntil: Int?
     /// Failed resizes in a row.
     public var failures: Int = 0
+    /// The same for the workload's memory, which is resized apart from its
+    /// CPUs: since when memory pressure has held at its limit, since when
+    /// it has used little of its memory, its last memory resize, back-off
+    /// and failures in a row.
+    public var memoryPressuredSince: Int?
+    public var memoryIdleSince: Int?
+    public var lastMemoryResize: Int?
+    public var memoryBackoffUntil: Int?
+    public var memoryFailures: Int?
     public init() {}
+
+    /// Conditions observed afresh (after a gap, or a resize).
+    mutating func forget(_ resource: Resize.Resource) {
+      switch resource {
+      case .cpus:
+        pressuredSince = nil
+        calmSince = nil
+        idleSince = nil
+      case .memory:
+        memoryPressuredSince = nil
+        memoryIdleSince = nil
+      }
+    }
   }
 
   public var workloads: [String: Clock] = [:]
@@ -43,13 +65,18 @@ public struct AgentState: Sendable, Hashable, Codable {
     var next = decision.state
     for resize in decision.resizes {
       var clock = next.clock(resize.workload)
-      clock.lastResize = decision.timeMilliseconds
-      clock.failures = 0
-      clock.backoffUntil = nil
+      switch resize.resource {
+      case .cpus:
+        clock.lastResize = decision.timeMilliseconds
+        clock.failures = 0
+        clock.backoffUntil = nil
+      case .memory:
+        clock.lastMemoryResize = decision.timeMilliseconds
+        clock.memoryFailures = nil
+        clock.memoryBackoffUntil = nil
+      }
       // A resize changes what the workload feels: conditions start again.
-      clock.pressuredSince = nil
-      clock.calmSince = nil
-      clock.idleSince = nil
+      clock.forget(resize.resource)
       next.workloads[resize.workload] = clock
       next.recentResizes.append(decision.timeMilliseconds)
       next.resizes += 1
@@ -65,11 +92,22 @@ public struct AgentState: Sendable, Hashable, Codable {
     next.failedResizes += 1
     for resize in decision.resizes {
       var clock = next.clock(resize.workload)
-      clock.failures += 1
+      let failures: Int
+      switch resize.resource {
+      case .cpus:
+        clock.failures += 1
+        failures = clock.failures
+      case .memory:
+        failures = (clock.memoryFailures ?? 0) + 1
+        clock.memoryFailures = failures
+      }
       let base = max(1_000, coolDown(resize.workload))
-      let shift = min(clock.failures, 10)
+      let shift = min(failures, 10)
       let wait = min(Self.maxBackoffMilliseconds, base << shift)
-      clock.backoffUntil = decision.timeMilliseconds + wait
+      switch resize.resource {
+      case .cpus: clock.backoffUntil = decision.timeMilliseconds + wait
+      case .memory: clock.memoryBackoffUntil = decision.timeMilliseconds + wait
+      }
       next.workloads[resize.workload] = clock
     }
     return next

@@ -1,7 +1,9 @@
 import MKApply
+import MKCore
 
-/// What `mkpolicy verify` says about the agent: which workloads' sizes the
-/// agent may change and within which bounds, and whether it is paused.
+/// What `mkpolicy verify` says about the agent: which workloads' sizes (CPUs,
+/// memory) the agent may change and within which bounds, and whether it is
+/// paused.
 ///
 /// The agent applies every resize through the journaled apply, so the
 /// applied record always names the plan it made: verify compares the host
@@ -21,6 +23,13 @@ public enum AgentVerifyNotes {
       let planned = round.planned[name].map { "\($0)" } ?? "?"
       out.append(
         "\(name): \(cpus) CPUs in the applied plan; mkpolicy agent may resize it within \(bounds[0])...\(bounds[1]) (static plan: \(planned))"
+      )
+    }
+    for name in (round.memoryBounds ?? [:]).keys.sorted() {
+      guard let bounds = round.memoryBounds?[name], bounds.count == 2 else { continue }
+      func size(_ value: UInt64?) -> String { value.map(ByteSize.format) ?? "?" }
+      out.append(
+        "\(name): \(size(round.memory?[name])) of memory (memory.high) in the applied plan; mkpolicy agent may resize it within \(size(bounds[0]))...\(size(bounds[1])) (static plan: \(size(round.plannedMemory?[name])))"
       )
     }
     if host.kind(Agent.pausePath(stateDirectory)) != .missing {

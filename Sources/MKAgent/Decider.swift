@@ -56,10 +56,22 @@ public struct Decider: Sendable {
     var eligible = false
   }
 
-  /// The workloads the agent manages, in policy order.
+  /// The workloads the agent manages (CPUs, memory or both), in policy order.
   public var managed: [Workload] {
     guard let agent = policy.agent else { return [] }
     return policy.workloads.filter { agent.rules(for: $0) != nil }
+  }
+
+  /// The workloads whose CPUs the agent resizes, in policy order.
+  public var cpuManaged: [Workload] {
+    guard let agent = policy.agent else { return [] }
+    return policy.workloads.filter { agent.managesCPUs($0) }
+  }
+
+  /// The workloads whose memory the agent resizes, in policy order.
+  public var memoryManaged: [Workload] {
+    guard let agent = policy.agent else { return [] }
+    return policy.workloads.filter { agent.managesMemory($0) }
   }
 
   /// Smallest and largest CPU counts the solver can give `workload`
@@ -90,62 +102,76 @@ public struct Decider: Sendable {
     let interval = policy.agent?.intervalMilliseconds ?? AgentPolicy.defaultIntervalMilliseconds
     if let last = state.lastMeasured, now - last > 3 * interval || now < last {
       for (name, var clock) in next.workloads {
-        clock.pressuredSince = nil
-        clock.calmSince = nil
-        clock.idleSince = nil
+        clock.forget(.cpus)
+        clock.forget(.memory)
         if let resized = clock.lastResize, resized > now { clock.lastResize = nil }
+        if let resized = clock.lastMemoryResize, resized > now { clock.lastMemoryResize = nil }
         if let until = clock.backoffUntil, until - now > AgentState.maxBackoffMilliseconds {
           clock.backoffUntil = nil
+        }
+        if let until = clock.memoryBackoffUntil, until - now > AgentState.maxBackoffMilliseconds {
+          clock.memoryBackoffUntil = nil
         }
         next.workloads[name] = clock
       }
     }
     next.lastMeasured = now
     var units: [Unit] = []
+    var memoryUnits: [MemoryUnit] = []
     for (order, workload) in policy.workloads.enumerated() {
-      guard let rules = policy.agent?.rules(for: workload),
-        let size = current.cpus[workload.name]
-      else { continue }
-      let bounds = bounds(workload)
-      var unit = Unit(
-        name: workload.name, order: order, rules: rules, min: bounds.lowerBound,
-        max: bounds.upperBound, granule: granule(workload), cost: cost(workload),
-        priority: workload.priority, size: size,
-        home: min(bounds.upperBound, max(bounds.lowerBound, home.cpus[workload.name] ?? size)),
-        signal: measurements.workloads[workload.name])
+      guard let agent = policy.agent, let rules = agent.rules(for: workload) else { continue }
+      let signal = measurements.workloads[workload.name]
       var clock = next.clock(workload.name)
-      if let signal = unit.signal {
-        unit.pressuredNow =
-          rules.cpuPressurePercent.map { signal.cpuPressure >= Double($0) } ?? false
-        unit.busyNow = Self.anyPressure(signal, rules, fraction: 0.5)
-        let lowUse = signal.cpuUse.map { $0 * 100 < Double(rules.idlePercent) } ?? false
-        clock.pressuredSince = unit.pressuredNow ? (clock.pressuredSince ?? now) : nil
-        clock.calmSince = !unit.busyNow ? (clock.calmSince ?? now) : nil
-        clock.idleSince = !unit.busyNow && lowUse ? (clock.idleSince ?? now) : nil
-        if let use = signal.cpuUse {
-          let used = Int((use * Double(size)).rounded(.up))
-          unit.spare = max(0, size - used - 1)
+      // Nothing measured: neither pressure, calm nor idleness can be claimed.
+      let busyNow = signal.map { Self.anyPressure($0, rules, fraction: 0.5) } ?? true
+      clock.calmSince = !busyNow ? (clock.calmSince ?? now) : nil
+      let calm = clock.calmSince.map { now - $0 >= rules.windowMilliseconds } ?? false
+      if agent.managesCPUs(workload), let size = current.cpus[workload.name] {
+        let bounds = bounds(workload)
+        var unit = Unit(
+          name: workload.name, order: order, rules: rules, min: bounds.lowerBound,
+          max: bounds.upperBound, granule: granule(workload), cost: cost(workload),
+          priority: workload.priority, size: size,
+          home: min(bounds.upperBound, max(bounds.lowerBound, home.cpus[workload.name] ?? size)),
+          signal: signal)
+        unit.busyNow = busyNow
+        if let signal {
+          unit.pressuredNow =
+            rules.cpuPressurePercent.map { signal.cpuPressure >= Double($0) } ?? false
+          let lowUse = signal.cpuUse.map { $0 * 100 < Double(rules.idlePercent) } ?? false
+          clock.pressuredSince = unit.pressuredNow ? (clock.pressuredSince ?? now) : nil
+          clock.idleSince = !busyNow && lowUse ? (clock.idleSince ?? now) : nil
+          if let use = signal.cpuUse {
+            let used = Int((use * Double(size)).rounded(.up))
+            unit.spare = max(0, size - used - 1)
+          }
+        } else {
+          clock.pressuredSince = nil
+          clock.idleSince = nil
         }
-      } else {
-        // Nothing measured: neither pressure nor idleness can be claimed.
-        clock.pressuredSince = nil
-        clock.calmSince = nil
-        clock.idleSince = nil
-        unit.busyNow = true
+        unit.pressured =
+          clock.pressuredSince.map { now - $0 >= rules.windowMilliseconds } ?? false
+        unit.idle = clock.idleSince.map { now - $0 >= rules.windowMilliseconds } ?? false
+        unit.calm = calm
+        let cooled = clock.lastResize.map { now - $0 >= rules.coolDownMilliseconds } ?? true
+        let backedOff = clock.backoffUntil.map { now < $0 } ?? false
+        unit.eligible = cooled && !backedOff
+        units.append(unit)
       }
-      unit.pressured = clock.pressuredSince.map { now - $0 >= rules.windowMilliseconds } ?? false
-      unit.idle = clock.idleSince.map { now - $0 >= rules.windowMilliseconds } ?? false
-      unit.calm = clock.calmSince.map { now - $0 >= rules.windowMilliseconds } ?? false
-      let cooled = clock.lastResize.map { now - $0 >= rules.coolDownMilliseconds } ?? true
-      let backedOff = clock.backoffUntil.map { now < $0 } ?? false
-      unit.eligible = cooled && !backedOff
+      if agent.managesMemory(workload), let size = current.memory[workload.name] {
+        memoryUnits.append(
+          memoryUnit(
+            workload, order: order, rules: rules, size: size, home: home, signal: signal,
+            busyNow: busyNow, calm: calm, clock: &clock, now: now))
+      }
       next.workloads[workload.name] = clock
-      units.append(unit)
     }
     var decision = Decision(
       timeMilliseconds: now, target: current, resizes: [], notes: [], state: next)
     if state.paused {
-      if units.contains(where: { $0.pressured || ($0.idle && $0.size > $0.home) }) {
+      if units.contains(where: { $0.pressured || ($0.idle && $0.size > $0.home) })
+        || memoryUnits.contains(where: { $0.pressured || ($0.idle && $0.size > $0.home) })
+      {
         decision.notes.append("paused: no resize")
       }
       return decision
@@ -286,6 +312,10 @@ public struct Decider: Sendable {
     var target = current
     for unit in units { target.cpus[unit.name] = unit.size }
     target.pool = pool
+    resizes += decideMemory(
+      &memoryUnits, free: &target.memoryFree, homeFree: home.memoryFree, budget: &budget,
+      cap: cap, notes: &decision.notes)
+    for unit in memoryUnits { target.memory[unit.name] = unit.size }
     decision.target = target
     decision.resizes = resizes
     return decision

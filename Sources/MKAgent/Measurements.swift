@@ -14,10 +14,16 @@ public struct WorkloadSignal: Sendable, Hashable, Codable {
   /// `memory.events` high and max counts since the last measurement.
   public var memoryHighEvents: UInt64?
   public var memoryMaxEvents: UInt64?
+  /// Memory PSI `full` (all tasks stalled), as `memoryPressure`: logged.
+  public var memoryFullPressure: Double?
+  /// `memory.current`: bytes the cgroup holds now (read when the agent
+  /// resizes its memory, so that it never sets a limit below it).
+  public var memoryCurrent: UInt64?
 
   public init(
     cpuPressure: Double, memoryPressure: Double? = nil, ioPressure: Double? = nil,
-    cpuUse: Double? = nil, memoryHighEvents: UInt64? = nil, memoryMaxEvents: UInt64? = nil
+    cpuUse: Double? = nil, memoryHighEvents: UInt64? = nil, memoryMaxEvents: UInt64? = nil,
+    memoryFullPressure: Double? = nil, memoryCurrent: UInt64? = nil
   ) {
     self.cpuPressure = cpuPressure
     self.memoryPressure = memoryPressure
@@ -25,6 +31,8 @@ public struct WorkloadSignal: Sendable, Hashable, Codable {
     self.cpuUse = cpuUse
     self.memoryHighEvents = memoryHighEvents
     self.memoryMaxEvents = memoryMaxEvents
+    self.memoryFullPressure = memoryFullPressure
+    self.memoryCurrent = memoryCurrent
   }
 }
 

@@ -44,6 +44,19 @@ public struct RuleCheck: Sendable {
     func cpus(_ name: String) -> CPUSet {
       plan.assignments.first { $0.workload == name }?.cpus ?? CPUSet()
     }
+    for workload in policy.workloads where !workload.memory.isFixed {
+      guard
+        let granted = plan.assignments.first(where: { $0.workload == workload.name })?
+          .memoryBytes
+      else { continue }
+      let low = workload.memory.min
+      let high = max(low, workload.memory.max)
+      if granted < low || granted > high {
+        out.append(
+          "\(workload.name): \(granted) bytes of memory, outside \(low)...\(workload.memory.isBounded ? "\(high)" : "")"
+        )
+      }
+    }
     for workload in policy.workloads where workload.ownsCPUs {
       let mine = cpus(workload.name)
       let bounds = decider.bounds(workload)
@@ -61,6 +74,19 @@ public struct RuleCheck: Sendable {
       if !mine.isDisjoint(with: plan.sharedPool) {
         out.append(
           "\(workload.name): CPUs \(mine.intersection(plan.sharedPool).cpulist) are in the shared pool"
+        )
+      }
+    }
+    for workload in policy.workloads where !workload.memory.isFixed {
+      guard
+        let granted = plan.assignments.first(where: { $0.workload == workload.name })?
+          .memoryBytes
+      else { continue }
+      let low = workload.memory.min
+      let high = max(low, workload.memory.max)
+      if granted < low || granted > high {
+        out.append(
+          "\(workload.name): \(granted) bytes of memory, outside \(low)...\(workload.memory.isBounded ? "\(high)" : "")"
         )
       }
     }

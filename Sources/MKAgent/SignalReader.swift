@@ -14,7 +14,7 @@ import MKPolicy
 public struct SignalReader {
   struct Counters: Sendable, Hashable {
     var time: Int
-    /// PSI `some` totals (µs stalled) of cpu, memory and io.
+    /// PSI `some` totals (µs stalled) of cpu, memory and io, then memory `full`.
     var stalls: [UInt64?]
     var usageMicros: UInt64
     var cpus: Int
@@ -56,7 +56,7 @@ public struct SignalReader {
       } else {
         result = cgroupSignal(
           workload.name, directory: Self.cgroupDirectory(workload, policy: policy, plan: plan),
-          rules: rules, held: held, time: time)
+          rules: rules, held: held, time: time, managesMemory: agent.managesMemory(workload))
       }
       switch result {
       case .success(let signal): out.workloads[workload.name] = signal
@@ -69,7 +69,8 @@ public struct SignalReader {
   }
 
   mutating func cgroupSignal(
-    _ name: String, directory: String, rules: AgentRules, held: Int, time: Int
+    _ name: String, directory: String, rules: AgentRules, held: Int, time: Int,
+    managesMemory: Bool = false
   ) -> Result<WorkloadSignal, SignalProblem> {
     let cpu: PressureStall
     switch pressure(directory + "/cpu.pressure") {
@@ -79,14 +80,28 @@ public struct SignalReader {
     let before = previous[name]
     var signal = WorkloadSignal(
       cpuPressure: Self.rate(cpu.some, since: before, index: 0, time: time))
-    var stalls: [UInt64?] = [cpu.some.total, nil, nil]
+    var stalls: [UInt64?] = [cpu.some.total, nil, nil, nil]
     if rules.memoryPressurePercent != nil {
       switch pressure(directory + "/memory.pressure") {
       case .success(let value):
         signal.memoryPressure = Self.rate(value.some, since: before, index: 1, time: time)
         stalls[1] = value.some.total
+        if let full = value.full {
+          signal.memoryFullPressure = Self.rate(full, since: before, index: 3, time: time)
+          stalls[3] = full.total
+        }
       case .failure(let problem): return .failure(problem)
       }
+    }
+    if managesMemory {
+      // The limit the agent moves is never set below what the cgroup holds.
+      let path = directory + "/memory.current"
+      let text: String
+      do { text = try host.read(path) } catch { return .failure(.unreadable(error.description)) }
+      guard let bytes = UInt64(text.trimmingASCIIWhitespace()) else {
+        return .failure(.malformed("\(path): \(Quoted.text(text)) is not a byte count"))
+      }
+      signal.memoryCurrent = bytes
     }
     if rules.ioPressurePercent != nil {
       switch pressure(directory + "/io.pressure") {

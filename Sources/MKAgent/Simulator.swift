@@ -12,6 +12,13 @@ import MKTopology
 /// `min(1, d - n)` (each CPU of excess work is a task waiting all the time),
 /// as the agent measures it from PSI's `total`; its use is `min(d, n) / n`.
 /// A plan takes effect at the next measurement.
+///
+/// Memory (a trace column `NAME.memory`, working set in MiB): a workload
+/// whose working set `w` exceeds the memory it is granted `h` stalls on
+/// reclaim for the share of its working set that does not fit, so its
+/// memory `some` pressure is `100 * (w - h) / w` percent, its
+/// `memory.events` high count rises and `memory.current` is `h`; below its
+/// grant it holds `w` and does not stall.
 public struct Simulator: Sendable {
   public let policy: Policy
   public let topology: Topology
@@ -37,11 +44,30 @@ public struct Simulator: Sendable {
     public var largest: Int
   }
 
+  /// One workload's memory over a trace (MiB).
+  public struct MemoryFigures: Sendable, Hashable, Codable {
+    public var name: String
+    public var minMiB: Int
+    public var maxMiB: Int
+    public var plannedMiB: Int
+    /// Seconds with a working set above the memory granted: static plan, agent.
+    public var pressureSecondsStatic: Double
+    public var pressureSecondsAgent: Double
+    /// MiB-seconds of working set that did not fit.
+    public var shortMiBSecondsStatic: Double
+    public var shortMiBSecondsAgent: Double
+    public var resizes: Int
+    public var smallestMiB: Int
+    public var largestMiB: Int
+  }
+
   public struct Report: Sendable, Hashable, Codable {
     public var trace: String
     public var seconds: Double
     public var intervalSeconds: Double
     public var workloads: [WorkloadFigures]
+    /// Workloads whose memory the agent manages and the trace loads.
+    public var memory: [MemoryFigures] = []
     public var resizes: Int
     public var resizesPerHour: Double
     /// Decisions the solver refused or that broke a bound (then backed off).
@@ -71,21 +97,41 @@ public struct Simulator: Sendable {
         return padded.dropLast(decimals) + "." + padded.suffix(decimals)
       }
       var out = "trace \(trace): \(fixed(seconds)) s at \(fixed(intervalSeconds, 1)) s intervals\n"
-      out +=
-        "  workload: min..max, planned, CPUs held, under pressure s (static -> agent), waiting CPU-s (static -> agent), resizes\n"
+      if !workloads.isEmpty || memory.isEmpty {
+        out +=
+          "  workload: min..max, planned, CPUs held, under pressure s (static -> agent), waiting CPU-s (static -> agent), resizes\n"
+      }
       for w in workloads {
         out +=
           "  \(w.name): \(w.min)..\(w.max), \(w.planned), \(w.smallest)..\(w.largest), \(fixed(w.pressureSecondsStatic)) -> \(fixed(w.pressureSecondsAgent)), \(fixed(w.waitingCPUSecondsStatic)) -> \(fixed(w.waitingCPUSecondsAgent)), \(w.resizes)\n"
       }
+      if !memory.isEmpty {
+        out +=
+          "  memory: min..max, planned, held (MiB), over its memory s (static -> agent), short MiB-s (static -> agent), resizes\n"
+        for m in memory {
+          out +=
+            "  \(m.name).memory: \(m.minMiB)..\(m.maxMiB), \(m.plannedMiB), \(m.smallestMiB)..\(m.largestMiB), \(fixed(m.pressureSecondsStatic)) -> \(fixed(m.pressureSecondsAgent)), \(fixed(m.shortMiBSecondsStatic)) -> \(fixed(m.shortMiBSecondsAgent)), \(m.resizes)\n"
+        }
+      }
+      let cpu =
+        workloads.isEmpty && !memory.isEmpty
+        ? ""
+        : "under pressure \(fixed(pressureSecondsStatic)) s -> \(fixed(pressureSecondsAgent)) s, waiting \(fixed(waitingCPUSecondsStatic)) -> \(fixed(waitingCPUSecondsAgent)) CPU-s, "
+      let short =
+        memory.isEmpty
+        ? ""
+        : "short of memory \(fixed(memory.reduce(0) { $0 + $1.shortMiBSecondsStatic })) -> \(fixed(memory.reduce(0) { $0 + $1.shortMiBSecondsAgent })) MiB-s, "
       out +=
-        "  total: under pressure \(fixed(pressureSecondsStatic)) s -> \(fixed(pressureSecondsAgent)) s, waiting \(fixed(waitingCPUSecondsStatic)) -> \(fixed(waitingCPUSecondsAgent)) CPU-s, \(resizes) resizes (\(fixed(resizesPerHour, 1))/h), \(failedReplans) refused re-plans, \(ruleViolations.count) rule violations\n"
+        "  total: \(cpu)\(short)\(resizes) resizes (\(fixed(resizesPerHour, 1))/h), \(failedReplans) refused re-plans, \(ruleViolations.count) rule violations\n"
       for violation in ruleViolations { out += "  violation: \(violation)\n" }
       return out
     }
   }
 
   public func run(_ trace: Trace) -> Result<Report, DiagnosticError> {
-    let unknown = trace.workloads.filter { policy.workload(named: $0) == nil }
+    let unknown = trace.workloads.filter {
+      policy.workload(named: $0.hasSuffix(".memory") ? String($0.dropLast(7)) : $0) == nil
+    }
     guard unknown.isEmpty else {
       return .failure(
         DiagnosticError(
@@ -102,9 +148,24 @@ public struct Simulator: Sendable {
     }
     let decider = Decider(policy: policy, threadsPerCore: topology.threadsPerCore)
     let check = RuleCheck(policy: policy, topology: topology)
-    let home = Allocation(plan: staticPlan, policy: policy)
+    let home = Allocation(plan: staticPlan, policy: policy, topology: topology)
     let interval = policy.agent?.intervalMilliseconds ?? AgentPolicy.defaultIntervalMilliseconds
-    let managed = decider.managed.map(\.name)
+    let managed = decider.cpuManaged.map(\.name)
+    let memoryManaged = Set(decider.memoryManaged.map(\.name))
+    let memoryLoaded = decider.memoryManaged.map(\.name).filter {
+      trace.workloads.contains($0 + ".memory")
+    }
+    let signalled = decider.managed.map(\.name)
+    var memoryFigures: [String: MemoryFigures] = [:]
+    for name in memoryLoaded {
+      let bounds = decider.memoryBounds(policy.workload(named: name)!)
+      let planned = Int((home.memory[name] ?? 0) >> 20)
+      memoryFigures[name] = MemoryFigures(
+        name: name, minMiB: Int(bounds.lowerBound >> 20), maxMiB: Int(bounds.upperBound >> 20),
+        plannedMiB: planned, pressureSecondsStatic: 0, pressureSecondsAgent: 0,
+        shortMiBSecondsStatic: 0, shortMiBSecondsAgent: 0, resizes: 0, smallestMiB: planned,
+        largestMiB: planned)
+    }
     var plan = staticPlan
     var state = AgentState()
     var figures: [String: WorkloadFigures] = [:]
@@ -125,8 +186,11 @@ public struct Simulator: Sendable {
     let end = start + trace.duration
     while time < end {
       let demand = trace.demand(at: time)
-      let current = Allocation(plan: plan, policy: policy)
+      let current = Allocation(plan: plan, policy: policy, topology: topology)
       var signals: [String: WorkloadSignal] = [:]
+      for name in signalled where !managed.contains(name) {
+        signals[name] = WorkloadSignal(cpuPressure: 0)
+      }
       for name in managed {
         let d = demand[name] ?? 0
         let held = current.cpus[name] ?? 0
@@ -141,19 +205,44 @@ public struct Simulator: Sendable {
           cpuPressure: stall,
           cpuUse: held > 0 ? min(d, Double(held)) / Double(held) : 0)
       }
+      let seconds = Double(interval) / 1000
+      for name in memoryLoaded {
+        let mib = demand[name + ".memory"] ?? 0
+        let w = UInt64(max(0, mib) * 1_048_576)
+        let h = current.memory[name] ?? 0
+        let planned = home.memory[name] ?? 0
+        func short(_ limit: UInt64) -> Double { w > limit ? Double(w - limit) / 1_048_576 : 0 }
+        if w > planned { memoryFigures[name]?.pressureSecondsStatic += seconds }
+        if w > h { memoryFigures[name]?.pressureSecondsAgent += seconds }
+        memoryFigures[name]?.shortMiBSecondsStatic += short(planned) * seconds
+        memoryFigures[name]?.shortMiBSecondsAgent += short(h) * seconds
+        var signal = signals[name] ?? WorkloadSignal(cpuPressure: 0)
+        signal.memoryPressure = w > h && w > 0 ? 100 * Double(w - h) / Double(w) : 0
+        signal.memoryHighEvents = w > h ? 1 : 0
+        signal.memoryCurrent = min(w, h)
+        signals[name] = signal
+      }
       let decision = decider.decide(
         Measurements(timeMilliseconds: time, workloads: signals), current: current, home: home,
         state: state)
       if decision.changes {
-        switch replanner.plan(sizes: decision.target.cpus, previous: plan) {
+        let memory = decision.target.memory.filter { memoryManaged.contains($0.key) }
+        switch replanner.plan(sizes: decision.target.cpus, memory: memory, previous: plan) {
         case .success(let next):
           let broken = check.violations(next, reference: staticPlan)
           violations += broken.map { "t=\(time / 1000)s: \($0)" }
           let got = Allocation(plan: next, policy: policy)
-          if decision.resizes.allSatisfy({ got.cpus[$0.workload] == $0.after }) {
+          if decision.resizes.allSatisfy({ got.holds($0) }) {
             plan = next
             state = state.committing(decision)
-            for resize in decision.resizes {
+            for resize in decision.resizes where resize.resource == .memory {
+              guard var figure = memoryFigures[resize.workload] else { continue }
+              figure.resizes += 1
+              figure.smallestMiB = min(figure.smallestMiB, resize.after >> 20)
+              figure.largestMiB = max(figure.largestMiB, resize.after >> 20)
+              memoryFigures[resize.workload] = figure
+            }
+            for resize in decision.resizes where resize.resource == .cpus {
               guard var figure = figures[resize.workload] else { continue }
               figure.resizes += 1
               figure.smallest = min(figure.smallest, resize.after)
@@ -174,11 +263,14 @@ public struct Simulator: Sendable {
       time += interval
     }
     let seconds = Double(end - start) / 1000
-    let total = figures.values.reduce(0) { $0 + $1.resizes }
+    let total =
+      figures.values.reduce(0) { $0 + $1.resizes }
+      + memoryFigures.values.reduce(0) { $0 + $1.resizes }
     return .success(
       Report(
         trace: trace.name, seconds: seconds, intervalSeconds: Double(interval) / 1000,
-        workloads: managed.compactMap { figures[$0] }, resizes: total,
+        workloads: managed.compactMap { figures[$0] },
+        memory: memoryLoaded.compactMap { memoryFigures[$0] }, resizes: total,
         resizesPerHour: seconds > 0 ? Double(total) * 3600 / seconds : 0, failedReplans: failed,
         ruleViolations: violations))
   }

@@ -58,6 +58,54 @@ public enum TraceGenerator {
     return Trace(name: kind.rawValue, workloads: [front, back], samples: samples)
   }
 
+  /// A memory trace for the same two workloads: their working sets (MiB,
+  /// columns `NAME.memory`) around the memory the static plan grants them,
+  /// in the same shapes: `burst` takes the front workload a quarter past
+  /// its grant, `diurnal` trades working set between the two over the hour,
+  /// `noisy-neighbour` takes the batch one past its grant at random, `idle`
+  /// holds a tenth of each.
+  public static func generateMemory(
+    _ kind: Kind, front: String, back: String, frontMiB: Int, backMiB: Int,
+    seconds: Int = 3_600, step: Int = 2
+  ) -> Trace {
+    var random = SplitMix(
+      seed: UInt64(("memory-" + kind.rawValue).utf8.reduce(0) { $0 &* 31 &+ UInt64($1) }))
+    var samples: [Trace.Sample] = []
+    let f = Double(frontMiB)
+    let b = Double(backMiB)
+    var spike = 0
+    for time in stride(from: 0, to: seconds, by: step) {
+      let noise = { (scale: Double) -> Double in (random.unit() - 0.5) * scale }
+      var front: Double
+      var back: Double
+      switch kind {
+      case .burst:
+        let inBurst = time % 900 >= 300 && time % 900 < 540
+        front = f * (inBurst ? 1.25 : 0.6) + noise(f * 0.02)
+        back = b * 0.45 + noise(b * 0.02)
+      case .diurnal:
+        let phase = Double(time) / Double(seconds) * 2 * Double.pi
+        let wave = (1 - cosine(phase)) / 2
+        front = f * (0.5 + 0.8 * wave) + noise(f * 0.02)
+        back = b * (1.2 - 0.8 * wave) + noise(b * 0.02)
+      case .noisyNeighbour:
+        if spike == 0 && random.unit() < 0.006 { spike = 60 + Int(random.unit() * 90) }
+        if spike > 0 { spike -= step }
+        front = f * 0.8 + noise(f * 0.02)
+        back = (spike > 0 ? b * 1.4 : b * 0.5) + noise(b * 0.02)
+      case .idle:
+        front = f * 0.1 + noise(f * 0.01)
+        back = b * 0.1 + noise(b * 0.01)
+      }
+      samples.append(
+        Trace.Sample(
+          milliseconds: time * 1000, demand: [max(0, front.rounded()), max(0, back.rounded())]))
+    }
+    return Trace(
+      name: "memory-" + kind.rawValue, workloads: [front + ".memory", back + ".memory"],
+      samples: samples)
+  }
+
   /// cos without Foundation: a Taylor series after reduction to [-pi, pi].
   static func cosine(_ x: Double) -> Double {
     var x = x.truncatingRemainder(dividingBy: 2 * Double.pi)

@@ -198,6 +198,7 @@ public final class Applier {
     {
       return false
     }
+    if HostSetupReconciler.decidedLive(step) { return false }
     if step.argv?.first == KerfCommandEmitter.kerf,
       InstanceReconciler.describesInstances(plan)
         || thisBoot(applied).map({ InstanceReconciler.describesInstances($0.plan) }) == true
@@ -286,6 +287,7 @@ public final class Applier {
     report.changes = pending
     report.unchanged = unchanged
     report.pending = reconciled.pending
+    report.rebootRequired = HostSetupReconciler(host: host).rebootNotice(plan, steps: pending)
     if journal != nil { report.notes.append("an interrupted apply left \(store.journalPath)") }
     return report
   }
@@ -308,6 +310,7 @@ public final class Applier {
       var report = ApplyReport(outcome: .nothingToDo)
       report.unchanged = unchanged
       report.pending = reconciled.pending
+      report.rebootRequired = HostSetupReconciler(host: host).rebootNotice(plan)
       return report
     }
     try requireCommands(steps)
@@ -326,6 +329,9 @@ public final class Applier {
     }
     var fresh = Journal(
       planDigest: digest, plan: plan, runID: runID, phase: .applying, entries: entries)
+    if applied != nil || host.kind(store.appliedPath) == .missing {
+      fresh.appliedBefore = Journal.AppliedBefore(record: applied)
+    }
     do {
       fresh.partitions = try partitionStates(steps, parent: plan.effectiveCgroupParent)
     } catch {
@@ -338,6 +344,9 @@ public final class Applier {
     }
     var report = execute(&fresh, rollback: rollback)
     report.pending = reconciled.pending + report.pending
+    if report.outcome == .applied {
+      report.rebootRequired = HostSetupReconciler(host: host).rebootNotice(plan)
+    }
     return report
   }
 
@@ -490,7 +499,9 @@ public final class Applier {
       do {
         return PriorValue(exists: true, value: try host.read(step.path))
       } catch  where error.errno == ENOENT {
-        return PriorValue(exists: false)
+        return PriorValue(
+          exists: false, createdDirectories: HostSetupReconciler.missingDirectories(step.path, host)
+        )
       }
     }
   }
@@ -565,6 +576,9 @@ public final class Applier {
               throw StepFailure(
                 detail: .command(
                   step, status: result.status, output: result.output.trimmingASCIIWhitespace()))
+            }
+            if let found = HostSetupReconciler(host: host).readBack(step, plan: journal.plan) {
+              throw StepFailure(detail: .readBack(step, found: found))
             }
             report.changes.append(step)
             try save(journal)
@@ -682,7 +696,20 @@ public final class Applier {
         \.step.path))
     var vanishing: [String: String] = [:]
     if last >= 0 {
+      // A command undone by running it again (update-grub, daemon-reload)
+      // reads the files before it: it runs once they are all restored.
+      var reruns: [Int] = []
       for index in stride(from: last, through: 0, by: -1) {
+        if HostSetupReconciler.undoneByRerun(journal.entries[index].step) {
+          reruns.insert(index, at: 0)
+          continue
+        }
+        restore(
+          journal.entries[index], runID: journal.runID, created: created, vanishing: &vanishing,
+          into: &report)
+        journal.entries[index].status = .restored
+      }
+      for index in reruns {
         restore(
           journal.entries[index], runID: journal.runID, created: created, vanishing: &vanishing,
           into: &report)
@@ -695,11 +722,12 @@ public final class Applier {
     // an earlier entry, restored after them, does. Only one still there fails.
     for (path, failure) in vanishing.sorted(by: { $0.key < $1.key }) {
       if host.kind(path) == .missing {
-        report.restored.append("\(path) gone with its controller (did not exist)")
+        report.restored.append("\(path) gone with its controller or queue (did not exist)")
       } else {
         report.notRestored.append(failure)
       }
     }
+    if report.notRestored.isEmpty { restoreAppliedRecord(journal, into: &report) }
     if report.notRestored.isEmpty {
       if (try? host.removeFile(store.journalPath)) == nil, host.kind(store.journalPath) != .missing
       {
@@ -712,6 +740,27 @@ public final class Applier {
       try? save(journal)
     }
     lock.release()
+  }
+
+  /// An apply killed after it wrote the applied record (before it removed
+  /// its journal) left the record naming its plan: once the host is rolled
+  /// back, the record before it is put back (or removed when there was
+  /// none), so that `verify` compares the host with the plan it has again.
+  func restoreAppliedRecord(_ journal: Journal, into report: inout ApplyReport) {
+    guard let before = journal.appliedBefore, let current = try? store.loadApplied(),
+      current.planDigest == journal.planDigest, current != before.record
+    else { return }
+    do {
+      if let record = before.record {
+        try store.save(record, to: store.appliedPath)
+        report.restored.append("\(store.appliedPath) names plan \(record.planDigest) again")
+      } else {
+        try host.removeFile(store.appliedPath)
+        report.restored.append("\(store.appliedPath) removed (did not exist)")
+      }
+    } catch {
+      report.notRestored.append("\(store.appliedPath) could not be put back: \(error)")
+    }
   }
 
   func restore(
@@ -765,7 +814,8 @@ public final class Applier {
           do {
             try host.removeFile(step.path)
             report.restored.append("\(step.path) removed (did not exist)")
-          } catch  where step.kind == .write {
+          } catch  where step.kind == .write || step.kind == .kernel {
+            // A NIC queue's file goes with the queue, when the channel count is restored.
             vanishing[step.path] = "\(error)"
           }
         }
@@ -778,9 +828,12 @@ public final class Applier {
               (try? host.read(step.path)) == prior.value, "replace", step.path, "content differs")
             report.restored.append("\(step.path) restored (\(prior.value?.utf8.count ?? 0) bytes)")
           }
-        } else if host.kind(step.path) == .file {
-          try host.removeFile(step.path)
-          report.restored.append("\(step.path) removed (did not exist)")
+        } else {
+          if host.kind(step.path) == .file {
+            try host.removeFile(step.path)
+            report.restored.append("\(step.path) removed (did not exist)")
+          }
+          try HostSetupReconciler(host: host).removeCreated(prior, into: &report)
         }
       }
     } catch {

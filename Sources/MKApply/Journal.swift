@@ -23,13 +23,20 @@ public struct PriorValue: Sendable, Hashable, Codable {
   /// partition before apply, so rollback leaves it so rather than revalidating it.
   public var invalid: Bool?
 
+  /// For a file that did not exist: the directories above it that did not
+  /// either (a unit's drop-in directory), deepest first. Writing the file
+  /// creates them; rollback removes each one left empty.
+  public var createdDirectories: [String]?
+
   public init(
-    exists: Bool, value: String? = nil, settings: [Setting]? = nil, invalid: Bool? = nil
+    exists: Bool, value: String? = nil, settings: [Setting]? = nil, invalid: Bool? = nil,
+    createdDirectories: [String]? = nil
   ) {
     self.exists = exists
     self.value = value
     self.settings = settings
     self.invalid = invalid
+    self.createdDirectories = createdDirectories
   }
 }
 
@@ -74,6 +81,16 @@ public struct Journal: Sendable, Hashable, Codable {
   /// partition the kernel invalidates on the way, even one no step writes,
   /// is revalidated by rollback when it was valid here.
   public var partitions: [String: String]?
+  /// The applied record as it was before this apply (`record` nil: there
+  /// was none), so that a rollback after the new record was written puts it
+  /// back and `verify` compares the host with the plan it has again. Absent
+  /// in journals written before it was kept.
+  public var appliedBefore: AppliedBefore?
+
+  public struct AppliedBefore: Sendable, Hashable, Codable {
+    public var record: AppliedRecord?
+    public init(record: AppliedRecord?) { self.record = record }
+  }
 
   public init(planDigest: String, plan: Plan, runID: String, phase: Phase, entries: [JournalEntry])
   {

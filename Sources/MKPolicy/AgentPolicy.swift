@@ -41,23 +41,52 @@ public struct AgentPolicy: Sendable, Hashable {
 
   public func location(of field: String) -> SourceLocation? { fieldLocations[field] ?? location }
 
-  /// The rules for `workload`, or nil when the agent leaves it alone: its
-  /// CPUs are fixed (`min == max`), it is `shared` (the scheduler already
-  /// shares the pool by `cpu.weight` at run time), or `manage: false`.
+  /// The rules for `workload`, or nil when the agent leaves it alone:
+  /// `manage: false`, or neither its CPUs nor its memory can be resized
+  /// (CPUs: fixed, or `shared`, whose pool the scheduler already shares by
+  /// `cpu.weight` at run time; memory: fixed or unbounded, a kernel
+  /// instance's, or no memory pressure threshold to act on).
   public func rules(for workload: Workload) -> AgentRules? {
-    guard Self.isResizable(workload) else { return nil }
     let rules = overrides.first { $0.name == workload.name }?.rules ?? defaults
-    return rules.manage ? rules : nil
+    guard rules.manage else { return nil }
+    guard
+      Self.isResizable(workload)
+        || (Self.isMemoryResizable(workload) && rules.memoryPressurePercent != nil)
+    else { return nil }
+    return rules
+  }
+
+  /// Whether the agent resizes the workload's CPUs.
+  public func managesCPUs(_ workload: Workload) -> Bool {
+    Self.isResizable(workload) && rules(for: workload) != nil
+  }
+
+  /// Whether the agent resizes the workload's memory: elastic and bounded,
+  /// on the host kernel, with a memory pressure threshold.
+  public func managesMemory(_ workload: Workload) -> Bool {
+    Self.isMemoryResizable(workload) && rules(for: workload)?.memoryPressurePercent != nil
   }
 
   /// Whether the agent can change the workload's CPUs at all.
   public static func isResizable(_ workload: Workload) -> Bool {
     workload.isolation != .shared && !workload.cpus.isFixed
   }
+
+  /// Whether the agent can change the workload's memory at all: `memory:
+  /// {min, max}` with min < max and a max, in a host cgroup (`memory.high`).
+  /// A kernel instance's memory is not resized: kerf shows the host no
+  /// memory use or pressure of a running instance.
+  public static func isMemoryResizable(_ workload: Workload) -> Bool {
+    workload.isolation != .kernel && workload.memory.min < workload.memory.max
+      && workload.memory.isBounded
+  }
 }
 
 /// What counts as pressure and idleness for one workload, and the bounds of change.
 public struct AgentRules: Sendable, Hashable {
+  /// 256 MiB: a step a workload under memory pressure notices, small
+  /// against the gigabytes elastic workloads are usually given.
+  public static let defaultMemoryStepBytes: UInt64 = 256 << 20
   /// False: the agent never resizes this workload.
   public var manage: Bool
   /// PSI `some` (percent of the interval stalled) at or above which the workload
@@ -72,6 +101,8 @@ public struct AgentRules: Sendable, Hashable {
   public var windowMilliseconds: Int
   /// CPUs added or removed per resize (rounded up to whole cores for `smt: exclusive`).
   public var step: Int
+  /// Bytes of memory added or removed per memory resize (whole MiB).
+  public var memoryStepBytes: UInt64
   /// No resize of the workload within this long after its last one, in ms.
   public var coolDownMilliseconds: Int
   /// For `isolation: kernel`: a file the instance publishes its own PSI to
@@ -81,7 +112,8 @@ public struct AgentRules: Sendable, Hashable {
   public init(
     manage: Bool = true, cpuPressurePercent: Int? = 10, memoryPressurePercent: Int? = nil,
     ioPressurePercent: Int? = nil, idlePercent: Int = 30, windowMilliseconds: Int = 6_000,
-    step: Int = 1, coolDownMilliseconds: Int = 30_000, report: String? = nil
+    step: Int = 1, memoryStepBytes: UInt64 = AgentRules.defaultMemoryStepBytes,
+    coolDownMilliseconds: Int = 30_000, report: String? = nil
   ) {
     self.manage = manage
     self.cpuPressurePercent = cpuPressurePercent
@@ -90,6 +122,7 @@ public struct AgentRules: Sendable, Hashable {
     self.idlePercent = idlePercent
     self.windowMilliseconds = windowMilliseconds
     self.step = step
+    self.memoryStepBytes = memoryStepBytes
     self.coolDownMilliseconds = coolDownMilliseconds
     self.report = report
   }

@@ -30,17 +30,21 @@ enum AgentPolicyChecker {
             at: at, help: [Suggestion.help(for: override.name, in: knownNames)]))
         continue
       }
-      if override.rules.manage, !AgentPolicy.isResizable(workload) {
+      if override.rules.manage, agent.rules(for: workload) == nil {
         let why =
           workload.isolation == .shared
           ? "it is shared: the scheduler already shares the pool by cpu.weight at run time"
           : "its cpus are fixed (\(workload.cpus.min))"
+        let memory =
+          !AgentPolicy.isMemoryResizable(workload)
+          ? "its memory is not {min, max} with min < max in a host cgroup"
+          : "no pressure.memory threshold says when its memory is short"
         out.append(
           .error(
-            "E153", "the agent cannot resize '\(workload.name)': \(why)", at: at,
+            "E153", "the agent cannot resize '\(workload.name)': \(why), and \(memory)", at: at,
             notes: [.init("cpus is set here", at: workload.location(of: "cpus"))],
             help: [
-              "give it cpus: {min: N, max: M} with isolation partition or kernel, or set manage: false"
+              "give it cpus: {min: N, max: M} with isolation partition or kernel, or memory: {min, max} with pressure: {memory: N}, or set manage: false"
             ]))
       }
       if override.rules.report != nil, workload.isolation != .kernel {

@@ -2,7 +2,7 @@ import MKCore
 
 /// `agent:`: the run-time resizing rules (`AgentPolicy`).
 extension PolicyDecoder {
-  static let agentRuleKeys = ["pressure", "idle", "window", "step", "coolDown"]
+  static let agentRuleKeys = ["pressure", "idle", "window", "step", "memoryStep", "coolDown"]
   static let agentKeys = ["interval", "maxResizesPerMinute", "workloads"] + agentRuleKeys
   static let agentWorkloadKeys = ["name", "manage", "report"] + agentRuleKeys
   static let pressureKeys = ["cpu", "memory", "io"]
@@ -75,6 +75,18 @@ extension PolicyDecoder {
     }
     if let entry = fields["step"], let value = int(entry.value, "\(path).step", in: 1...4096) {
       rules.step = value
+    }
+    if let entry = fields["memoryStep"], let value = size(entry.value, "\(path).memoryStep") {
+      let mib: UInt64 = 1 << 20
+      if value < mib || value % mib != 0 || value > 1 << 40 {
+        emit(
+          "E157",
+          "\(path).memoryStep must be whole MiB between 1MiB and 1TiB, not \(ByteSize.format(value))",
+          at: entry.value.location,
+          help: ["write a size such as 256MiB or 1GiB"])
+      } else {
+        rules.memoryStepBytes = value
+      }
     }
     if let entry = fields["coolDown"],
       let value = duration(entry.value, "\(path).coolDown", atLeast: 0)

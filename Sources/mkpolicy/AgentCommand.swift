@@ -198,7 +198,7 @@ struct AgentStatusCommand: ParsableCommand {
     }
   }
 
-  /// A round for people: outcome, each workload's CPUs and signals, resizes, notes.
+  /// A round for people: outcome, each workload's CPUs, memory and signals, resizes, notes.
   static func summary(_ round: AgentRound) -> String {
     func percent(_ value: Double) -> String {
       "\(Int((value * 10).rounded()) / 10).\(Int((value * 10).rounded()) % 10)%"
@@ -214,9 +214,25 @@ struct AgentStatusCommand: ParsableCommand {
       }
       out += "\n"
     }
-    for resize in round.resizes {
+    func mib(_ bytes: UInt64?) -> String { bytes.map { "\($0 >> 20)MiB" } ?? "?" }
+    for name in (round.plannedMemory ?? [:]).keys.sorted() {
       out +=
-        "  resize \(resize.workload): \(resize.before) -> \(resize.after) (\(resize.reason.rawValue)\(resize.counterpart.map { ", with \($0)" } ?? ""))\n"
+        "  \(name): \(mib(round.memory?[name])) memory (planned \(mib(round.plannedMemory?[name])))"
+      if let signal = round.measurements.workloads[name] {
+        if let pressure = signal.memoryPressure { out += ", memory pressure \(percent(pressure))" }
+        if let held = signal.memoryCurrent { out += ", holds \(mib(held))" }
+      } else if let why = round.measurements.unreadable[name] {
+        out += ", no signal: \(why)"
+      }
+      out += "\n"
+    }
+    for resize in round.resizes {
+      let change =
+        resize.resource == .memory
+        ? "memory \(mib(UInt64(max(0, resize.before)))) -> \(mib(UInt64(max(0, resize.after))))"
+        : "\(resize.before) -> \(resize.after)"
+      out +=
+        "  resize \(resize.workload): \(change) (\(resize.reason.rawValue)\(resize.counterpart.map { ", with \($0)" } ?? ""))\n"
     }
     for note in round.notes { out += "  note: \(note)\n" }
     for problem in round.problems { out += "  problem: \(problem)\n" }

@@ -11,8 +11,9 @@ struct AgentSimulateCommand: ParsableCommand {
     abstract: "Replay pressure traces against the agent and the static plan; report the figures.",
     discussion: """
       For each trace: time under pressure and waiting CPU-seconds with the static plan and with \
-      the agent, resizes per hour, refused re-plans and rule violations (an independent check of \
-      every plan the agent made). Exit status: 0, 1 error or any rule violation.
+      the agent (for NAME.memory columns: time over its memory and short MiB-seconds), resizes \
+      per hour, refused re-plans and rule violations (an independent check of every plan the \
+      agent made). Exit status: 0, 1 error or any rule violation.
       """)
 
   @Argument(help: "The policy (with an agent section).")
@@ -21,7 +22,7 @@ struct AgentSimulateCommand: ParsableCommand {
   @Option(name: .long, help: "The topology snapshot to plan against.")
   var topology: String
 
-  @Argument(help: "Trace files (CSV: seconds,WORKLOAD,...).")
+  @Argument(help: "Trace files (CSV: seconds,WORKLOAD,... in CPUs; WORKLOAD.memory in MiB).")
   var traces: [String]
 
   @Option(name: .long, help: "Output: text, or json (the reports as data).")
@@ -64,7 +65,11 @@ struct AgentSimulateCommand: ParsableCommand {
 struct AgentTraceCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "trace",
-    abstract: "Print a generated pressure trace (burst, diurnal, noisy-neighbour, idle) as CSV.")
+    abstract: "Print a generated pressure trace (burst, diurnal, noisy-neighbour, idle) as CSV.",
+    discussion: """
+      CPU demand per workload around its planned CPUs, or with --memory working sets (MiB, \
+      columns NAME.memory) around its planned memory.
+      """)
 
   @Argument(help: "burst, diurnal, noisy-neighbour or idle.")
   var kind: String
@@ -78,6 +83,9 @@ struct AgentTraceCommand: ParsableCommand {
   @Option(name: .long, help: "Length in seconds.")
   var seconds: Int = 3_600
 
+  @Flag(name: .long, help: "A memory trace: --front and --back give planned memory in MiB.")
+  var memory = false
+
   func run() throws {
     guard let kind = TraceGenerator.Kind(rawValue: kind) else {
       throw ValidationError(
@@ -87,7 +95,10 @@ struct AgentTraceCommand: ParsableCommand {
     func pair(_ text: String, _ option: String) throws -> (String, Int) {
       let parts = text.split(separator: "=")
       guard parts.count == 2, let count = Int(parts[1]), count > 0 else {
-        throw ValidationError("--\(option) takes NAME=CPUS, such as web=16")
+        throw ValidationError(
+          memory
+            ? "--\(option) takes NAME=MIB with --memory, such as web=6144"
+            : "--\(option) takes NAME=CPUS, such as web=16")
       }
       return (String(parts[0]), count)
     }
@@ -95,6 +106,17 @@ struct AgentTraceCommand: ParsableCommand {
     let (backName, backCPUs) = try pair(back, "back")
     guard (60...86_400).contains(seconds) else {
       throw ValidationError("--seconds must be between 60 and 86400")
+    }
+    if memory {
+      let trace = TraceGenerator.generateMemory(
+        kind, front: frontName, back: backName, frontMiB: frontCPUs, backMiB: backCPUs,
+        seconds: seconds)
+      Console.write(
+        trace.render(
+          comment:
+            "mkpolicy agent trace \(kind.rawValue) --memory --front \(front) --back \(back) --seconds \(seconds)\nworking set in MiB per workload, every 2 s"
+        ), to: .standardOutput)
+      return
     }
     let trace = TraceGenerator.generate(
       kind, front: frontName, back: backName, frontPlanned: frontCPUs, backPlanned: backCPUs,

@@ -260,34 +260,51 @@ import Testing
     #expect(host.mkpolicy(["verify"]).status == 0)
   }
 
+  /// The resize waits for a second round, whose pressure comes from the
+  /// stand-in process writing PSI totals. On a loaded machine that process
+  /// can be starved of CPU for a whole interval: the run then sees no
+  /// pressure and makes no resize. Such a run is not a kill point passed
+  /// (it used to end the loop early, so too few points were checked) nor a
+  /// converged restart: it is run again, a bounded number of times.
   @Test func sigkillMidResizeThenRestartConverges() throws {
     let template = try Host.make()
     defer { template.remove() }
     var point = 1
     var killed = 0
     var midResize = 0
-    while point < 60 {
+    var starved = 0
+    while point < 60 && starved < 20 {
       let run = try template.copy()
       defer { run.remove() }
       let kernel = try run.startPressure()
       defer { kernel.terminate() }
       let crashed = run.agentOnce(environment: ["MKPOLICY_TEST_KILL_BEFORE_OP": "\(point)"])
-      if crashed.status == 0 { break }
+      if crashed.status == 0 {
+        // Past every kill point, unless it made no resize at all.
+        if (run.cpus("web"), run.cpus("batch")) == (9, 5) { break }
+        starved += 1
+        continue
+      }
       #expect(crashed.status == 9, "point \(point): \(crashed.status) \(crashed.stderr)")
       killed += 1
       let midApply = FileManager.default.fileExists(
         atPath: run.root + "/var/lib/mkpolicy/journal.json")
       if midApply { midResize += 1 }
-      let again = run.agentOnce()
+      var again = run.agentOnce()
+      // Killed inside apply: the restart completes that resize. Killed
+      // before: the restart decides the same resize afresh (again if starved).
+      while !midApply && again.status == 0 && (run.cpus("web"), run.cpus("batch")) == (7, 7)
+        && starved < 20
+      {
+        starved += 1
+        again = run.agentOnce()
+      }
       #expect(again.status == 0, "point \(point): \(again.stdout) \(again.stderr)")
       let verify = run.mkpolicy(["verify"])
       #expect(verify.status == 0, "point \(point): \(verify.stdout)")
-      // Killed inside apply: the restart completes that resize. Killed
-      // before: the restart decides afresh (a resize, unless the stand-in
-      // kernel was starved of CPU for a whole interval on a loaded machine).
       let sizes = (run.cpus("web"), run.cpus("batch"))
       #expect(
-        sizes == (9, 5) || (!midApply && sizes == (7, 7)),
+        sizes == (9, 5),
         "point \(point): web \(sizes.0) batch \(sizes.1) \(crashed.stdout) // \(again.stdout)")
       if midApply {
         #expect(again.stdout.contains("\"event\":\"recovery\""), "point \(point): \(again.stdout)")
@@ -295,6 +312,7 @@ import Testing
       #expect(!FileManager.default.fileExists(atPath: run.root + "/var/lib/mkpolicy/journal.json"))
       point += 1
     }
+    #expect(starved < 20, "the stand-in PSI writer was starved \(starved) times")
     #expect(killed >= 4 && midResize >= 2, "\(killed) kill points, \(midResize) inside apply")
   }
 }
