@@ -112,7 +112,9 @@ let package = Package(
       exclude: ["Infeasible"], swiftSettings: strict),
     .testTarget(
       name: "MKApplyTests",
-      dependencies: ["MKApply", "MKPlan", "MKSolver", "MKTopology", "MKCore", "MKTestSupport"],
+      dependencies: [
+        "MKApply", "MKPlan", "MKPolicy", "MKSolver", "MKTopology", "MKCore", "MKTestSupport",
+      ],
       exclude: ["Golden"], swiftSettings: strict),
     .testTarget(
       name: "MKPlanTests",

@@ -88,11 +88,40 @@ write_case telco-edge Policies/telco-edge.yaml --topology Examples/topologies/te
 write_case database-nvme Policies/database-nvme.yaml --topology Examples/topologies/database-2s-nvme-hybrid.yaml
 write_case ai-inference Policies/ai-inference.yaml --topology Examples/topologies/inference-2s-h100.yaml
 
+# Zero-downtime kernel updates (Examples/handover-*/, MKPlanTests.HandoverExampleTests):
+# before.yaml planned on the host in `topology` is the plan in force
+# (previous/plan.json); policy.yaml, the kernel change, is planned against it.
+# A case without before.yaml plans policy.yaml alone; a case whose plan must
+# fail keeps the rendered diagnostics in diagnostics.txt instead of plan/.
+for dir in Examples/handover-*/; do
+  dir=${dir%/}
+  topology=$(cat "$dir/topology")
+  previous=()
+  if [ -f "$dir/before.yaml" ]; then
+    scratch=$(mktemp -d)
+    "$mkpolicy" plan "$dir/before.yaml" --topology "$topology" --out "$scratch" > /dev/null 2>&1
+    mkdir -p "$dir/previous"
+    cp "$scratch/plan.json" "$dir/previous/plan.json"
+    rm -rf "$scratch"
+    previous=(--previous "$dir/previous/plan.json")
+  fi
+  rm -rf "$dir/plan"
+  if [ -f "$dir/diagnostics.txt" ]; then
+    if "$mkpolicy" plan "$dir/policy.yaml" --topology "$topology" "${previous[@]}" \
+      2> "$dir/diagnostics.txt" > /dev/null; then
+      echo "$dir: the plan was meant to fail" >&2
+      exit 1
+    fi
+  else
+    "$mkpolicy" plan "$dir/policy.yaml" --topology "$topology" "${previous[@]}" --out "$dir/plan" > /dev/null 2>&1
+  fi
+done
+
 # Each map rendered by headless Chromium (map.png, shown by the README; the
 # tests render them again and check they are not blank).
 pairs=()
-for command in Examples/*/command; do
+for command in Examples/*/command Examples/handover-*/topology; do
   plan="$(dirname "$command")/plan"
-  pairs+=("$plan/map.svg=$plan/map.png")
+  [ -f "$plan/map.svg" ] && pairs+=("$plan/map.svg=$plan/map.png")
 done
 .venv/bin/python Tests/Python/render_maps.py "${pairs[@]}" > /dev/null

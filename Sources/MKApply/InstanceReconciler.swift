@@ -28,8 +28,13 @@ struct InstanceReconciler {
   /// it is from an earlier boot (a reboot stops every instance).
   func reconcile(_ plan: Plan, record: AppliedRecord?) throws(HostIOError) -> Result {
     var result = Result()
-    let live = try InstanceProbe(host: host).live()
-    let recorded = record?.plan.kernelInstances ?? []
+    // The instances of a hand-over (the old one and its successor) are the
+    // hand-over executor's: left out here on both sides, whatever their state.
+    let handedOver = Set(plan.handovers?.flatMap { [$0.old.name, $0.successor.name] } ?? [])
+    var plan = plan
+    plan.kernelInstances.removeAll { handedOver.contains($0.name) }
+    let live = try InstanceProbe(host: host).live()?.filter { !handedOver.contains($0.key) }
+    let recorded = (record?.plan.kernelInstances ?? []).filter { !handedOver.contains($0.name) }
     var observed: [KernelInstance] = []
     var halfway: [(KernelInstance?, String, String)] = []
     if let live {

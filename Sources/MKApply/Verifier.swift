@@ -146,6 +146,11 @@ public struct Verifier {
       report.differences.append(
         "an apply was interrupted: \(store.journalPath) is present (run `mkpolicy recover`)")
     }
+    if host.kind(store.directory + "/handover.json") != .missing {
+      report.differences.append(
+        "a hand-over was interrupted: \(store.directory)/handover.json is present (run `mkpolicy apply` again to finish it)"
+      )
+    }
     let bootNow = Applier.readBootID(host)
     let sameBoot = record.bootID == bootNow
     // Drift is whatever apply would still have to do: the reconcile of the

@@ -22,6 +22,8 @@ public struct CPUOwnership: Sendable {
     case idleForHousekeeping
     /// Left idle as the SMT sibling of an `smt: off` workload's CPU.
     case idleForWorkload(Int)
+    /// Kept free for successor instances (`Plan.headroom`), by index.
+    case headroom(Int)
     /// Assigned to nothing.
     case unused
   }
@@ -40,7 +42,7 @@ public struct CPUOwnership: Sendable {
     for workload in policy.workloads where byName[workload.name] == nil {
       byName[workload.name] = workload.isolation
     }
-    let instances = Set(plan.kernelInstances.map(\.name))
+    let instances = Set(plan.kernelInstances.map(\.workloadName))
     isolation = plan.assignments.map { assignment in
       if let known = byName[assignment.workload] { return known }
       if instances.contains(assignment.workload) { return .kernel }
@@ -61,6 +63,10 @@ public struct CPUOwnership: Sendable {
       }
     }
     let idle = plan.idle ?? []
+    var reserved: [Int: Int] = [:]
+    for (index, reserve) in (plan.headroom ?? []).enumerated() {
+      for cpu in reserve.cpus { reserved[cpu] = index }
+    }
     var owners = [Owner](repeating: .unused, count: size)
     var groups: [[Int]: Int] = [:]
     var sharedUsers: [[Int]] = []
@@ -70,6 +76,8 @@ public struct CPUOwnership: Sendable {
           owners[cpu] = .housekeeping
         } else if let index = exclusive[cpu] {
           owners[cpu] = .exclusive(index)
+        } else if let index = reserved[cpu] {
+          owners[cpu] = .headroom(index)
         } else if idle.contains(cpu) {
           // Idle siblings name what they are idle for: housekeeping, or the
           // workload holding another thread of the core.
@@ -117,6 +125,8 @@ public struct CPUOwnership: Sendable {
     case .idleForHousekeeping: return "idle (sibling of housekeeping)"
     case .idleForWorkload(let index):
       return "idle (smt: off sibling of '\(plan.assignments[index].workload)')"
+    case .headroom(let index):
+      return "update headroom '\(plan.headroom?[index].name ?? "?")'"
     case .unused: return "idle"
     }
   }

@@ -30,10 +30,13 @@ public struct KerfCommandEmitter: Sendable {
     let previousInstances = input.previous?.kernelInstances ?? []
     var usedIds = Set<Int>()
     var ids: [String: Int] = [:]
+    // A workload keeps its kerf name and id (a hand-over's successor has its own).
+    var kerfNames: [String: String] = [:]
     for (workload, _) in kernels {
-      if let old = previousInstances.first(where: { $0.name == workload.name }) {
+      if let old = previousInstances.first(where: { $0.workloadName == workload.name }) {
         ids[workload.name] = old.id
         usedIds.insert(old.id)
+        kerfNames[workload.name] = old.name
       }
     }
     var pool = CoordinatorPool(physicalIds: [], memoryBytesByNode: [:], devices: [], provenance: [])
@@ -100,15 +103,24 @@ public struct KerfCommandEmitter: Sendable {
             at: workload.location(of: "kernel")))
         continue
       }
+      let kerfName = kerfNames[workload.name] ?? workload.name
       out.instances.append(
         KernelInstance(
-          name: workload.name, id: ids[workload.name] ?? 0,
+          name: kerfName, id: ids[workload.name] ?? 0,
           physicalIds: assignment.physicalIds.sorted(),
           memoryBytes: assignment.memoryBytes, numaNodes: assignment.numaNodes,
           devices: references.sorted(), kernel: image,
           initrd: workload.kernel?.initrd ?? input.policy.coordinator.kernel.initrd,
           cmdline: cmdline,
-          provenance: provenance))
+          provenance: provenance, workload: kerfName == workload.name ? nil : workload.name))
+    }
+    // Update headroom is in the pool, so a successor is created without
+    // reshaping it; no instance holds it until a hand-over.
+    for reserve in input.assignment.headroom ?? [] where !out.instances.isEmpty {
+      pool.physicalIds += reserve.physicalIds
+      for (node, bytes) in reserve.memoryBytesByNode where bytes > 0 {
+        pool.memoryBytesByNode[node, default: 0] += bytes
+      }
     }
     if !kernels.isEmpty, input.topology.kernel.multikernel == nil {
       out.diagnostics.append(

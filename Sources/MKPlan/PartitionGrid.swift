@@ -11,6 +11,8 @@ public struct PartitionGrid: Sendable {
   public static let housekeeping: Character = "#"
   public static let sharedPool: Character = "."
   public static let unused: Character = "-"
+  /// Update headroom (`Plan.headroom`): free, but kept for successors.
+  public static let headroom: Character = "+"
   /// A core whose threads have different owners (SMT siblings shared).
   public static let mixed: Character = "&"
   /// A workload past the last key (62 keys).
@@ -32,6 +34,7 @@ public struct PartitionGrid: Sendable {
       case .housekeeping: owner = housekeeping
       case .exclusive(let index): owner = key(index)
       case .shared: owner = sharedPool
+      case .headroom: owner = headroom
       case .idleForHousekeeping, .idleForWorkload, .unused: continue
       }
       if let symbol, symbol != owner { return mixed }

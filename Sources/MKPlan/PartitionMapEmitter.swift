@@ -49,7 +49,7 @@ public enum PartitionMapEmitter {
       case .exclusive(let index): return swatches[index] ?? PartitionMapStyle.unused
       case .shared: return PartitionMapStyle.sharedPool
       case .idleForHousekeeping, .idleForWorkload: return PartitionMapStyle.idleSibling
-      case .unused: return PartitionMapStyle.unused
+      case .headroom, .unused: return PartitionMapStyle.unused
       }
     }
     func symbol(_ owner: CPUOwnership.Owner) -> String {
@@ -57,6 +57,7 @@ public enum PartitionMapEmitter {
       case .housekeeping: return String(PartitionGrid.housekeeping)
       case .exclusive(let index): return String(PartitionGrid.key(index))
       case .shared: return ""
+      case .headroom: return String(PartitionGrid.headroom)
       case .idleForHousekeeping, .idleForWorkload, .unused: return ""
       }
     }
@@ -188,6 +189,7 @@ public enum PartitionMapEmitter {
     case .exclusive(let index): return plan.assignments[index].workload
     case .shared: return "shared pool"
     case .idleForHousekeeping, .idleForWorkload: return "idle sibling"
+    case .headroom(let index): return "update headroom " + (plan.headroom?[index].name ?? "")
     case .unused: return "unused"
     }
   }
@@ -455,7 +457,7 @@ public enum PartitionMapEmitter {
       let source = workload?.location.description ?? "-"
       var name = assignment.workload
       if name.count > 28 { name = String(name.prefix(27)) + "…" }
-      let instance = plan.kernelInstances.first { $0.name == assignment.workload }
+      let instance = plan.kernelInstances.first { $0.workloadName == assignment.workload }
       var memory = PlanReport.memory(assignment.memoryBytesByNode)
       if memory.count > 40 { memory = String(memory.prefix(39)) + "…" }
       rows.append([

@@ -82,6 +82,12 @@ public struct Plan: Sendable, Hashable, Codable {
   /// reboot-required marker (`HostSetup`). Nil when there is none, and in
   /// plans written before mkpolicy planned them.
   public var hostSetup: HostSetup?
+  /// CPUs and memory kept free for successor instances (in the coordinator
+  /// pool, used by no instance). Nil when the policy asks for none.
+  public var headroom: [HeadroomAssignment]?
+  /// Zero-downtime kernel updates, run after `coordinatorCommands` by
+  /// apply's hand-over executor. Nil when the plan has none.
+  public var handovers: [Handover]?
 
   public init(
     policy: String, topologyFingerprint: HostFingerprint, housekeeping: CPUSet, sharedPool: CPUSet,
@@ -324,7 +330,11 @@ public struct PoolDevice: Sendable, Hashable, Codable {
 
 /// One multikernel instance of the resulting state.
 public struct KernelInstance: Sendable, Hashable, Codable {
+  /// kerf's instance name: the workload's, or another one for a successor
+  /// started beside it by a hand-over (`workload` then names the workload).
   public var name: String
+  /// The workload when it differs from `name`; nil otherwise.
+  public var workload: String?
   /// kerf's instance id, 1...511, kept stable across plans.
   public var id: Int
   public var physicalIds: [Int]
@@ -338,9 +348,11 @@ public struct KernelInstance: Sendable, Hashable, Codable {
   public var provenance: Provenance
   public init(
     name: String, id: Int, physicalIds: [Int], memoryBytes: UInt64, numaNodes: [Int],
-    devices: [String], kernel: String, initrd: String?, cmdline: String, provenance: Provenance
+    devices: [String], kernel: String, initrd: String?, cmdline: String, provenance: Provenance,
+    workload: String? = nil
   ) {
     self.name = name
+    self.workload = workload
     self.id = id
     self.physicalIds = physicalIds
     self.memoryBytes = memoryBytes

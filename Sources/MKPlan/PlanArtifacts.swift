@@ -82,6 +82,7 @@ public enum PlanArtifacts {
         throw DiagnosticError(.error("E430", "cannot write the state device tree: \(error)"))
       }
     }
+    for (path, tree) in plan.handoverTrees() { try add(path, tree.dts) }
     return files
   }
 }

@@ -11,13 +11,20 @@ public struct PlanBuilder: Sendable {
   public init() {}
 
   public func build(
-    policy: Policy, topology: Topology, assignment: Assignment, warnings: [Diagnostic] = [],
-    previous: Plan? = nil
+    policy: Policy, topology: Topology, assignment solved: Assignment,
+    warnings: [Diagnostic] = [], previous inForce: Plan? = nil
   ) -> Result<Plan, DiagnosticError> {
-    let input = PlanInput(
-      policy: policy, topology: topology, assignment: assignment, previous: previous)
     var diagnostics = DiagnosticCollector()
     diagnostics.emit(contentsOf: warnings)
+    // Hand-overs first: every other emitter plans against the state they
+    // leave (the workload on its successor), so none restarts it.
+    let handover = HandoverPlanner().plan(
+      PlanInput(policy: policy, topology: topology, assignment: solved, previous: inForce))
+    diagnostics.emit(contentsOf: handover.diagnostics)
+    let assignment = handover.assignment
+    let previous = handover.previousAfter
+    let input = PlanInput(
+      policy: policy, topology: topology, assignment: assignment, previous: previous)
 
     let boot = BootParameterEmitter().emit(input)
     diagnostics.emit(contentsOf: boot.diagnostics)
@@ -115,9 +122,12 @@ public struct PlanBuilder: Sendable {
     plan.systemdUnits = units.units + (stalld.map { [$0.unit] } ?? [])
     plan.coordinatorPool = kerf.pool
     plan.kernelInstances = kerf.instances
+    plan.headroom = assignment.headroom
+    plan.handovers = handover.handovers.isEmpty ? nil : handover.handovers
     plan.changes = PlanChangeBuilder.changes(
       plan, previous: previous, topology: topology,
       host: Provenance(workload: nil, source: policy.host.location?.description))
+    plan.changes.coordinator += HandoverPlanner.changes(handover.handovers)
     var setup = HostSetup()
     setup.kernelWrites = queues.kernelWrites + tuning.kernelWrites
     setup.files = tuning.files

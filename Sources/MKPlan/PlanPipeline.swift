@@ -34,8 +34,13 @@ public enum PlanPipeline {
   }
 
   /// The same compile for a policy already loaded (a fleet host's policy,
-  /// merged with its overlays).
-  public static func run(loaded: PolicyLoadResult, topologyPath: String?, previousPath: String?)
+  /// merged with its overlays, or a policy with a kernel change made in
+  /// memory by `mkpolicy update`); `previousPlan` is the plan in force when
+  /// it is at hand rather than in a file.
+  public static func run(
+    loaded: PolicyLoadResult, topologyPath: String?, previousPath: String?,
+    previousPlan: Plan? = nil, discovered: Topology? = nil
+  )
     -> Output
   {
     var out = Output(
@@ -47,7 +52,9 @@ public enum PlanPipeline {
 
     var warnings = loaded.diagnostics
     let topology: Topology
-    if let topologyPath {
+    if let discovered {
+      topology = discovered
+    } else if let topologyPath {
       let read = TopologySnapshot.read(path: topologyPath)
       out.sources.merge(read.sources) { first, _ in first }
       out.diagnostics += read.diagnostics
@@ -67,7 +74,7 @@ public enum PlanPipeline {
     }
     out.topology = topology
 
-    var previous: Plan?
+    var previous = previousPlan
     if let previousPath {
       guard case .success(let bytes) = LocalFile.read(previousPath) else {
         out.diagnostics.append(
@@ -92,7 +99,7 @@ public enum PlanPipeline {
       Assignment(
         housekeeping: $0.housekeeping, sharedPool: $0.sharedPool, idle: $0.idle ?? [],
         workloads: $0.assignments,
-        objective: $0.objective)
+        objective: $0.objective, headroom: $0.headroom)
     }
     let solution: Solution
     switch Solver().solve(policy, on: topology, previous: previousAssignment) {

@@ -32,6 +32,7 @@ public enum PlanReport {
     out.append(
       "  \(PartitionGrid.housekeeping) housekeeping  \(PartitionGrid.sharedPool) shared pool  "
         + "\(PartitionGrid.unused) unused or idle  \(PartitionGrid.mixed) threads of different owners"
+        + (plan.headroom == nil ? "" : "  \(PartitionGrid.headroom) update headroom")
     )
     let keyed = plan.assignments.indices.filter { ownership.isolation[$0] != .shared }
     if !keyed.isEmpty {

@@ -79,7 +79,33 @@ public enum PlanValidator {
         out.append(Problem("coordinatorCommands[\(index)].argv", refusal.description))
       }
     }
+    handovers(plan, into: &out)
     return out
+  }
+
+  /// A hand-over's kerf steps parse as kerf commands, its ids are command
+  /// ids, and its health check command names its program by absolute path
+  /// (apply runs it as the reviewed plan wrote it, from inside the root).
+  static func handovers(_ plan: Plan, into out: inout [Problem]) {
+    for (h, handover) in (plan.handovers ?? []).enumerated() {
+      for (kind, steps) in [("steps", handover.steps), ("rollback", handover.rollback)] {
+        for (index, step) in steps.enumerated() {
+          let path = "handovers[\(h)].\(kind)[\(index)]"
+          if let problem = commandIdProblem(step.id) { out.append(Problem(path + ".id", problem)) }
+          if let argv = step.argv, case .failure(let refusal) = KerfInvocation.parse(argv) {
+            out.append(Problem(path + ".argv", refusal.description))
+          }
+        }
+      }
+      if let command = handover.healthCheck.command,
+        command.first?.hasPrefix("/") != true || command.contains(where: { $0.contains("\0") })
+      {
+        out.append(
+          Problem(
+            "handovers[\(h)].healthCheck.command",
+            "the program must be an absolute path, without NUL bytes"))
+      }
+    }
   }
 
   // MARK: fingerprint

@@ -92,7 +92,22 @@ public enum ShellScriptEmitter {
       lines.append("# \(comment(command.id)): " + describe(command.provenance))
       lines.append(ShellQuote.join(command.argv))
     }
-    if plan.coordinatorCommands.isEmpty { lines += ["", "# Nothing to change."] }
+    if plan.coordinatorCommands.isEmpty && plan.handovers == nil {
+      lines += ["", "# Nothing to change."]
+    }
+    for handover in plan.handovers ?? [] {
+      // Not runnable as a script: its steps wait on a health check, and a
+      // failed check rolls back. The commands are listed for review.
+      lines += [
+        "",
+        "# Hand-over of '\(handover.workload)' to '\(handover.final.name)': run by `mkpolicy apply`, not",
+        "# by this script (it waits for the health check and rolls back on failure):",
+      ]
+      for step in handover.steps {
+        lines.append(
+          "#   \(step.id): " + (step.argv.map(ShellQuote.join) ?? step.summary))
+      }
+    }
     return lines.joined(separator: "\n") + "\n"
   }
 

@@ -183,14 +183,19 @@ public struct CoordinatorSpec: Sendable, Hashable {
   /// Pool memory is handed to instances in multiples of this (kerf's granule);
   /// at least the 4 KiB page kerf requires.
   public var memoryGranuleBytes: UInt64
+  /// `coordinator.updateHeadroom`: CPUs and memory kept free for the
+  /// successors of `update: {strategy: handover}` workloads that set no
+  /// headroom of their own (hand-overs run one at a time, so they share it).
+  public var updateHeadroom: Headroom?
   public var location: SourceLocation?
 
   public init(
     kernel: KernelSpec = KernelSpec(), memoryGranuleBytes: UInt64 = 2 << 20,
-    location: SourceLocation? = nil
+    updateHeadroom: Headroom? = nil, location: SourceLocation? = nil
   ) {
     self.kernel = kernel
     self.memoryGranuleBytes = memoryGranuleBytes
+    self.updateHeadroom = updateHeadroom
     self.location = location
   }
 }
@@ -294,6 +299,9 @@ public struct Workload: Sendable, Hashable {
   /// Host tuning as written (`tuning:`); nil when the policy has none.
   /// `resolvedTuning` fills in the latency class's defaults.
   public var tuning: Tuning?
+  /// `update:` (kernel workloads): how a kernel change reaches the running
+  /// instance; nil is `restart`.
+  public var update: UpdatePolicy?
   /// Where the workload's entry starts (the `- name:` line).
   public var location: SourceLocation
   /// Where each field was written, by its policy key (`cpus`, `placement.avoid`),
@@ -306,7 +314,8 @@ public struct Workload: Sendable, Hashable {
     hugepages: HugePages? = nil, devices: [DeviceRequest] = [], placement: Placement = Placement(),
     priority: Int = 0, weight: Int = 100, io: [IOLimit] = [], kernel: KernelSpec? = nil,
     irqCPUs: Int? = nil, launch: Launch = Launch(), tuning: Tuning? = nil,
-    location: SourceLocation, fieldLocations: [String: SourceLocation] = [:]
+    update: UpdatePolicy? = nil, location: SourceLocation,
+    fieldLocations: [String: SourceLocation] = [:]
   ) {
     self.name = name
     self.isolation = isolation
@@ -324,6 +333,7 @@ public struct Workload: Sendable, Hashable {
     self.irqCPUs = irqCPUs
     self.launch = launch
     self.tuning = tuning
+    self.update = update
     self.location = location
     self.fieldLocations = fieldLocations
   }

@@ -168,6 +168,7 @@ public enum PolicyChecker {
       }
     }
     out += LaunchTuningChecker.check(policy, everyone: everyone)
+    out += UpdateChecker.check(policy, everyone: everyone, coordinatorKnown: coordinatorKnown)
     return out
   }
 }

@@ -249,7 +249,10 @@ struct PolicyDecoder: YAMLFieldReader {
   }
 
   mutating func coordinator(_ node: YAMLNode) -> CoordinatorSpec? {
-    guard let fields = mapping(node, "coordinator", keys: ["kernel", "memoryGranule"]) else {
+    guard
+      let fields = mapping(
+        node, "coordinator", keys: ["kernel", "memoryGranule", "updateHeadroom"])
+    else {
       return nil
     }
     var coordinator = CoordinatorSpec(location: node.location)
@@ -267,6 +270,9 @@ struct PolicyDecoder: YAMLFieldReader {
       } else {
         coordinator.memoryGranuleBytes = value
       }
+    }
+    if let entry = fields["updateHeadroom"] {
+      coordinator.updateHeadroom = headroom(entry.value, "coordinator.updateHeadroom")
     }
     return coordinator
   }
@@ -289,7 +295,7 @@ struct PolicyDecoder: YAMLFieldReader {
 
   static let workloadKeys = [
     "name", "isolation", "latency", "cpus", "smt", "memory", "hugepages", "devices", "placement",
-    "priority", "weight", "io", "kernel", "irqCpus", "launch", "tuning",
+    "priority", "weight", "io", "kernel", "irqCpus", "launch", "tuning", "update",
   ]
 
   /// A workload, and the keys whose values had errors (empty when it is
@@ -360,6 +366,8 @@ struct PolicyDecoder: YAMLFieldReader {
       if let value = launch(node, path) { workload.launch = value }
     case "tuning":
       if let value = tuning(node, path, locations: &locations) { workload.tuning = value }
+    case "update":
+      workload.update = update(node, path)
     default:
       break
     }

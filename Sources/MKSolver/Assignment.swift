@@ -22,11 +22,15 @@ public struct Assignment: Sendable, Hashable, Codable {
   /// In policy order.
   public var workloads: [WorkloadAssignment]
   public var objective: Objective
+  /// CPUs and memory kept free for successor instances (`update` with
+  /// `strategy: handover`); nil when the policy asks for none.
+  public var headroom: [HeadroomAssignment]?
 
   public init(
     housekeeping: CPUSet, sharedPool: CPUSet, idle: CPUSet = [], workloads: [WorkloadAssignment],
-    objective: Objective
+    objective: Objective, headroom: [HeadroomAssignment]? = nil
   ) {
+    self.headroom = headroom
     self.housekeeping = housekeeping
     self.sharedPool = sharedPool
     self.idle = idle

@@ -46,6 +46,10 @@ public struct Solver: Sendable {
   public func solve(_ policy: Policy, on topology: Topology, previous: Assignment? = nil)
     -> Result<Solution, DiagnosticError>
   {
+    let reserves = HeadroomDemand.build(policy)
+    if !reserves.isEmpty {
+      return solveWithHeadroom(policy, reserves, on: topology, previous: previous)
+    }
     let model: HostModel
     switch HostModel.build(policy: policy, topology: topology) {
     case .success(let m): model = m

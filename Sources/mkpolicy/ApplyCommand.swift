@@ -181,6 +181,18 @@ struct ApplyCommand: ParsableCommand {
         policy ?? "", topology: topology, root: host.root, previous: previous?.plan,
         format: host.format)
     }
+    try Self.applyPlan(
+      loaded, origin: origin, options: host, hostIO: hostIO, dryRun: dryRun, yes: yes,
+      noRollback: noRollback)
+  }
+
+  /// Checks that `plan` is for this host, applies it (asking first unless
+  /// `yes`), then runs its hand-overs (`HandoverExecutor`): what `apply`
+  /// and `update` share.
+  static func applyPlan(
+    _ loaded: Plan, origin: String, options host: HostOptions, hostIO: RootedHost, dryRun: Bool,
+    yes: Bool, noRollback: Bool
+  ) throws {
     let changes = FingerprintCheck(host: hostIO).changes(loaded.topologyFingerprint)
     if !changes.isEmpty {
       CLIOutput.refusal(
@@ -192,11 +204,15 @@ struct ApplyCommand: ParsableCommand {
       throw ExitCode(3)
     }
     let applier = Applier(host: hostIO, stateDirectory: host.stateDir)
+    let handovers = loaded.handovers ?? []
     do {
       if !dryRun && !yes {
         let preview = try applier.apply(loaded, dryRun: true)
         print(preview.render().stdout, terminator: "")
-        if !preview.changes.isEmpty || !preview.notes.isEmpty {
+        for handover in handovers {
+          print(Self.handoverPreview(handover), terminator: "")
+        }
+        if !preview.changes.isEmpty || !preview.notes.isEmpty || !handovers.isEmpty {
           CLIOutput.error("apply these changes to \(host.root)? [y/N] ")
           let answer = readLine()?.trimmingASCIIWhitespace().lowercased()
           guard answer == "y" || answer == "yes" else {
@@ -206,19 +222,59 @@ struct ApplyCommand: ParsableCommand {
         }
       }
       let report = try applier.apply(loaded, rollback: !noRollback, dryRun: dryRun)
+      // Hand-overs run once the rest of the plan is in place; a dry run lists them.
+      var handover: HandoverReport?
+      if report.succeeded && report.failure == nil && !handovers.isEmpty && !dryRun {
+        handover = try HandoverExecutor(host: hostIO, stateDirectory: host.stateDir).run(loaded)
+      }
       switch host.format {
       case .text:
         let text = report.render()
         print(text.stdout, terminator: "")
+        if dryRun {
+          for item in handovers { print(Self.handoverPreview(item), terminator: "") }
+        }
         CLIOutput.error(text.stderr)
+        if let handover {
+          let rendered = handover.render()
+          print(rendered.stdout, terminator: "")
+          CLIOutput.error(rendered.stderr)
+        }
       case .json:
-        print(report.json(), terminator: "")
+        if let handover {
+          struct Document: Encodable {
+            var report: ApplyReport
+            var handover: HandoverReport
+            var succeeded: Bool
+            var diagnostics: [Diagnostic]
+          }
+          print(
+            StateStore.encode(
+              Document(
+                report: report, handover: handover,
+                succeeded: report.succeeded && report.failure == nil && handover.succeeded,
+                diagnostics: report.diagnostics + (handover.failure.map { [$0] } ?? []))),
+            terminator: "")
+        } else {
+          print(report.json(), terminator: "")
+        }
       }
       if !report.succeeded || report.failure != nil { throw ExitCode(1) }
+      if let handover, !handover.succeeded { throw ExitCode(1) }
     } catch let refusal as ApplyRefusal {
       CLIOutput.refusal(refusal.diagnostic, format: host.format)
       throw ExitCode(1)
     }
+  }
+
+  /// The steps of a hand-over as `--dry-run` and the question show them.
+  static func handoverPreview(_ handover: Handover) -> String {
+    var out =
+      "hand-over of '\(handover.workload)' to '\(handover.final.name)' (\(handover.steps.count) steps, run after the changes above):\n"
+    for step in handover.steps {
+      out += "  \(step.id): \(step.summary)\n"
+    }
+    return out
   }
 
   static func readPlan(_ path: String, format: ReportFormat) throws -> Plan {
@@ -270,7 +326,7 @@ struct ApplyCommand: ParsableCommand {
       Assignment(
         housekeeping: $0.housekeeping, sharedPool: $0.sharedPool, idle: $0.idle ?? [],
         workloads: $0.assignments,
-        objective: $0.objective)
+        objective: $0.objective, headroom: $0.headroom)
     }
     let solution: Solution
     switch Solver().solve(policy, on: topology, previous: previousAssignment) {

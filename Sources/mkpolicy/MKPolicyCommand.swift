@@ -34,7 +34,8 @@ struct MKPolicyCommand: ParsableCommand {
     version: versionText,
     subcommands: [
       CheckCommand.self, DiscoverCommand.self, TopologyCommand.self, PlanCommand.self,
-      ApplyCommand.self, VerifyCommand.self, RecoverCommand.self, ServiceCommand.self,
+      ApplyCommand.self, UpdateCommand.self, VerifyCommand.self, RecoverCommand.self,
+      ServiceCommand.self,
       FleetCommand.self, AgentCommand.self,
     ]
   )

@@ -57,13 +57,20 @@ import Testing
         == Placement(numa: .single, nearDevices: true, llc: .exclusive, avoid: ["analytics"]))
     #expect(router.priority == 100 && router.weight == 200 && router.irqCPUs == 2)
     #expect(router.kernel?.profile == .realtime && router.kernel?.cmdline == "quiet")
+    #expect(router.update?.strategy == .handover && router.update?.release == .headroom)
+    #expect(router.update?.healthCheck == .command(["/usr/local/bin/router-ready", "--wait"]))
     #expect(
-      router.location(of: "cpus") == SourceLocation(file: router.location.file, line: 29, column: 5)
+      router.update?.drainMilliseconds == 2_000 && router.update?.timeoutMilliseconds == 30_000)
+    #expect(
+      policy.coordinator.updateHeadroom?.cpus == 8
+        && policy.coordinator.updateHeadroom?.memoryBytes == 16 << 30)
+    #expect(
+      router.location(of: "cpus") == SourceLocation(file: router.location.file, line: 30, column: 5)
     )
     #expect(
       router.location(of: "name")
-        == SourceLocation(file: router.location.file, line: 26, column: 11))
-    #expect(router.fieldLocations["placement.avoid[0]"]?.line == 41)
+        == SourceLocation(file: router.location.file, line: 27, column: 11))
+    #expect(router.fieldLocations["placement.avoid[0]"]?.line == 42)
 
     let analytics = policy.workloads[1]
     #expect(analytics.cpus.min == 2 && !analytics.cpus.isBounded)

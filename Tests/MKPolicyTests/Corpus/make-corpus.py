@@ -285,6 +285,32 @@ replace("semantic-checks-still-run-beside-value-errors", "    weight: 200\n    p
         "    weight: 0\n    kernel: {profile: io}\n    placement:\n      avoid: [dbs]")
 replace("semantic-many-errors", "avoid: [db]", "avoid: [nobody]\n    kernel: {cmdline: quiet}")
 
+# --- update: hand-overs and headroom (E160-E166) ------------------------------------------
+UPDATE = "        count: 1\n    update:\n      strategy: handover\n      healthCheck: {port: 7400}\n"
+replace("update-health-check-two", "        count: 1\n",
+        "        count: 1\n    update:\n      strategy: handover\n      healthCheck: {port: 7400, file: /run/ready}\n")
+replace("update-health-check-none", "        count: 1\n",
+        "        count: 1\n    update:\n      strategy: handover\n      healthCheck: {}\n")
+replace("update-health-check-relative-command", "        count: 1\n",
+        "        count: 1\n    update:\n      strategy: handover\n      healthCheck: {command: [curl, -fs, http://10.0.0.2/]}\n")
+replace("update-health-check-port-range", "        count: 1\n",
+        "        count: 1\n    update:\n      strategy: handover\n      healthCheck: {port: 70000}\n")
+replace("update-restart-with-headroom", "        count: 1\n",
+        "        count: 1\n    update:\n      strategy: restart\n      headroom: {cpus: 4, memory: 8GiB}\n")
+replace("update-strategy-unknown", "        count: 1\n", "        count: 1\n    update: {strategy: handoff}\n")
+replace("update-headroom-zero-memory", "        count: 1\n", UPDATE + "      headroom: {cpus: 4, memory: 0}\n")
+replace("update-timeout-without-unit", "        count: 1\n", UPDATE + "      timeout: 30\n")
+replace("update-on-shared-workload", "    weight: 200\n", "    weight: 200\n    update: {strategy: restart}\n")
+replace("update-handover-without-health-check", "        count: 1\n",
+        "        count: 1\n    update: {strategy: handover}\n")
+replace("update-headroom-smaller-than-workload", "        count: 1\n", UPDATE + "      headroom: {cpus: 2, memory: 8GiB}\n")
+replace("update-shared-headroom-too-small", "    image: /boot/vmlinuz-mk\n",
+        "    image: /boot/vmlinuz-mk\n  updateHeadroom: {cpus: 4, memory: 2GiB}\n",
+        base=BASE.replace("        count: 1\n", UPDATE, 1))
+replace("update-shared-headroom-unused", "    image: /boot/vmlinuz-mk\n",
+        "    image: /boot/vmlinuz-mk\n  updateHeadroom: {cpus: 4, memory: 8GiB}\n",
+        base=BASE.replace("avoid: [db]", "avoid: [dbx]"))
+
 # --- folders ------------------------------------------------------------------------------
 HEAD = "apiVersion: mkpolicy.io/v1\nkind: PartitionPolicy\n"
 folders = {
@@ -343,6 +369,7 @@ host:
   kubernetes: {topologyManagerPolicy: single-numa-node, topologyManagerScope: pod, evictionMemory: 200MiB}
 coordinator:
   memoryGranule: 2MiB
+  updateHeadroom: {cpus: 8, memory: 16GiB}
   kernel:
     image: /boot/vmlinuz-mk
     initrd: /boot/initrd-mk.img
@@ -371,6 +398,12 @@ workloads:
     kernel:
       profile: realtime
       cmdline: "quiet"
+    update:
+      strategy: handover
+      healthCheck: {command: [/usr/local/bin/router-ready, --wait]}
+      drain: 2s
+      timeout: 30s
+      release: headroom
   - name: analytics
     isolation: shared
     latency: batch

@@ -1,0 +1,6 @@
+#!/bin/sh
+# mkpolicy plan for policy ledger-handover: cgroup hybrid settings in kernel-valid order.
+# Generated; review it like code. Stops at the first failing step.
+set -eu
+
+# Nothing to change.
