@@ -198,6 +198,7 @@ public final class Applier {
     {
       return false
     }
+    if HostSetupReconciler.decidedLive(step) { return false }
     if step.argv?.first == KerfCommandEmitter.kerf,
       InstanceReconciler.describesInstances(plan)
         || thisBoot(applied).map({ InstanceReconciler.describesInstances($0.plan) }) == true
@@ -286,6 +287,7 @@ public final class Applier {
     report.changes = pending
     report.unchanged = unchanged
     report.pending = reconciled.pending
+    report.rebootRequired = HostSetupReconciler(host: host).rebootNotice(plan, steps: pending)
     if journal != nil { report.notes.append("an interrupted apply left \(store.journalPath)") }
     return report
   }
@@ -308,6 +310,7 @@ public final class Applier {
       var report = ApplyReport(outcome: .nothingToDo)
       report.unchanged = unchanged
       report.pending = reconciled.pending
+      report.rebootRequired = HostSetupReconciler(host: host).rebootNotice(plan)
       return report
     }
     try requireCommands(steps)
@@ -341,6 +344,9 @@ public final class Applier {
     }
     var report = execute(&fresh, rollback: rollback)
     report.pending = reconciled.pending + report.pending
+    if report.outcome == .applied {
+      report.rebootRequired = HostSetupReconciler(host: host).rebootNotice(plan)
+    }
     return report
   }
 
@@ -493,7 +499,9 @@ public final class Applier {
       do {
         return PriorValue(exists: true, value: try host.read(step.path))
       } catch  where error.errno == ENOENT {
-        return PriorValue(exists: false)
+        return PriorValue(
+          exists: false, createdDirectories: HostSetupReconciler.missingDirectories(step.path, host)
+        )
       }
     }
   }
@@ -568,6 +576,9 @@ public final class Applier {
               throw StepFailure(
                 detail: .command(
                   step, status: result.status, output: result.output.trimmingASCIIWhitespace()))
+            }
+            if let found = HostSetupReconciler(host: host).readBack(step, plan: journal.plan) {
+              throw StepFailure(detail: .readBack(step, found: found))
             }
             report.changes.append(step)
             try save(journal)
@@ -685,7 +696,20 @@ public final class Applier {
         \.step.path))
     var vanishing: [String: String] = [:]
     if last >= 0 {
+      // A command undone by running it again (update-grub, daemon-reload)
+      // reads the files before it: it runs once they are all restored.
+      var reruns: [Int] = []
       for index in stride(from: last, through: 0, by: -1) {
+        if HostSetupReconciler.undoneByRerun(journal.entries[index].step) {
+          reruns.insert(index, at: 0)
+          continue
+        }
+        restore(
+          journal.entries[index], runID: journal.runID, created: created, vanishing: &vanishing,
+          into: &report)
+        journal.entries[index].status = .restored
+      }
+      for index in reruns {
         restore(
           journal.entries[index], runID: journal.runID, created: created, vanishing: &vanishing,
           into: &report)
@@ -698,7 +722,7 @@ public final class Applier {
     // an earlier entry, restored after them, does. Only one still there fails.
     for (path, failure) in vanishing.sorted(by: { $0.key < $1.key }) {
       if host.kind(path) == .missing {
-        report.restored.append("\(path) gone with its controller (did not exist)")
+        report.restored.append("\(path) gone with its controller or queue (did not exist)")
       } else {
         report.notRestored.append(failure)
       }
@@ -790,7 +814,8 @@ public final class Applier {
           do {
             try host.removeFile(step.path)
             report.restored.append("\(step.path) removed (did not exist)")
-          } catch  where step.kind == .write {
+          } catch  where step.kind == .write || step.kind == .kernel {
+            // A NIC queue's file goes with the queue, when the channel count is restored.
             vanishing[step.path] = "\(error)"
           }
         }
@@ -803,9 +828,12 @@ public final class Applier {
               (try? host.read(step.path)) == prior.value, "replace", step.path, "content differs")
             report.restored.append("\(step.path) restored (\(prior.value?.utf8.count ?? 0) bytes)")
           }
-        } else if host.kind(step.path) == .file {
-          try host.removeFile(step.path)
-          report.restored.append("\(step.path) removed (did not exist)")
+        } else {
+          if host.kind(step.path) == .file {
+            try host.removeFile(step.path)
+            report.restored.append("\(step.path) removed (did not exist)")
+          }
+          try HostSetupReconciler(host: host).removeCreated(prior, into: &report)
         }
       }
     } catch {

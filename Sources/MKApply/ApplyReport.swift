@@ -34,6 +34,10 @@ public struct ApplyReport: Sendable, Equatable, Codable {
   /// Objects the plan manages that do not exist right now and so need no
   /// write (an IRQ whose device is down); not a failure.
   public var pending: [String] = []
+  /// Set when what the plan staged takes effect only at the next boot (boot
+  /// parameters, systemd's `CPUAffinity=`) and `/run/reboot-required` says
+  /// so: the line apply prints.
+  public var rebootRequired: String?
 
   public init(outcome: Outcome) { self.outcome = outcome }
 
@@ -61,6 +65,7 @@ public struct ApplyReport: Sendable, Equatable, Codable {
     case .rolledBack, .leftAsIs, .rollbackIncomplete:
       break
     }
+    if let rebootRequired { out += rebootRequired + "\n" }
     let errors = diagnostics.filter { $0.severity == .error }
     return (out, errors.isEmpty ? "" : DiagnosticRenderer().text(errors))
   }

@@ -2,7 +2,8 @@ import MKCore
 import MKPlan
 
 /// Every program apply runs, as typed data: kerf invocations, grubby's
-/// boot parameter edits and `systemctl stop|start irqbalance`.
+/// boot parameter edits, `systemctl stop|start irqbalance`, and the host
+/// setup's commands (`SetupCommand`).
 ///
 /// An argv from a plan, a journal or the applied record is parsed into one of
 /// these and the argv that runs is rebuilt from the typed value
@@ -16,6 +17,9 @@ public enum HostCommand: Sendable, Hashable {
   case grubby(add: [String], remove: [String])
   /// `systemctl stop irqbalance` (or `start`, its undo).
   case irqbalance(stop: Bool)
+  /// The host setup's commands (`HostSetup.commands`): `ethtool -L`,
+  /// the other `systemctl` calls, the bootloader's regeneration.
+  case setup(SetupCommand)
 
   public var argv: [String] {
     switch self {
@@ -26,6 +30,7 @@ public enum HostCommand: Sendable, Hashable {
       if !remove.isEmpty { out.append("--remove-args=" + remove.joined(separator: " ")) }
       return out
     case .irqbalance(let stop): return ["systemctl", stop ? "stop" : "start", "irqbalance"]
+    case .setup(let command): return command.argv
     }
   }
 
@@ -45,14 +50,16 @@ public enum HostCommand: Sendable, Hashable {
     case "systemctl":
       if argv == ["systemctl", "stop", "irqbalance"] { return .success(.irqbalance(stop: true)) }
       if argv == ["systemctl", "start", "irqbalance"] { return .success(.irqbalance(stop: false)) }
-      return .failure(Refusal("systemctl runs only as `systemctl stop|start irqbalance`"))
+      return SetupCommand.parse(argv).map(HostCommand.setup)
+    case "ethtool", "update-grub", "grub-mkconfig", "kernel-install":
+      return SetupCommand.parse(argv).map(HostCommand.setup)
     case "grubby":
       return parseGrubby(argv)
     default:
       let shown = program.utf8.count > 64 ? String(program.prefix(64)) + "..." : program
       return .failure(
         Refusal(
-          "\(Quoted.text(shown)) is not a program apply runs (kerf, grubby, systemctl stop|start irqbalance)"
+          "\(Quoted.text(shown)) is not a program apply runs (kerf, grubby, systemctl, ethtool, update-grub, grub-mkconfig, kernel-install)"
         ))
     }
   }

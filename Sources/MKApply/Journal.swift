@@ -23,13 +23,20 @@ public struct PriorValue: Sendable, Hashable, Codable {
   /// partition before apply, so rollback leaves it so rather than revalidating it.
   public var invalid: Bool?
 
+  /// For a file that did not exist: the directories above it that did not
+  /// either (a unit's drop-in directory), deepest first. Writing the file
+  /// creates them; rollback removes each one left empty.
+  public var createdDirectories: [String]?
+
   public init(
-    exists: Bool, value: String? = nil, settings: [Setting]? = nil, invalid: Bool? = nil
+    exists: Bool, value: String? = nil, settings: [Setting]? = nil, invalid: Bool? = nil,
+    createdDirectories: [String]? = nil
   ) {
     self.exists = exists
     self.value = value
     self.settings = settings
     self.invalid = invalid
+    self.createdDirectories = createdDirectories
   }
 }
 

@@ -1,4 +1,5 @@
 import MKCore
+import MKPlan
 
 #if canImport(Glibc)
   import Glibc
@@ -80,6 +81,7 @@ public final class MemoryHost: HostIO {
     copy.invalidPartitions = invalidPartitions
     copy.unreadable = unreadable
     copy.stoppedDaemons = stoppedDaemons
+    copy.nicMaxChannels = nicMaxChannels
     return copy
   }
 
@@ -360,6 +362,23 @@ public final class MemoryHost: HostIO {
       files[parent(path) + "/effective_affinity_list"] = set.first.map(String.init) ?? ""
       return
     }
+    if let interface = Self.tuningInterface(path) {
+      // The kernel's own files: they exist or not (ENOENT), and refuse a
+      // value outside their grammar (EINVAL); a governor the CPU's driver
+      // does not offer is refused too (intel_pstate: performance, powersave).
+      guard files[path] != nil else { throw fail(ENOENT, nil) }
+      if interface.problem(with: value) != nil { throw fail(EINVAL, nil) }
+      if interface.id == KernelInterfaces.scalingGovernor.id,
+        let offered = files[parent(path) + "/scaling_available_governors"],
+        !offered.split(whereSeparator: { $0 == " " || $0 == "\n" }).contains(where: {
+          String($0) == text
+        })
+      {
+        throw fail(EINVAL, nil)
+      }
+      files[path] = text
+      return
+    }
     guard isCgroup(path) else {
       files[path] = value
       return
@@ -473,6 +492,10 @@ public final class MemoryHost: HostIO {
 
   public func removeFile(_ path: String) throws(HostIOError) {
     mutations.append("remove \(path)")
+    if Self.tuningInterface(path) != nil, files[path] != nil {
+      // sysfs and procfs files cannot be unlinked.
+      throw HostIOError(operation: "remove", path: path, errno: EPERM)
+    }
     guard files[path] != nil else {
       throw HostIOError(operation: "remove", path: path, errno: ENOENT)
     }
@@ -485,8 +508,12 @@ public final class MemoryHost: HostIO {
     let result = commandResult(argv)
     commands.append(argv)
     files[evidence] = result.output
-    if result.status == 0 && argv.count == 3 && argv[0] == "systemctl" {
-      service(argv[2], argv[1])
+    if result.status == 0 {
+      if let failure = setupCommand(argv) {
+        files[evidence] = failure.output
+        return failure
+      }
+      if argv.count == 3 && argv[0] == "systemctl" { service(argv[2], argv[1]) }
     }
     return result
   }
@@ -526,6 +553,14 @@ public final class MemoryHost: HostIO {
 
   func service(_ name: String, _ verb: String) {
     switch verb {
+    case "enable":
+      seed(Self.wantsLink(name), "/lib/systemd/system/\(Self.unitFile(name))\n")
+    case "disable":
+      files[Self.wantsLink(name)] = nil
+    case "try-restart":
+      guard isRunning(name) else { return }
+      service(name, "stop")
+      service(name, "start")
     case "stop":
       let pids = files.keys.filter { path in
         path.hasPrefix("/proc/") && path.hasSuffix("/comm")
@@ -541,5 +576,100 @@ public final class MemoryHost: HostIO {
       stoppedDaemons[name] = nil
     default: break
     }
+  }
+
+  // MARK: Host setup model
+
+  /// The most combined channels each NIC offers (`ethtool -l`): asking for
+  /// more fails as ethtool does.
+  public var nicMaxChannels: [String: Int] = [:]
+
+  /// A NIC with `channels` combined channels (RX/TX queue pairs whose
+  /// `rps_cpus` / `xps_cpus` read 0) out of `maximum`.
+  public func seedNIC(_ name: String, channels: Int, maximum: Int) {
+    seedDirectory("/sys/class/net/\(name)/queues")
+    nicMaxChannels[name] = maximum
+    setChannels(name, channels)
+  }
+
+  func setChannels(_ name: String, _ count: Int) {
+    let queues = "/sys/class/net/\(name)/queues"
+    for kind in ["rx", "tx"] {
+      for entry in (try? list(queues)) ?? [] where entry.hasPrefix(kind + "-") {
+        if let index = Int(entry.dropFirst(3)), index >= count { forget(queues + "/" + entry) }
+      }
+      for index in 0..<count where !directories.contains(queues + "/\(kind)-\(index)") {
+        seed(queues + "/\(kind)-\(index)/" + (kind == "rx" ? "rps_cpus" : "xps_cpus"), "0")
+      }
+    }
+  }
+
+  /// What `update-grub` writes from the GRUB drop-ins: one entry whose
+  /// command line ends with the parameters each drop-in appends.
+  public func grubConfig() -> String {
+    var parameters: [String] = []
+    for (path, content) in files.sorted(by: { $0.key < $1.key })
+    where path.hasPrefix("/etc/default/grub.d/") && path.hasSuffix(".cfg") {
+      for line in content.split(separator: "\n") where line.hasPrefix("GRUB_CMDLINE_LINUX_DEFAULT=")
+      {
+        let quoted = line.split(separator: "'", omittingEmptySubsequences: false)
+        if quoted.count >= 3 { parameters.append(String(quoted[1])) }
+      }
+    }
+    return "menuentry 'Debian GNU/Linux' {\n\tlinux /boot/vmlinuz root=/dev/vda1 ro quiet"
+      + parameters.map { " " + $0 }.joined() + "\n}\n"
+  }
+
+  static func unitFile(_ name: String) -> String {
+    name.contains(".") ? name : name + ".service"
+  }
+
+  static func wantsLink(_ name: String) -> String {
+    "/etc/systemd/system/multi-user.target.wants/" + unitFile(name)
+  }
+
+  func isRunning(_ name: String) -> Bool {
+    files.contains { path, value in
+      path.hasPrefix("/proc/") && path.hasSuffix("/comm") && value.trimmingASCIIWhitespace() == name
+    }
+  }
+
+  /// The host setup's commands, as the programs behave; a failure when the
+  /// program would fail (an interface that does not exist, too many channels).
+  func setupCommand(_ argv: [String]) -> CommandResult? {
+    switch argv {
+    case let call where call.count == 5 && call[0] == "ethtool" && call[1] == "-L":
+      guard let count = Int(call[4]), directories.contains("/sys/class/net/\(call[2])") else {
+        return CommandResult(status: 1, output: "Cannot get device channel parameters\n")
+      }
+      guard count >= 1, count <= nicMaxChannels[call[2], default: count] else {
+        return CommandResult(
+          status: 1, output: "Cannot set device channel parameters: Invalid argument\n")
+      }
+      setChannels(call[2], count)
+    case let call where call.count == 4 && call[0] == "systemctl" && call[2] == "--now":
+      service(call[3], call[1])
+      if call[1] == "disable" { service(call[3], "stop") }
+    case ["update-grub"]:
+      seed(SetupCommand.grubConfigs[0], grubConfig())
+    case let call where call.count == 3 && call[0] == "grub-mkconfig":
+      seed(call[2], grubConfig())
+    default:
+      break
+    }
+    return nil
+  }
+
+  /// A `/proc` or `/sys` tuning file of the registry (the IRQ files and
+  /// huge pages keep their own model above).
+  static func tuningInterface(_ path: String) -> KernelInterface? {
+    guard let interface = KernelInterfaces.describing(path),
+      interface.area == .proc || interface.area == .sysfs,
+      ![
+        KernelInterfaces.irqAffinity.id, KernelInterfaces.defaultIRQAffinity.id,
+        KernelInterfaces.nodeHugePages.id,
+      ].contains(interface.id)
+    else { return nil }
+    return interface
   }
 }

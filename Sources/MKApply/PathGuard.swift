@@ -10,6 +10,12 @@ public struct PathGuard: Sendable {
   public let stateDirectory: String
   public let bootloaderFile: String?
   public let allowForeignCgroups: Bool
+  /// `/proc` and `/sys` files the plan's host setup writes (tuning): each
+  /// one the registry describes.
+  public let setupKernelFiles: Set<String>
+  /// Configuration files the plan's host setup writes whole (sysctl.d,
+  /// system.conf.d, systemd units and drop-ins, the reboot-required marker).
+  public let setupConfigFiles: Set<String>
 
   public static let irqbalanceFiles = ["/etc/default/irqbalance", "/etc/sysconfig/irqbalance"]
   /// cgroup v1 hierarchies mounted under /sys/fs/cgroup (and the hybrid
@@ -27,16 +33,25 @@ public struct PathGuard: Sendable {
     self.stateDirectory = stateDirectory
     bootloaderFile = plan.bootStaging?.path
     allowForeignCgroups = plan.allowForeignCgroups ?? false
+    setupKernelFiles = Set((plan.hostSetup?.kernelWrites ?? []).map(\.path))
+    var configs = Set(((plan.hostSetup?.files ?? []) + plan.systemdUnits).map(\.path))
+    if plan.hostSetup?.rebootRequired != nil {
+      configs.formUnion([RebootRequired.markerPath, RebootRequired.packagesPath])
+    }
+    setupConfigFiles = plan.hostSetup == nil ? [] : configs
   }
 
   public init(
     cgroupParent: String, stateDirectory: String = "/var/lib/mkpolicy",
-    bootloaderFile: String? = nil, allowForeignCgroups: Bool = false
+    bootloaderFile: String? = nil, allowForeignCgroups: Bool = false,
+    setupKernelFiles: Set<String> = [], setupConfigFiles: Set<String> = []
   ) {
     self.cgroupParent = cgroupParent
     self.stateDirectory = stateDirectory
     self.bootloaderFile = bootloaderFile
     self.allowForeignCgroups = allowForeignCgroups
+    self.setupKernelFiles = setupKernelFiles
+    self.setupConfigFiles = setupConfigFiles
   }
 
   /// Every reason the plan's steps cannot be applied safely; empty when safe.
@@ -177,7 +192,11 @@ public struct PathGuard: Sendable {
           && value.allSatisfy({ $0.isASCII && $0.isNumber })
           ? nil : "value is not a page count"
       }
-      return "not /proc/irq/default_smp_affinity or a node's nr_hugepages"
+      if setupKernelFiles.contains(step.path) {
+        return Self.setupKernelProblem(step.path, value)
+      }
+      return
+        "not /proc/irq/default_smp_affinity, a node's nr_hugepages or a tuning file of the plan's host setup"
     case .irq:
       let parts = step.path.split(separator: "/")
       guard parts.count == 4, parts[0] == "proc", parts[1] == "irq",
@@ -187,8 +206,12 @@ public struct PathGuard: Sendable {
       guard (try? CPUSet(cpulist: step.value ?? "")) != nil else { return "value is not a cpulist" }
       return nil
     case .file:
+      if setupConfigFiles.contains(step.path) {
+        return Self.setupConfigProblem(step.path, step.value ?? "")
+      }
       guard Self.irqbalanceFiles.contains(step.path) || step.path == bootloaderFile else {
-        return "not the irqbalance configuration or the bootloader file"
+        return
+          "not the irqbalance configuration, the bootloader file or a file of the plan's host setup"
       }
       if step.path == bootloaderFile, let value = step.value,
         value.contains("`") || value.contains("$(") || value.contains("\\")
@@ -296,6 +319,8 @@ public struct PathGuard: Sendable {
       || path == cgroupMountRoot + "/cgroup.subtree_control" || Self.isHugePagesPath(path)
       || path.hasPrefix("/proc/irq/")
       || path == bootloaderFile || Self.irqbalanceFiles.contains(path)
+      || (setupKernelFiles.contains(path) && Self.setupKernelInterface(path) != nil)
+      || (setupConfigFiles.contains(path) && Self.setupConfigInterface(path) != nil)
       || path == stateDirectory || path.hasPrefix(stateDirectory + "/")
   }
 }

@@ -1,4 +1,5 @@
 import MKCore
+import MKPlan
 
 /// Compares what a step asked for with what the host reports, after
 /// normalising the forms the kernel rewrites: cpulists (`0,1,2` is `0-2`),
@@ -81,9 +82,12 @@ public enum ReadBack {
   static func kernelDifference(_ path: String, _ value: String, _ host: any HostIO) -> String? {
     let wanted = value.trimmingASCIIWhitespace()
     guard let have = read(path, host) else { return "\(path) cannot be read" }
+    // The registry's rule for the file (hex masks without leading zeros,
+    // cpulists as sets); exact text for a file it does not describe.
     let same =
-      name(path) == "default_smp_affinity"
-      ? hexForm(have) == hexForm(wanted) : have == wanted
+      KernelInterfaces.describing(path).map { $0.holds(have, wanted: wanted) }
+      ?? (name(path) == "default_smp_affinity"
+        ? hexForm(have) == hexForm(wanted) : have == wanted)
     return same ? nil : "\(path) reads \(Quoted.text(have)), wanted \(Quoted.text(wanted))"
   }
 

@@ -105,6 +105,10 @@ public struct Reconciler {
             kind: .command, path: "boot:\(staging.bootloader)", argv: argv, undo: Plan.undo(argv)))
       }
     }
+    // Tuning, configuration files, units, their commands, the reboot marker.
+    let setup = try HostSetupReconciler(host: host).reconcile(plan)
+    result.steps += setup.steps
+    result.pending += setup.pending
     result.steps += bringUp
     return result
   }

@@ -31,16 +31,24 @@ public enum StateValidator {
     let guardrail = PathGuard(plan: journal.plan, stateDirectory: stateDirectory)
     if let problem = guardrail.parentProblem() { out.append("plan: \(problem)") }
     var contents: [String: String] = [:]
-    for write in journal.plan.fileWrites + journal.plan.kernelWrites {
+    for write in journal.plan.fileWrites + journal.plan.kernelWrites
+      + (journal.plan.hostSetup?.files ?? []) + journal.plan.systemdUnits
+    {
       contents[write.path] = write.content
+    }
+    for write in journal.plan.hostSetup?.kernelWrites ?? [] {
+      contents[write.path] = write.value
     }
     if let path = journal.plan.bootStaging?.path, let content = journal.plan.bootStaging?.content {
       contents[path] = content
     }
     for (index, entry) in journal.entries.enumerated() {
       // A file or kernel write carries exactly the plan's content.
+      // (The reboot marker's package list keeps the names already there.)
       if entry.step.kind == .file || entry.step.kind == .kernel,
-        contents[entry.step.path] != entry.step.value
+        contents[entry.step.path] != entry.step.value,
+        !(journal.plan.hostSetup?.rebootRequired != nil
+          && [RebootRequired.markerPath, RebootRequired.packagesPath].contains(entry.step.path))
       {
         out.append(
           "entries[\(index)]: step: \(Quoted.text(String(entry.step.path.prefix(200)))) does not carry the plan's content for it"
@@ -117,14 +125,31 @@ public enum StateValidator {
       out.append("step: a \(step.kind.rawValue) step carries a command")
     }
     guard let prior = entry.prior else { return out }
+    if let directories = prior.createdDirectories {
+      if step.kind != .file || prior.exists {
+        out.append("prior.createdDirectories: only for a file that did not exist")
+      } else if let problem = HostSetupReconciler.createdDirectoriesProblem(
+        step.path, directories)
+      {
+        out.append("prior.\(problem)")
+      }
+    }
     if let value = prior.value {
+      let setup =
+        guardrail.setupConfigFiles.contains(step.path)
+        || guardrail.setupKernelFiles.contains(step.path)
       if step.kind == .file {
         if value.utf8.count > 1 << 20 || value.contains("\0") {
           out.append("prior.value: larger than 1 MiB or holds a NUL byte")
-        } else if let problem = priorFileProblem(step.path, value) {
+        } else if let problem =
+          setup
+          ? PathGuard.setupPriorProblem(step.path, value) : priorFileProblem(step.path, value)
+        {
           out.append("prior.value: \(problem)")
         }
       } else if let problem = PathGuard.valueProblem(value) {
+        out.append("prior.value: \(problem)")
+      } else if setup, let problem = PathGuard.setupPriorProblem(step.path, value) {
         out.append("prior.value: \(problem)")
       }
     }

@@ -27,12 +27,31 @@ public struct Verifier {
 
     /// Each difference as an E522 error, each pending object as an E523 note.
     public var diagnostics: [Diagnostic] {
-      differences.map { .error("E522", $0, help: [Self.help(for: $0)]) }
+      differences.map { .error(Self.code(for: $0), $0, help: [Self.help(for: $0)]) }
         + pending.map { Diagnostic(.note, "E523", $0) }
+    }
+
+    /// E540 for a workload's process outside its partition, E541 for a
+    /// foreign process inside an isolated one, E522 for other drift.
+    static func code(for difference: String) -> String {
+      guard difference.hasPrefix("process ") else { return "E522" }
+      if difference.contains(", outside its partition ") { return "E540" }
+      if difference.contains(" is foreign in the isolated partition ") { return "E541" }
+      return "E522"
     }
 
     /// What to do about one difference.
     static func help(for difference: String) -> String {
+      switch code(for: difference) {
+      case "E540":
+        return
+          "run `systemctl daemon-reload` and restart the service: it starts in its slice (mkpolicy apply installs the drop-in)"
+      case "E541":
+        return
+          "move the process out (echo PID > PARENT/cgroup.procs) or stop it: an isolated partition is its workload's alone"
+      default:
+        break
+      }
       if difference.hasPrefix("an apply was interrupted") {
         return "run `mkpolicy recover` to see it, then `--complete` or `--rollback`"
       }
@@ -144,9 +163,16 @@ public struct Verifier {
     // The last step on each path: a CPU list shrunk, then grown, is one
     // difference.
     let steps = Self.finalState(reconciled.steps.filter { $0.kind != .command })
-    let stepsToCheck =
-      Reconciler.hasDesiredTree(record.plan) ? steps : Self.finalState(legacySteps(record.plan))
-    for step in stepsToCheck {
+    var stepsToCheck = steps
+    if !Reconciler.hasDesiredTree(record.plan) {
+      // The host setup is reconciled whatever the age of the cgroup part.
+      let setup = (try? HostSetupReconciler(host: host).reconcile(record.plan))?.steps ?? []
+      stepsToCheck =
+        Self.finalState(legacySteps(record.plan))
+        + Self.finalState(setup.filter { $0.kind != .command })
+    }
+    // The reboot marker says what is pending; booted or not is checked below.
+    for step in stepsToCheck where !HostSetupReconciler.isMarker(step) {
       report.checked += 1
       if let difference = ReadBack.difference(step, on: host) {
         report.differences.append(difference)
@@ -158,8 +184,11 @@ public struct Verifier {
         report.pending.append(move)
       }
     }
+    report.differences += HostSetupReconciler.commandDrift(reconciled.steps)
+    HostSetupReconciler(host: host).checkBooted(record.plan, sameBoot: sameBoot, into: &report)
     checkInstances(record, sameBoot: sameBoot, into: &report)
     checkIRQBalance(record, sameBoot: sameBoot, into: &report)
+    report.differences += PlacementCheck(host: host).problems(record.plan)
     checkBootParameters(record.plan, sameBoot: sameBoot, into: &report)
     return report
   }

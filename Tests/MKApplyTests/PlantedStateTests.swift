@@ -74,7 +74,7 @@ import Testing
           step: ApplyStep(kind: .file, path: "/etc/passwd", value: "x"),
           prior: PriorValue(exists: true, value: "root::0:0:root:/root:/bin/sh\n"), status: "done")
       ],
-      "\"/etc/passwd\": not the irqbalance configuration or the bootloader file"
+      "\"/etc/passwd\": not the irqbalance configuration, the bootloader file or a file of the plan's host setup"
     ),
     (
       "cron.d file",
