@@ -17,15 +17,15 @@ struct CapacityCheck {
 
   /// Threads of the smallest and largest cores: an `smt: off` CPU costs a
   /// whole core, at least `minThreadsPerCore` thread slots.
-  private var minThreadsPerCore: Int { model.llcs.map(\.threadsPerCore).min() ?? 1 }
+  var minThreadsPerCore: Int { model.llcs.map(\.threadsPerCore).min() ?? 1 }
 
   /// Thread slots `d`'s CPUs take at least.
-  private func slots(_ d: Demand) -> Int {
+  func slots(_ d: Demand) -> Int {
     Saturating.multiply(d.threads, d.unit == .threadPerCore ? minThreadsPerCore : 1)
   }
 
   /// Bytes of node memory `d` takes: its memory and its huge pages.
-  private func bytes(_ d: Demand) -> UInt64 {
+  func bytes(_ d: Demand) -> UInt64 {
     Saturating.add(d.memory, Solver.hugePageBytes(d))
   }
 
@@ -33,16 +33,21 @@ struct CapacityCheck {
   /// every sum fits.
   func conflicts() -> [Diagnostic] {
     var out: [Diagnostic] = []
-    if let d = cpuTotal() { out.append(d) }
+    if let d = cpuTotal() { out.append(d) } else if let d = coreTotal() { out.append(d) }
     if let d = memoryTotal() { out.append(d) }
     out += hugePageSizes()
+    if let d = hugePageSupply() { out.append(d) }
     out += singleNode()
+    out += singleNodeSharing()
+    out += nearDeviceNodes()
+    if let d = deviceSupply() { out.append(d) }
+    if let d = exclusiveDomains() { out.append(d) }
     return out
   }
 
   /// The workload whose demand, added in policy order, first passes
   /// `capacity`: the demand that does not fit.
-  private func crossing(_ amounts: [UInt64], _ capacity: UInt64) -> Int? {
+  func crossing(_ amounts: [UInt64], _ capacity: UInt64) -> Int? {
     var running: UInt64 = 0
     for (w, amount) in amounts.enumerated() {
       running = Saturating.add(running, amount)
@@ -52,7 +57,7 @@ struct CapacityCheck {
   }
 
   /// Notes naming the largest contributors (at most four) besides `primary`.
-  private func notes(
+  func notes(
     _ amounts: [UInt64], primary: Int, field: String, _ describe: (UInt64) -> String
   ) -> [Diagnostic.Note] {
     let largest = amounts.indices.filter { $0 != primary && amounts[$0] > 0 }

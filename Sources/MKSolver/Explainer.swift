@@ -75,11 +75,6 @@ struct Explainer {
     func charge(_ cells: Int) { used = Saturating.add(used, cells) }
   }
 
-  /// LLC entries of the host (for the cost of a check), at least 1.
-  private var hostCells: Int {
-    max(1, topology.cacheDomains.count * 2)
-  }
-
   /// Every clause of the policy that constrains placement, in a fixed order.
   func groups() -> [ConstraintGroup] {
     var out: [ConstraintGroup] = []
@@ -144,8 +139,9 @@ struct Explainer {
       w.cpus.min <= 0 && w.memory.min == 0 && (w.hugepages?.count ?? 0) <= 0
         && w.devices.allSatisfy { $0.count <= 0 }
     }
-    meter.charge(max(1, p.workloads.count) * hostCells)
-    return solver.minsFeasible(p, on: topology)
+    let (feasible, work) = solver.minsFeasibility(p, on: topology)
+    meter.charge(work)
+    return feasible
   }
 
   /// A conflict inside `constraints` (known to be infeasible), by a deletion
@@ -175,9 +171,12 @@ struct Explainer {
     }
   }
 
-  func explain() -> DiagnosticError {
+  /// The explanation of a policy whose mins do not place. `knownInfeasible`:
+  /// the caller's search, the same oracle, has just failed on the whole
+  /// policy, so it is not checked again.
+  func explain(knownInfeasible: Bool = false) -> DiagnosticError {
     let all = groups()
-    guard !feasible(Set(all)) else {
+    guard knownInfeasible || !feasible(Set(all)) else {
       return DiagnosticError(
         .error(
           "E209",
@@ -268,13 +267,25 @@ struct Explainer {
       others.append("housekeeping\(place)")
       notes.append(.init("housekeeping keeps \(what.joined(separator: " and "))", at: location))
     }
-    let involved = Array(Set(conflict.compactMap(\.workload))).sorted()
-    for w in involved where w != primary {
+    let involved = Array(Set(conflict.compactMap(\.workload))).sorted().filter { $0 != primary }
+    var byWorkload: [Int: [ConstraintGroup]] = [:]
+    for g in conflict { if let w = g.workload { byWorkload[w, default: []].append(g) } }
+    // A conflict the budget left large names its first members and counts
+    // the rest, so that the answer stays readable (and linear to render).
+    for w in involved.prefix(Self.namedMembers) {
       let wl = workloads[w]
-      let mine = conflict.filter { $0.workload == w }
+      let mine = byWorkload[w] ?? []
       let firstField = mine.first.map { fieldKey($0) } ?? "cpus"
       others.append("'\(wl.name)' (\(short(wl.location(of: firstField))))")
       notes.append(.init(describe(w, mine), at: wl.location(of: firstField)))
+    }
+    if involved.count > Self.namedMembers {
+      let rest = involved.count - Self.namedMembers
+      others.append("\(rest) more workload\(rest == 1 ? "" : "s")")
+      notes.append(
+        .init(
+          "and \(rest) more workload\(rest == 1 ? "" : "s") of the policy: \(involved.dropFirst(Self.namedMembers).prefix(8).map { "'\(workloads[$0].name)'" }.joined(separator: ", "))\(rest > 8 ? ", ..." : "")"
+        ))
     }
     guard let p = primary else {
       return .error(
@@ -282,7 +293,7 @@ struct Explainer {
         help: helps(conflict, base: base))
     }
     let wl = workloads[p]
-    let mine = conflict.filter { $0.workload == p }
+    let mine = byWorkload[p] ?? []
     let hasCPU = mine.contains(.cpus(p))
     let hasMem = mine.contains(.memory(p))
     let hasDev = mine.contains { if case .device = $0 { true } else { false } }
@@ -329,6 +340,9 @@ struct Explainer {
     return .error(
       code, message, at: wl.location(of: field), notes: notes, help: helps(conflict, base: base))
   }
+
+  /// Members of a conflict named one by one in its diagnostic.
+  static let namedMembers = 12
 
   func join(_ items: [String]) -> String {
     items.count <= 1
@@ -523,8 +537,9 @@ struct Explainer {
         skipped = true
         return false
       }
-      meter.charge(max(1, p.workloads.count) * hostCells)
-      return solver.minsFeasible(p, on: topology)
+      let (feasible, work) = solver.minsFeasibility(p, on: topology)
+      meter.charge(work)
+      return feasible
     }
     func largest(_ lo: Int, _ hi: Int, _ make: (Int) -> Policy) -> Int? {
       // Largest value in lo..<hi for which the policy fits (fits assumed monotone).
@@ -539,6 +554,12 @@ struct Explainer {
     }
     let hk = policy.host.housekeeping
     for g in conflict {
+      // Out of budget: the rest would only be skipped (and each copy of a
+      // large policy costs its size).
+      if meter.exhausted {
+        skipped = true
+        break
+      }
       var p = base
       switch g {
       case .housekeepingCPUs:
@@ -668,7 +689,16 @@ struct Explainer {
       var diagnostic = error.diagnostics.first, diagnostic.code == "E200",
       diagnostic.message.hasPrefix("housekeeping needs")
     else { return error }
-    func fits(_ p: Policy) -> Bool { solver.minsFeasible(p, on: topology) }
+    var skipped = false
+    func fits(_ p: Policy) -> Bool {
+      if meter.exhausted {
+        skipped = true
+        return false
+      }
+      let (feasible, work) = solver.minsFeasibility(p, on: topology)
+      meter.charge(work)
+      return feasible
+    }
     func with(_ count: Int, perNode: Bool) -> Policy {
       var q = policy
       q.host.housekeeping.cpus = .count(count)
@@ -689,7 +719,11 @@ struct Explainer {
     if perNode && fits(with(n, perNode: false)) {
       help.append("set host.housekeeping.perNode: false (\(n) CPUs on the host as a whole)")
     }
-    if help.isEmpty {
+    if skipped {
+      help.append(
+        "lower host.housekeeping.cpus (the explanation's budget ran out before a count was checked)"
+      )
+    } else if help.isEmpty {
       help.append(
         "no housekeeping.cpus count fits with these workloads: name the CPUs with housekeeping.cpuList, or lower the workloads' demands"
       )

@@ -76,12 +76,25 @@ struct SearchDriver: Sendable {
   /// Any complete placement of `demands`, trying the cost-first greedy and then
   /// the packing strategies; nil when none finds one.
   func anyPlacement(_ demands: [Demand]) -> PlacementState? {
-    for (tight, eager) in [(false, false), (true, false), (false, true), (true, true)] {
-      if let s = run(demands, firstFeasible: true, eagerPairing: eager, tight: tight) {
-        return s
-      }
+    anyPlacementCounted(demands).state
+  }
+
+  /// `anyPlacement`, with the constructions it ran (the unit of the
+  /// explainer's work: each costs at most workloads x LLC entries
+  /// insertions). `skippingPlain` leaves out the cost-first greedy, for a
+  /// caller that has just run it on the same demands.
+  func anyPlacementCounted(_ demands: [Demand], skippingPlain: Bool = false) -> (
+    state: PlacementState?, constructions: Int
+  ) {
+    var constructions = 0
+    for (tight, eager) in [(false, false), (true, false), (false, true), (true, true)]
+    where !(skippingPlain && !tight && !eager) {
+      let (s, n) = runCounted(demands, firstFeasible: true, eagerPairing: eager, tight: tight)
+      constructions += n
+      if let s { return (s, constructions) }
     }
-    return exactPlacement(demands)
+    guard ExactSearch.applies(model, demands) else { return (nil, constructions) }
+    return (exactPlacement(demands), constructions + 1)
   }
 
   /// The complete search's placement, for small instances the greedy missed.
@@ -126,6 +139,16 @@ struct SearchDriver: Sendable {
     _ demands: [Demand], firstFeasible: Bool = false, eagerPairing: Bool = false,
     tight: Bool = false
   ) -> PlacementState? {
+    runCounted(demands, firstFeasible: firstFeasible, eagerPairing: eagerPairing, tight: tight)
+      .state
+  }
+
+  /// `run`, with the number of constructions started.
+  func runCounted(
+    _ demands: [Demand], firstFeasible: Bool = false, eagerPairing: Bool = false,
+    tight: Bool = false
+  ) -> (state: PlacementState?, constructions: Int) {
+    var constructions = 0
     var best: PlacementState?
     var complete: [PlacementState] = []
     var fresh = PlacementState(
@@ -133,6 +156,7 @@ struct SearchDriver: Sendable {
     fresh.eagerPairing = eagerPairing
     fresh.tight = tight
     for (k, order) in orders(demands).enumerated() {
+      constructions += 1
       var state = fresh
       var ok = true
       // The first construction with a previous plan keeps each workload exactly
@@ -151,8 +175,8 @@ struct SearchDriver: Sendable {
       }
       guard ok else { continue }
       // Nothing changed that forces a move: keep the previous plan as it is.
-      if pin && pinned == demands.count { return state }
-      if firstFeasible { return state }
+      if pin && pinned == demands.count { return (state, constructions) }
+      if firstFeasible { return (state, constructions) }
       complete.append(state)
     }
     // Improve the best few constructions (stable order: by total, then first
@@ -169,7 +193,7 @@ struct SearchDriver: Sendable {
       improve(&state)
       if best == nil || state.total.total < best!.total.total - 1e-9 { best = state }
     }
-    return best
+    return (best, constructions)
   }
 
   /// Re-inserts each workload at its best place while the objective drops.

@@ -84,10 +84,12 @@ public struct Solver: Sendable {
       sized = target
     } else {
       var check = scratch
-      check.orderings = max(budget.feasibilityOrderings, orderings)
+      check.orderings = budget.feasibilityOrderings(cells: cells)
+      // The packing strategies after the cost-first greedy (`run` was it).
       guard
         let s = check.run(mins)
-          ?? check.anyPlacement(mins).map({ found -> PlacementState in
+          ?? check.anyPlacementCounted(mins, skippingPlain: true).state.map({
+            found -> PlacementState in
             var improved = found
             improved.tight = false
             improved.eagerPairing = false
@@ -95,7 +97,9 @@ public struct Solver: Sendable {
             return improved
           })
       else {
-        return .failure(Explainer(solver: self, policy: policy, topology: topology).explain())
+        return .failure(
+          Explainer(solver: self, policy: policy, topology: topology).explain(knownInfeasible: true)
+        )
       }
       state = s
       // The largest fraction in [lo, 1] whose sizes place, in `steps` halvings.
@@ -190,18 +194,28 @@ public struct Solver: Sendable {
 
   /// Whether the policy's mins can be placed at all (the explainer's oracle).
   func minsFeasible(_ policy: Policy, on topology: Topology) -> Bool {
+    minsFeasibility(policy, on: topology).feasible
+  }
+
+  /// `minsFeasible`, with the work the check took in cells: constructions
+  /// run x workloads x LLC entries (each construction inserts every
+  /// workload at most once, looking at every LLC entry), at least 1. The
+  /// arithmetic alone costs the workloads.
+  func minsFeasibility(_ policy: Policy, on topology: Topology) -> (feasible: Bool, work: Int) {
     guard case .success(let model) = HostModel.build(policy: policy, topology: topology) else {
-      return false
+      return (false, 1)
     }
     let mins = Demand.build(policy: policy, model: model, weights: weights)
     guard CapacityCheck(policy: policy, model: model, demands: mins).conflicts().isEmpty else {
-      return false
+      return (false, max(1, mins.count))
     }
     let driver = SearchDriver(
       model: model, weights: weights, previous: nil,
-      orderings: max(budget.feasibilityOrderings, budgetedOrderings(model, mins)),
+      orderings: budget.feasibilityOrderings(cells: model.llcs.count * max(1, mins.count)),
       improvementPasses: 0)
-    return driver.anyPlacement(mins) != nil
+    let (found, constructions) = driver.anyPlacementCounted(mins)
+    let cells = Saturating.multiply(max(1, mins.count), max(1, model.llcs.count))
+    return (found != nil, Saturating.multiply(max(1, constructions), cells))
   }
 
   /// Fewer orderings on huge instances, so cost stays near-linear in LLCs x workloads.
