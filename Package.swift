@@ -96,7 +96,7 @@ let package = Package(
       swiftSettings: strict),
 
     // Golden files with a diff, subprocess helpers for black-box CLI tests.
-    .target(name: "MKTestSupport", swiftSettings: strict),
+    .target(name: "MKTestSupport", dependencies: ["MKApply"], swiftSettings: strict),
 
     .testTarget(
       name: "MKCoreTests", dependencies: ["MKCore", "MKTestSupport"], swiftSettings: strict),

@@ -1,3 +1,5 @@
+import MKCore
+
 /// The shipped traces, generated deterministically (a fixed-seed generator,
 /// no clock), so that `Examples/agent/traces/*.csv` can be checked against
 /// what this code makes. Each has one hour at two-second resolution.
@@ -21,7 +23,7 @@ public enum TraceGenerator {
     _ kind: Kind, front: String, back: String, frontPlanned: Int, backPlanned: Int,
     seconds: Int = 3_600, step: Int = 2
   ) -> Trace {
-    var random = SplitMix(seed: UInt64(kind.rawValue.utf8.reduce(0) { $0 &* 31 &+ UInt64($1) }))
+    var random = SplitMix64(seed: UInt64(kind.rawValue.utf8.reduce(0) { $0 &* 31 &+ UInt64($1) }))
     var samples: [Trace.Sample] = []
     let f = Double(frontPlanned)
     let b = Double(backPlanned)
@@ -68,7 +70,7 @@ public enum TraceGenerator {
     _ kind: Kind, front: String, back: String, frontMiB: Int, backMiB: Int,
     seconds: Int = 3_600, step: Int = 2
   ) -> Trace {
-    var random = SplitMix(
+    var random = SplitMix64(
       seed: UInt64(("memory-" + kind.rawValue).utf8.reduce(0) { $0 &* 31 &+ UInt64($1) }))
     var samples: [Trace.Sample] = []
     let f = Double(frontMiB)
@@ -119,19 +121,4 @@ public enum TraceGenerator {
     }
     return sum
   }
-}
-
-/// SplitMix64: a small deterministic generator (the same numbers on every machine).
-struct SplitMix {
-  var state: UInt64
-  init(seed: UInt64) { state = seed }
-  mutating func next() -> UInt64 {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return z ^ (z >> 31)
-  }
-  /// Uniform in [0, 1).
-  mutating func unit() -> Double { Double(next() >> 11) / Double(UInt64(1) << 53) }
 }

@@ -4,23 +4,6 @@ import MKTopology
 
 /// Seeded instance families for the solver benchmarks.
 enum BenchInstances {
-  struct RNG {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-      state &+= 0x9E37_79B9_7F4A_7C15
-      var z = state
-      z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-      z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-      return z ^ (z >> 31)
-    }
-    mutating func int(_ range: ClosedRange<Int>) -> Int {
-      range.lowerBound + Int(next() % UInt64(range.count))
-    }
-    mutating func unit() -> Double { Double(next() % 1_000_000) / 1_000_000 }
-    mutating func chance(_ p: Double) -> Bool { unit() < p }
-    mutating func pick<T>(_ items: [T]) -> T { items[int(0...(items.count - 1))] }
-  }
-
   static let location = SourceLocation(file: "bench.yaml", line: 1, column: 1)
 
   static func workload(
@@ -49,7 +32,7 @@ enum BenchInstances {
   /// socket, 2 LLCs per node, 4 cores, SMT2; straddling, memory-heavy,
   /// constraint-heavy, device-heavy and odd-thread mixes at 50-100% load.
   static func quality(seed: UInt64) -> (mix: String, policy: Policy, topology: Topology) {
-    var r = RNG(state: seed &* 0x2545_F491_4F6C_DD1D &+ 99)
+    var r = SplitMix64(seed: seed &* 0x2545_F491_4F6C_DD1D &+ 99)
     let mixes = ["straddling", "memory-heavy", "constraint-heavy", "device-heavy", "odd-threads"]
     let mix = mixes[Int(seed % UInt64(mixes.count))]
     let (sockets, nps) = r.pick([(1, 2), (2, 1), (2, 2), (1, 2)])
@@ -67,7 +50,7 @@ enum BenchInstances {
         devices: mix == "device-heavy" || mix == "constraint-heavy" ? [nic, nvme] : []))
     let nodes = sockets * nps
     let threads = nodes * 16 - 2
-    let load = 0.5 + 0.5 * r.unit()
+    let load = 0.5 + 0.5 * r.millionths()
     let count = r.int(3...6)
     var budget = Int(Double(threads) * load)
     var memBudget = Double(nodes) * 15 * (mix == "memory-heavy" ? 0.95 : 0.6)
@@ -75,10 +58,13 @@ enum BenchInstances {
     for i in 0..<count {
       let remaining = count - i
       var n = max(
-        1, min(budget - (remaining - 1), Int(Double(budget) / Double(remaining) * (0.5 + r.unit())))
+        1,
+        min(
+          budget - (remaining - 1), Int(Double(budget) / Double(remaining) * (0.5 + r.millionths()))
+        )
       )
       if i == count - 1 { n = max(1, budget) }
-      if mix == "straddling" { n = max(1, min(n, Int(8 * (0.3 + 1.7 * r.unit())))) }
+      if mix == "straddling" { n = max(1, min(n, Int(8 * (0.3 + 1.7 * r.millionths())))) }
       var smt: SMTPolicy = r.pick([.shared, .shared, .exclusive])
       if mix == "odd-threads" {
         smt = .shared
@@ -90,7 +76,7 @@ enum BenchInstances {
         n = max(1, budget)
       }
       budget = max(0, budget - n)
-      let perCPU = (0.25 + 2.25 * r.unit()) * (mix == "memory-heavy" ? 1.6 : 1.0)
+      let perCPU = (0.25 + 2.25 * r.millionths()) * (mix == "memory-heavy" ? 1.6 : 1.0)
       var gib = min(memBudget, Double(n) * perCPU)
       if mix == "small" { gib = min(gib, 1) }
       memBudget -= gib
@@ -178,7 +164,7 @@ enum BenchInstances {
   /// device request per device (half `nearDevices`), 30% elastic up to twice
   /// their minimum, mixed isolation, latency, priority and weight.
   static func scale(on topology: Topology, workloads: Int, seed: UInt64) -> Policy {
-    var r = RNG(state: seed)
+    var r = SplitMix64(seed: seed)
     let nodes = topology.nodes.count
     let threads = topology.threads.count - 2 * nodes
     let deviceCount = topology.devices.count
@@ -187,7 +173,7 @@ enum BenchInstances {
     var netLeft = topology.devices.filter { $0.deviceClass == .net }.count
     var nvmeLeft = topology.devices.filter { $0.deviceClass == .nvme }.count
     for i in 0..<workloads {
-      let n = max(1, Int(Double(mean) * (0.4 + 1.2 * r.unit())))
+      let n = max(1, Int(Double(mean) * (0.4 + 1.2 * r.millionths())))
       let smt: SMTPolicy = r.pick([.shared, .shared, .exclusive])
       let cpus = smt == .exclusive ? max(2, n + n % 2) : n
       var devices: [DeviceRequest] = []
@@ -201,7 +187,7 @@ enum BenchInstances {
       list.append(
         workload(
           "w\(i)", cpus: cpus, smt: smt,
-          memory: UInt64(Double(cpus) * (0.5 + 2 * r.unit()) * 4) * (1 << 28),
+          memory: UInt64(Double(cpus) * (0.5 + 2 * r.millionths()) * 4) * (1 << 28),
           numa: r.chance(0.3) ? .single : .any, devices: devices, near: near,
           latency: r.pick(LatencyClass.allCases),
           isolation: r.pick([.kernel, .partition, .shared]), priority: r.int(0...2) * 10,
@@ -211,4 +197,11 @@ enum BenchInstances {
     policy.host.housekeeping.perNode = true
     return policy
   }
+}
+
+extension SplitMix64 {
+  /// The benchmarks' draws in [0, 1), in millionths: the seeded families
+  /// (and the figures measured on them) depend on exactly these numbers.
+  mutating func millionths() -> Double { fraction(resolution: 1_000_000) }
+  mutating func chance(_ p: Double) -> Bool { millionths() < p }
 }

@@ -21,7 +21,7 @@ enum Families {
     _ family: String, on topology: Topology, workloads count: Int, seed: UInt64,
     oversubscribed: Bool = false
   ) -> Policy {
-    var r = BenchInstances.RNG(state: seed &* 0x2545_F491_4F6C_DD1D &+ UInt64(count))
+    var r = SplitMix64(seed: seed &* 0x2545_F491_4F6C_DD1D &+ UInt64(count))
     let free = threads(topology)
     let memory = topology.nodes.reduce(UInt64(0)) { $0 + $1.memoryTotalBytes }
     // Mean CPUs so that the family fills 60-70% of the host at min.
@@ -42,7 +42,7 @@ enum Families {
         var n = min(r.int(1...4), max(1, mean * 2))
         let smt: SMTPolicy = isolation != .shared && r.chance(0.5) ? .exclusive : .shared
         if smt == .exclusive { n += n % 2 }
-        let max = Int(Double(n) * (1 + r.unit()))
+        let max = Int(Double(n) * (1 + r.millionths()))
         w = BenchInstances.workload(
           "w\(i)", cpus: n, smt: smt, memory: UInt64(Double(n) * gibPerCPU * 4) << 28,
           numa: .single, latency: r.pick(LatencyClass.allCases), isolation: isolation,
@@ -67,7 +67,7 @@ enum Families {
           let type: DeviceType = r.chance(0.5) ? .net : .nvme
           devices.append(DeviceRequest(type: type, count: 1, location: BenchInstances.location))
         }
-        let n = max(1, Int(Double(mean) * (0.5 + r.unit())))
+        let n = max(1, Int(Double(mean) * (0.5 + r.millionths())))
         w = BenchInstances.workload(
           "w\(i)", cpus: n, smt: .shared, memory: UInt64(Double(n) * gibPerCPU * 4) << 28,
           numa: !devices.isEmpty && r.chance(0.5) ? .single : .any, devices: devices,
@@ -76,7 +76,7 @@ enum Families {
       case "numa-mix":
         // numa: single and spread mixes, with huge pages where offered.
         let spread = r.chance(0.3)
-        let n = max(spread ? 2 : 1, Int(Double(mean) * (0.5 + r.unit())))
+        let n = max(spread ? 2 : 1, Int(Double(mean) * (0.5 + r.millionths())))
         w = BenchInstances.workload(
           "w\(i)", cpus: n, smt: .shared, memory: UInt64(Double(n) * gibPerCPU * 4) << 28,
           numa: spread ? .spread : .single, isolation: r.pick([.partition, .shared]))
@@ -87,7 +87,7 @@ enum Families {
       case "hybrid":
         // For hybrid and uneven hosts: mixed smt and LLC rules, so that the
         // rules meet cores of different thread counts.
-        let n = max(1, Int(Double(mean) * (0.4 + 1.2 * r.unit())))
+        let n = max(1, Int(Double(mean) * (0.4 + 1.2 * r.millionths())))
         let smt: SMTPolicy = r.pick([.shared, .shared, .exclusive, .off])
         w = BenchInstances.workload(
           "w\(i)", cpus: smt == .exclusive ? n + n % 2 : n, smt: smt,

@@ -115,7 +115,7 @@ func qualityFamilies(count: Int) {
   let solver = Solver()
   for family in Families.names {
     for seed in 0..<UInt64(count) {
-      var r = BenchInstances.RNG(state: seed &* 0x51_7CC1_B727_220A &+ 3)
+      var r = SplitMix64(seed: seed &* 0x51_7CC1_B727_220A &+ 3)
       let (sockets, nps) = r.pick([(1, 1), (1, 2), (2, 1), (2, 2)])
       let nodes = sockets * nps
       var topology = try! TopologySynthesizer.build(

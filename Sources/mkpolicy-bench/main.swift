@@ -218,7 +218,7 @@ func moved(_ before: Assignment, _ after: Assignment) -> Int {
 }
 
 func editWalk() {
-  var r = BenchInstances.RNG(state: 42)
+  var r = SplitMix64(seed: 42)
   var (policy, topology) = BenchInstances.scale(
     sockets: 2, nodesPerSocket: 4, llcsPerNode: 3, coresPerLLC: 8, workloads: 40,
     devicesPerNode: 2, seed: 11)

@@ -3,6 +3,7 @@ import MKApply
 import MKCore
 import MKPlan
 import MKPolicy
+import MKTestSupport
 import MKTopology
 import Testing
 
@@ -147,35 +148,14 @@ import Testing
   @Test func failedApplyRollsBackAndBacksOff() throws {
     var bench = try Bench()
     // Every write of the resize fails (EBUSY) on the wrapped host.
-    final class Refusing: HostIO {
-      let inner: MemoryHost
+    final class Refusing: ForwardingHost {
       var refuse = false
-      init(_ inner: MemoryHost) { self.inner = inner }
-      func read(_ path: String) throws(HostIOError) -> String { try inner.read(path) }
-      func kind(_ path: String) -> HostFileKind { inner.kind(path) }
-      func list(_ path: String) throws(HostIOError) -> [String] { try inner.list(path) }
-      func write(_ path: String, _ value: String) throws(HostIOError) {
+      override func write(_ path: String, _ value: String) throws(HostIOError) {
         if refuse && path.hasSuffix("cpuset.cpus") {
           throw HostIOError(operation: "write", path: path, value: value, errno: EBUSY)
         }
         try inner.write(path, value)
       }
-      func makeDirectory(_ path: String) throws(HostIOError) { try inner.makeDirectory(path) }
-      func removeDirectory(_ path: String) throws(HostIOError) { try inner.removeDirectory(path) }
-      func replaceAtomically(_ path: String, _ content: String) throws(HostIOError) {
-        try inner.replaceAtomically(path, content)
-      }
-      func createExclusive(_ path: String, _ content: String) throws(HostIOError) {
-        try inner.createExclusive(path, content)
-      }
-      func removeFile(_ path: String) throws(HostIOError) { try inner.removeFile(path) }
-      func run(_ argv: [String], evidence: String) throws(HostIOError) -> CommandResult {
-        try inner.run(argv, evidence: evidence)
-      }
-      func lock(_ path: String, holder: String) throws(HostIOError) -> (any HostIOLock)? {
-        try inner.lock(path, holder: holder)
-      }
-      var processID: Int32 { inner.processID }
     }
     let refusing = Refusing(bench.host)
     refusing.refuse = true

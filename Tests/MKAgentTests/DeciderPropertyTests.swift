@@ -9,25 +9,9 @@ import Testing
 /// random or constant loads: bounds, conservation of CPUs, no rule broken
 /// once re-planned by the solver, no oscillation, convergence.
 @Suite struct DeciderPropertyTests {
-  /// A deterministic generator (the same cases on every machine).
-  struct Random {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-      state &+= 0x9E37_79B9_7F4A_7C15
-      var z = state
-      z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-      z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-      return z ^ (z >> 31)
-    }
-    mutating func int(_ range: ClosedRange<Int>) -> Int {
-      range.lowerBound + Int(next() % UInt64(range.count))
-    }
-    mutating func unit() -> Double { Double(next() >> 11) / Double(UInt64(1) << 53) }
-  }
-
   /// A random policy of 2-4 elastic partitions (some with smt and llc
   /// rules) on a 16-thread host (2 LLCs of 4 cores x 2 threads).
-  static func randomPolicy(_ random: inout Random) -> String {
+  static func randomPolicy(_ random: inout SplitMix64) -> String {
     var text = """
       apiVersion: mkpolicy.io/v1
       kind: PartitionPolicy
@@ -78,7 +62,7 @@ import Testing
 
   /// One random policy under 80 random loads; returns how many re-plans were made.
   func randomLoads(seed: Int) throws -> Int {
-    var random = Random(state: UInt64(seed) &* 7919 &+ 17)
+    var random = SplitMix64(seed: UInt64(seed) &* 7919 &+ 17)
     let topology = try AgentFixtures.smallHost(cores: 4, llcs: 2)
     let policy = AgentFixtures.policy(Self.randomPolicy(&random))
     let replanner = Replanner(policy: policy, topology: topology)
@@ -131,7 +115,7 @@ import Testing
 
   @Test(arguments: 0..<16)
   func constantLoadSettlesAndAStepChangeConverges(seed: Int) throws {
-    var random = Random(state: UInt64(seed) &* 104_729 &+ 3)
+    var random = SplitMix64(seed: UInt64(seed) &* 104_729 &+ 3)
     let policy = AgentFixtures.policy(Self.randomPolicy(&random))
     let decider = Decider(policy: policy, threadsPerCore: 2)
     // Planned sizes: the minimums plus one each (the decision does not need

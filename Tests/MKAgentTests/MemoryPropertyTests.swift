@@ -15,7 +15,7 @@ import Testing
 
   /// 2-4 partitions with elastic memory (some with elastic CPUs too) on a
   /// 16-thread host with 16 GiB.
-  static func randomPolicy(_ random: inout DeciderPropertyTests.Random) -> String {
+  static func randomPolicy(_ random: inout SplitMix64) -> String {
     var text = """
       apiVersion: mkpolicy.io/v1
       kind: PartitionPolicy
@@ -56,7 +56,7 @@ import Testing
     allocation.memory.values.reduce(allocation.memoryFree, +)
   }
 
-  static func randomWorking(_ random: inout DeciderPropertyTests.Random, _ workload: Workload)
+  static func randomWorking(_ random: inout SplitMix64, _ workload: Workload)
     -> UInt64
   {
     UInt64(random.unit() * Double(workload.memory.max + 2 * gib)) / mib * mib
@@ -69,7 +69,7 @@ import Testing
   }
 
   func randomLoads(seed: Int) throws -> Int {
-    var random = DeciderPropertyTests.Random(state: UInt64(seed) &* 6_700_417 &+ 5)
+    var random = SplitMix64(seed: UInt64(seed) &* 6_700_417 &+ 5)
     let topology = try AgentFixtures.smallHost(cores: 4, llcs: 2)
     let policy = AgentFixtures.policy(Self.randomPolicy(&random))
     let replanner = Replanner(policy: policy, topology: topology)
@@ -129,7 +129,7 @@ import Testing
 
   @Test(arguments: 0..<16)
   func constantLoadSettlesAndAStepChangeConverges(seed: Int) throws {
-    var random = DeciderPropertyTests.Random(state: UInt64(seed) &* 15_485_863 &+ 11)
+    var random = SplitMix64(seed: UInt64(seed) &* 15_485_863 &+ 11)
     let policy = AgentFixtures.policy(Self.randomPolicy(&random))
     let decider = Decider(policy: policy, threadsPerCore: 2)
     // Planned memory: the minimums plus 1 GiB each; 2 GiB free.

@@ -2,6 +2,7 @@ import MKApply
 import MKCore
 import MKPlan
 import MKSolver
+import MKTestSupport
 
 /// Desired-state plans for a 12-CPU cgroup v2 host (CPUs 0-1 housekeeping),
 /// built the way the emitters build them: a parent root partition holding
@@ -116,41 +117,22 @@ struct DesiredState: Hashable, CustomStringConvertible {
 
 /// A host that reports after every mutating operation, so that a test can
 /// check every intermediate state an apply goes through.
-final class ObservedHost: HostIO {
-  let inner: MemoryHost
+final class ObservedHost: ForwardingHost {
   let observe: (String) -> Void
   init(_ inner: MemoryHost, observe: @escaping (String) -> Void) {
-    self.inner = inner
     self.observe = observe
+    super.init(inner)
   }
-  var processID: Int32 { inner.processID }
-  func read(_ path: String) throws(HostIOError) -> String { try inner.read(path) }
-  func kind(_ path: String) -> HostFileKind { inner.kind(path) }
-  func list(_ path: String) throws(HostIOError) -> [String] { try inner.list(path) }
-  func write(_ path: String, _ value: String) throws(HostIOError) {
+  override func write(_ path: String, _ value: String) throws(HostIOError) {
     defer { observe("write \(path) = \(value)") }
     try inner.write(path, value)
   }
-  func makeDirectory(_ path: String) throws(HostIOError) {
+  override func makeDirectory(_ path: String) throws(HostIOError) {
     defer { observe("mkdir \(path)") }
     try inner.makeDirectory(path)
   }
-  func removeDirectory(_ path: String) throws(HostIOError) {
+  override func removeDirectory(_ path: String) throws(HostIOError) {
     defer { observe("rmdir \(path)") }
     try inner.removeDirectory(path)
   }
-  func replaceAtomically(_ path: String, _ content: String) throws(HostIOError) {
-    try inner.replaceAtomically(path, content)
-  }
-  func createExclusive(_ path: String, _ content: String) throws(HostIOError) {
-    try inner.createExclusive(path, content)
-  }
-  func removeFile(_ path: String) throws(HostIOError) { try inner.removeFile(path) }
-  func run(_ argv: [String], evidence: String) throws(HostIOError) -> CommandResult {
-    try inner.run(argv, evidence: evidence)
-  }
-  func lock(_ path: String, holder: String) throws(HostIOError) -> (any HostIOLock)? {
-    try inner.lock(path, holder: holder)
-  }
-  func commandProblem(_ program: String) -> HostIOError? { inner.commandProblem(program) }
 }

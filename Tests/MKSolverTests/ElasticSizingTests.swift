@@ -42,7 +42,7 @@ import Testing
   /// max-min property ((s_i + g_i)/w_i > (s_j - g_j)/w_j for any i that can
   /// grow and j that can shrink in the same tier).
   @Test func randomInstancesAreWeightedMaxMinFair() {
-    var r = InstanceGenerator.RNG(state: 7)
+    var r = SplitMix64(seed: 7)
     for _ in 0..<3000 {
       let items = (0..<r.int(1...6)).map { _ -> Item in
         let g = r.pick([1, 1, 2])

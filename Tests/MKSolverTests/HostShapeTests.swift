@@ -13,11 +13,11 @@ enum HostReshaper {
   /// Makes `topology` hybrid, partly offline and uneven: some cores lose a
   /// thread (E-core-like), some siblings go offline, some cores go offline
   /// entirely, node memory differs.
-  static func reshape(_ topology: inout Topology, _ r: inout InstanceGenerator.RNG) {
+  static func reshape(_ topology: inout Topology, _ r: inout SplitMix64) {
     for p in topology.packages.indices {
       for d in topology.packages[p].dies.indices {
         for n in topology.packages[p].dies[d].nodes.indices {
-          if r.chance(0.5) {
+          if r.chance(0.5, resolution: 10_000) {
             let total = topology.packages[p].dies[d].nodes[n].memoryTotalBytes
             topology.packages[p].dies[d].nodes[n].memoryTotalBytes =
               total / 4 * UInt64(r.int(2...6))
@@ -48,7 +48,7 @@ enum HostReshaper {
   /// workloads (the hosts offer 2 MiB pages).
   static func instance(seed: UInt64) -> (Policy, Topology) {
     var (policy, topology) = InstanceGenerator.instance(seed: seed &+ 1_000_003)
-    var r = InstanceGenerator.RNG(state: seed &* 0x9E37_79B9 &+ 5)
+    var r = SplitMix64(seed: seed &* 0x9E37_79B9 &+ 5)
     reshape(&topology, &r)
     for p in topology.packages.indices {
       for d in topology.packages[p].dies.indices {
@@ -59,7 +59,7 @@ enum HostReshaper {
         }
       }
     }
-    for w in policy.workloads.indices where r.chance(0.3) {
+    for w in policy.workloads.indices where r.chance(0.3, resolution: 10_000) {
       policy.workloads[w].hugepages = HugePages(pageSizeBytes: 2 << 20, count: r.int(1...300))
     }
     return (policy, topology)
@@ -177,7 +177,7 @@ enum HostReshaper {
 
       // Edits: grow one workload, remove one, add one; each re-planned
       // against the plan before it.
-      var r = InstanceGenerator.RNG(state: seed &+ 77)
+      var r = SplitMix64(seed: seed &+ 77)
       var current = policy
       var previous = first.assignment
       for step in 0..<3 {

@@ -8,24 +8,8 @@ import Testing
 /// Seeded random instances: tiny hosts (so the exact oracle can decide them)
 /// with tight, straddling, memory-heavy and rule-heavy mixes.
 struct InstanceGenerator {
-  struct RNG {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-      state &+= 0x9E37_79B9_7F4A_7C15
-      var z = state
-      z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-      z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-      return z ^ (z >> 31)
-    }
-    mutating func int(_ range: ClosedRange<Int>) -> Int {
-      range.lowerBound + Int(next() % UInt64(range.count))
-    }
-    mutating func chance(_ p: Double) -> Bool { Double(next() % 10_000) / 10_000 < p }
-    mutating func pick<T>(_ items: [T]) -> T { items[int(0...(items.count - 1))] }
-  }
-
   static func instance(seed: UInt64) -> (Policy, Topology) {
-    var r = RNG(state: seed &* 0x2545_F491_4F6C_DD1D &+ 17)
+    var r = SplitMix64(seed: seed &* 0x2545_F491_4F6C_DD1D &+ 17)
     let (sockets, nps, llcs) = r.pick([
       (1, 1, 1), (1, 1, 2), (1, 2, 1), (1, 2, 2), (2, 1, 1), (2, 1, 2),
     ])
@@ -34,8 +18,8 @@ struct InstanceGenerator {
     let memGiB = UInt64(r.int(4...16))
     let nodes = sockets * nps
     var devices: [TopologyShape.DeviceShape] = []
-    if r.chance(0.4) {
-      let on = (0..<nodes).filter { _ in r.chance(0.6) }
+    if r.chance(0.4, resolution: 10_000) {
+      let on = (0..<nodes).filter { _ in r.chance(0.6, resolution: 10_000) }
       if !on.isEmpty {
         devices.append(
           TopologyShape.DeviceShape(
@@ -55,18 +39,19 @@ struct InstanceGenerator {
       let share = max(
         1, Int(Double(threads) * load / Double(count) * Double(r.int(50...150)) / 100))
       let minT = min(6, max(1, share), max(1, threads / count))
-      let maxT = minT + (r.chance(0.5) ? r.int(0...4) : 0)
-      let mem = r.chance(0.6) ? UInt64(r.int(0...Int(memGiB) * nodes / count)) << 30 : 0
+      let maxT = minT + (r.chance(0.5, resolution: 10_000) ? r.int(0...4) : 0)
+      let mem =
+        r.chance(0.6, resolution: 10_000) ? UInt64(r.int(0...Int(memGiB) * nodes / count)) << 30 : 0
       var placement = Placement()
       placement.numa = r.pick([.any, .any, .single, .spread])
-      if r.chance(0.15) { placement.llc = .exclusive }
-      if i > 0 && r.chance(0.2) { placement.avoid = ["w\(r.int(0...(i - 1)))"] }
+      if r.chance(0.15, resolution: 10_000) { placement.llc = .exclusive }
+      if i > 0 && r.chance(0.2, resolution: 10_000) { placement.avoid = ["w\(r.int(0...(i - 1)))"] }
       var devs: [DeviceRequest] = []
-      if !devices.isEmpty && r.chance(0.4) {
+      if !devices.isEmpty && r.chance(0.4, resolution: 10_000) {
         devs.append(
           DeviceRequest(
             type: .net, driver: "mlx5_core", count: r.int(1...2), location: Fixtures.loc(1)))
-        placement.nearDevices = r.chance(0.6)
+        placement.nearDevices = r.chance(0.6, resolution: 10_000)
       }
       workloads.append(
         Fixtures.workload(
@@ -79,8 +64,8 @@ struct InstanceGenerator {
     }
     let hk = r.int(0...2)
     let policy = Fixtures.policy(
-      housekeeping: hk, perNode: r.chance(0.3),
-      hostMemory: r.chance(0.5) ? UInt64(r.int(1...2)) << 30 : 0, workloads)
+      housekeeping: hk, perNode: r.chance(0.3, resolution: 10_000),
+      hostMemory: r.chance(0.5, resolution: 10_000) ? UInt64(r.int(1...2)) << 30 : 0, workloads)
     return (policy, topology)
   }
 }
