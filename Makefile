@@ -13,7 +13,7 @@ STATEDIR ?= /var/lib/mkpolicy
 # Manual pages are dated, so that the same source makes the same pages.
 MAN_DATE ?= 2026-12-01
 
-.PHONY: run build release test unit e2e format lint clean install deb man completions fuzz
+.PHONY: run build release test unit e2e format lint clean install deb man completions fuzz bench
 
 run: build
 	$(BIN) plan
@@ -56,6 +56,20 @@ e2e:
 	@scripts/ensure-deps.sh test
 	$(SWIFT) build --product mkpolicy
 	.venv/bin/python Tests/e2e/harness.py run $(SCENARIO)
+
+# Solver benchmarks (release builds; tens of minutes; docs/solver.md
+# "Benchmarks"): every family at each count on the 1,920-thread snapshot and
+# a 2-socket host, fitting and oversubscribed, as the whole `mkpolicy plan`
+# (median, peak RSS, exit status: the oversubscribed ones time the answer)
+# and the solver alone; then the scale ladder against the kubelet-style walk
+# in the same run, the edit walk, and quality against the MILP, per mix and
+# per family. Shorter: make bench BENCH_COUNTS=500,2000 BENCH_RUNS=3
+BENCH_COUNTS ?= 100,500,1000,2000,4000
+BENCH_RUNS ?= 5
+bench:
+	@scripts/ensure-deps.sh test
+	SCRATCH=.build Benchmarks/solver/families.sh $(BENCH_COUNTS) $(BENCH_RUNS)
+	Benchmarks/solver/run.sh
 
 format:
 	$(SWIFT) format --in-place --recursive Sources Tests Package.swift

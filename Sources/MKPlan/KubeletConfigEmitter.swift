@@ -47,10 +47,13 @@ public enum KubeletConfigEmitter {
   public static func reservation(
     _ plan: Plan, policy: Policy, topology: Topology, node: KubernetesNode
   ) throws(DiagnosticError) -> Reservation {
+    // Isolation by name, once (a search per assignment was quadratic).
+    var isolationOf: [String: Isolation] = [:]
+    for workload in policy.workloads where isolationOf[workload.name] == nil {
+      isolationOf[workload.name] = workload.isolation
+    }
     let kernelCPUs = CPUSet(
-      plan.assignments.filter { name in
-        policy.workload(named: name.workload)?.isolation == .kernel
-      }.flatMap { $0.cpus.sorted() })
+      plan.assignments.filter { isolationOf[$0.workload] == .kernel }.flatMap { $0.cpus.sorted() })
     let hostCPUs = topology.onlineCPUs.subtracting(kernelCPUs)
     let podCPUs = plan.sharedPool
     guard !podCPUs.isEmpty else {
@@ -83,7 +86,7 @@ public enum KubeletConfigEmitter {
     }
     let runtimePool = topology.kernel.multikernel != .bootParameter
     for assignment in plan.assignments {
-      let isolation = policy.workload(named: assignment.workload)?.isolation
+      let isolation = isolationOf[assignment.workload]
       if isolation == .kernel && !runtimePool { continue }
       for (key, bytes) in assignment.memoryBytesByNode {
         if let id = Int(key), bytes > 0 { add(bytes, id) }

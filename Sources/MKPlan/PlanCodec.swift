@@ -16,10 +16,66 @@ public enum PlanCodec {
   public static let maximumBytes = 64 << 20
 
   public static func encode(_ plan: Plan) -> String {
-    let body = canonical(plan)
-    guard let data = try? encoder().encode(Digested(plan: plan, digest: digest(ofBody: body)))
-    else { return body }
-    return String(decoding: data, as: UTF8.self) + "\n"
+    // One encode, not two: the plan with a placeholder digest as long as a
+    // real one; the body the digest covers (the bytes `canonical` writes)
+    // is that text without the digest's line, and the placeholder is then
+    // overwritten in place. Encoding twice was half of `plan --format json`
+    // on large hosts.
+    guard let data = try? encoder().encode(Digested(plan: plan, digest: placeholder)) else {
+      return canonical(plan)
+    }
+    var bytes = Array(data)
+    bytes.append(UInt8(ascii: "\n"))
+    guard let (value, body) = withoutDigest(bytes) else {
+      // Not where the encoder puts it (never in practice): encode twice.
+      let body = canonical(plan)
+      guard let again = try? encoder().encode(Digested(plan: plan, digest: digest(ofBody: body)))
+      else { return body }
+      return String(decoding: again, as: UTF8.self) + "\n"
+    }
+    bytes.replaceSubrange(value, with: Array(("sha256:" + SHA256.hex(body)).utf8))
+    return String(decoding: bytes, as: UTF8.self)
+  }
+
+  /// A digest of the real one's length, replaced after encoding.
+  static let placeholder = "sha256:" + String(repeating: "0", count: 64)
+
+  /// In a plan encoded with `placeholder` as its digest: where the
+  /// placeholder sits, and the bytes without the digest's line (what
+  /// `canonical` writes, since keys are sorted and the digest is a
+  /// top-level key). Nil when the line is not found as expected.
+  static func withoutDigest(_ bytes: [UInt8]) -> (value: Range<Int>, body: [UInt8])? {
+    let line = Array("\n  \"digest\" : \"".utf8)
+    let value = Array(placeholder.utf8)
+    let needle = line + value + [UInt8(ascii: "\"")]
+    guard let start = firstIndex(of: needle, in: bytes) else { return nil }
+    let end = start + needle.count
+    let valueRange = (start + line.count)..<(start + line.count + value.count)
+    var body = bytes
+    if end < bytes.count && bytes[end] == UInt8(ascii: ",") {
+      // Not the last key: drop the line and its comma.
+      body.removeSubrange(start..<(end + 1))
+    } else if start > 0 && bytes[start - 1] == UInt8(ascii: ",") {
+      // The last key: drop it and the comma ending the key before it.
+      body.removeSubrange((start - 1)..<end)
+    } else {
+      return nil
+    }
+    return (valueRange, body)
+  }
+
+  /// The first occurrence of `needle` in `haystack`.
+  private static func firstIndex(of needle: [UInt8], in haystack: [UInt8]) -> Int? {
+    guard let first = needle.first, needle.count <= haystack.count else { return nil }
+    var i = 0
+    let last = haystack.count - needle.count
+    while i <= last {
+      if haystack[i] == first && haystack[i..<(i + needle.count)].elementsEqual(needle) {
+        return i
+      }
+      i += 1
+    }
+    return nil
   }
 
   /// The digest `encode` writes into the plan.

@@ -18,10 +18,16 @@ public struct PlanInput: Sendable {
     self.previous = previous
   }
 
-  /// Workloads with their assignments, in policy order (unassigned ones skipped).
+  /// Workloads with their assignments, in policy order (unassigned ones
+  /// skipped). Linear in the workloads: every emitter asks for it, and a
+  /// name search per workload made each of them quadratic.
   public var placed: [(workload: Workload, assignment: WorkloadAssignment)] {
-    policy.workloads.compactMap { workload in
-      assignment.workload(named: workload.name).map { (workload, $0) }
+    var byName: [String: Int] = [:]
+    for (index, placed) in assignment.workloads.enumerated() where byName[placed.workload] == nil {
+      byName[placed.workload] = index
+    }
+    return policy.workloads.compactMap { workload in
+      byName[workload.name].map { (workload, assignment.workloads[$0]) }
     }
   }
 

@@ -293,8 +293,12 @@ public struct Solver: Sendable {
     var hugePages = Array(repeating: [Int: UInt64](), count: policy.workloads.count)
     var cpus = Array(repeating: CPUSet?.none, count: policy.workloads.count)
     var devices = Array(repeating: [Int](), count: policy.workloads.count)
+    // The previous plan's workloads by name, once (a search per workload
+    // was quadratic in the policy's size).
+    var byName: [String: WorkloadAssignment] = [:]
+    for old in previous.workloads where byName[old.workload] == nil { byName[old.workload] = old }
     for (i, w) in policy.workloads.enumerated() {
-      guard let old = previous.workload(named: w.name) else { continue }
+      guard let old = byName[w.name] else { continue }
       cpus[i] = old.cpus
       devices[i] = old.devices.compactMap { pci in
         model.devices.firstIndex { $0.pciAddress == pci }
