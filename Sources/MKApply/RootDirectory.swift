@@ -76,15 +76,10 @@ final class RootDirectory {
       return fd >= 0 ? .success(fd) : .failure(Errno32(errno))
     }
     for component in components.dropLast() {
-      let next = openat(current, component, mk_o_path() | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
-      if next < 0 {
-        let code = errno
-        let link = Self.isLink(current, component)
-        close(current)
-        return .failure(Errno32(link ? ELOOP : code))
+      switch Self.descend(from: current, into: component) {
+      case .success(let next): current = next
+      case .failure(let code): return .failure(code)
       }
-      close(current)
-      current = next
     }
     defer { close(current) }
     let fd = mk_openat(current, last, flags, UInt32(mode))
@@ -101,6 +96,21 @@ final class RootDirectory {
       }
     }
     return .success(fd)
+  }
+
+  /// One step of a walk: the directory `component` beneath `directory`
+  /// (mk_o_path()), never through a link (ELOOP when `component` is one).
+  /// `directory` is closed either way, so a walk holds one descriptor.
+  static func descend(from directory: Int32, into component: String) -> Result<Int32, Errno32> {
+    let next = openat(directory, component, mk_o_path() | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+    if next < 0 {
+      let code = errno
+      let link = isLink(directory, component)
+      close(directory)
+      return .failure(Errno32(link ? ELOOP : code))
+    }
+    close(directory)
+    return .success(next)
   }
 
   static func isLink(_ directory: Int32, _ name: String) -> Bool {
@@ -130,15 +140,10 @@ final class RootDirectory {
         close(current)
         return .failure(Errno32(code))
       }
-      let next = openat(current, component, mk_o_path() | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
-      if next < 0 {
-        let code = errno
-        let link = Self.isLink(current, component)
-        close(current)
-        return .failure(Errno32(link ? ELOOP : code))
+      switch Self.descend(from: current, into: component) {
+      case .success(let next): current = next
+      case .failure(let code): return .failure(code)
       }
-      close(current)
-      current = next
     }
     return .success((current, name))
   }
