@@ -112,10 +112,10 @@ struct PlacementState: Sendable {
     state.pairCost = pairCost
     state.eagerPairing = eagerPairing
     state.tight = tight
-    for (w, p) in placed.enumerated() {
+    for (workload, p) in placed.enumerated() {
       guard var p else { continue }
-      p.terms = state.terms(w, shares: p.shares, memory: p.memory, devices: p.devices)
-      state.placed[w] = p
+      p.terms = state.terms(workload, shares: p.shares, memory: p.memory, devices: p.devices)
+      state.placed[workload] = p
     }
     return state
   }
@@ -128,143 +128,149 @@ struct PlacementState: Sendable {
 
   // MARK: capacity
 
-  /// Whether `w` may take threads in entry `l`: the LLC rules hold for the
+  /// Whether `workload` may take threads in entry `entry`: the LLC rules hold for the
   /// whole real cache domain, every entry of it (cores with other thread
   /// counts in the same L3 are the same cache).
-  func eligible(_ w: Int, _ l: Int) -> Bool {
-    let d = demands[w]
-    for entry in model.llcs[l].domainEntries {
+  func eligible(_ workload: Int, _ entry: Int) -> Bool {
+    let demand = demands[workload]
+    for entry in model.llcs[entry].domainEntries {
       let s = llc[entry]
       if s.exclusive { return false }
-      if d.llcExclusive && s.occupants.contains(where: { $0 != w }) { return false }
-      for o in s.occupants where d.avoid.contains(o) { return false }
+      if demand.llcExclusive && s.occupants.contains(where: { $0 != workload }) { return false }
+      for o in s.occupants where demand.avoid.contains(o) { return false }
     }
     return true
   }
 
-  /// Threads `w` could still get in LLC `l` without pairing (`pairing` false) or with it.
-  func capacity(_ w: Int, _ l: Int, pairing: Bool) -> Int {
-    guard eligible(w, l) else { return 0 }
-    let tpc = model.llcs[l].threadsPerCore
-    let free = llc[l].freeCores
-    switch demands[w].unit {
-    case .wholeCore: return free * tpc
+  /// Threads `workload` could still get in LLC `entry` without pairing (`pairing` false) or with it.
+  func capacity(_ workload: Int, _ entry: Int, pairing: Bool) -> Int {
+    guard eligible(workload, entry) else { return 0 }
+    let threadsPerCore = model.llcs[entry].threadsPerCore
+    let free = llc[entry].freeCores
+    switch demands[workload].unit {
+    case .wholeCore: return free * threadsPerCore
     case .threadPerCore: return free
     case .thread:
-      let extra = pairing && tpc == 2 && !llc[l].open.isEmpty ? 1 : 0
-      return free * tpc + extra
+      let extra = pairing && threadsPerCore == 2 && !llc[entry].open.isEmpty ? 1 : 0
+      return free * threadsPerCore + extra
     }
   }
 
-  /// Whether placing `threads` of `w` in `l` must pair its odd thread with another workload.
-  func needsPair(_ w: Int, _ l: Int, _ threads: Int) -> Bool {
-    let tpc = model.llcs[l].threadsPerCore
-    guard demands[w].unit == .thread, tpc == 2, threads % 2 == 1 else { return false }
-    if eagerPairing && !llc[l].open.isEmpty { return true }
-    return llc[l].freeCores < threads / 2 + 1
+  /// Whether placing `threads` of `workload` in `entry` must pair its odd thread with another workload.
+  func needsPair(_ workload: Int, _ entry: Int, _ threads: Int) -> Bool {
+    let threadsPerCore = model.llcs[entry].threadsPerCore
+    guard demands[workload].unit == .thread, threadsPerCore == 2, threads % 2 == 1 else {
+      return false
+    }
+    if eagerPairing && !llc[entry].open.isEmpty { return true }
+    return llc[entry].freeCores < threads / 2 + 1
   }
 
-  func pairPenalty(_ w: Int, _ shares: [Share]) -> Double {
+  func pairPenalty(_ workload: Int, _ shares: [Share]) -> Double {
     var p = 0.0
-    for s in shares where needsPair(w, s.llc, s.threads) {
-      if let v = llc[s.llc].open.first { p += demands[w].lambda + demands[v].lambda }
+    for s in shares where needsPair(workload, s.llc, s.threads) {
+      if let other = llc[s.llc].open.first { p += demands[workload].lambda + demands[other].lambda }
     }
     return p
   }
 
   // MARK: apply / remove
 
-  /// `partners` names, per LLC, the workload whose open half core `w`'s odd
+  /// `partners` names, per LLC, the workload whose open half core `workload`'s odd
   /// thread should join (as in the previous plan).
-  mutating func apply(_ w: Int, _ p: Placed, partners: [Int: Int] = [:]) {
-    let d = demands[w]
+  mutating func apply(_ workload: Int, _ p: Placed, partners: [Int: Int] = [:]) {
+    let demand = demands[workload]
     for s in p.shares {
-      let tpc = model.llcs[s.llc].threadsPerCore
-      switch d.unit {
-      case .wholeCore: llc[s.llc].freeCores -= s.threads / tpc
+      let threadsPerCore = model.llcs[s.llc].threadsPerCore
+      switch demand.unit {
+      case .wholeCore: llc[s.llc].freeCores -= s.threads / threadsPerCore
       case .threadPerCore: llc[s.llc].freeCores -= s.threads
       case .thread:
-        if tpc == 1 {
+        if threadsPerCore == 1 {
           llc[s.llc].freeCores -= s.threads
         } else {
-          let full = s.threads / tpc
-          let rem = s.threads % tpc
+          let full = s.threads / threadsPerCore
+          let rem = s.threads % threadsPerCore
           llc[s.llc].freeCores -= full
           if rem > 0 {
             let partner = partners[s.llc].flatMap { llc[s.llc].open.firstIndex(of: $0) }
             if let i = partner {
-              let v = llc[s.llc].open.remove(at: i)
-              llc[s.llc].pairs.append(SiblingPair(a: min(v, w), b: max(v, w)))
-              pairCost += d.lambda + demands[v].lambda
+              let other = llc[s.llc].open.remove(at: i)
+              llc[s.llc].pairs.append(SiblingPair(a: min(other, workload), b: max(other, workload)))
+              pairCost += demand.lambda + demands[other].lambda
             } else if llc[s.llc].open.isEmpty || (llc[s.llc].freeCores > 0 && !eagerPairing) {
               llc[s.llc].freeCores -= 1
-              llc[s.llc].open.append(w)
+              llc[s.llc].open.append(workload)
             } else {
-              let v = llc[s.llc].open.removeFirst()
-              llc[s.llc].pairs.append(SiblingPair(a: min(v, w), b: max(v, w)))
-              pairCost += d.lambda + demands[v].lambda
+              let other = llc[s.llc].open.removeFirst()
+              llc[s.llc].pairs.append(SiblingPair(a: min(other, workload), b: max(other, workload)))
+              pairCost += demand.lambda + demands[other].lambda
             }
           }
         }
       }
-      llc[s.llc].occupants.append(w)
-      if d.llcExclusive { llc[s.llc].exclusive = true }
+      llc[s.llc].occupants.append(workload)
+      if demand.llcExclusive { llc[s.llc].exclusive = true }
     }
-    takeMemory(of: p, d)
-    for dev in p.devices { deviceOwner[dev] = w }
-    placed[w] = p
+    takeMemory(of: p, demand)
+    for dev in p.devices { deviceOwner[dev] = workload }
+    placed[workload] = p
   }
 
   /// Takes (or gives back) the node memory `p` holds: its memory and its
   /// huge pages, which come out of the same node memory.
-  mutating func takeMemory(of p: Placed, _ d: Demand, back: Bool = false) {
+  mutating func takeMemory(of p: Placed, _ demand: Demand, back: Bool = false) {
     func move(_ node: Int, _ bytes: UInt64) {
       if back { memoryFree[node] += bytes } else { memoryFree[node] -= bytes }
     }
     for m in p.memory { move(m.node, m.amount) }
-    for h in p.hugePages { move(h.node, h.amount * d.hugePageSize) }
+    for h in p.hugePages { move(h.node, h.amount * demand.hugePageSize) }
   }
 
-  mutating func remove(_ w: Int) {
-    guard let p = placed[w] else { return }
-    let d = demands[w]
+  mutating func remove(_ workload: Int) {
+    guard let p = placed[workload] else { return }
+    let demand = demands[workload]
     for s in p.shares {
-      let tpc = model.llcs[s.llc].threadsPerCore
-      switch d.unit {
-      case .wholeCore: llc[s.llc].freeCores += s.threads / tpc
+      let threadsPerCore = model.llcs[s.llc].threadsPerCore
+      switch demand.unit {
+      case .wholeCore: llc[s.llc].freeCores += s.threads / threadsPerCore
       case .threadPerCore: llc[s.llc].freeCores += s.threads
       case .thread:
-        if tpc == 1 {
+        if threadsPerCore == 1 {
           llc[s.llc].freeCores += s.threads
         } else {
-          llc[s.llc].freeCores += s.threads / tpc
-          if s.threads % tpc > 0 {
-            if let i = llc[s.llc].open.firstIndex(of: w) {
+          llc[s.llc].freeCores += s.threads / threadsPerCore
+          if s.threads % threadsPerCore > 0 {
+            if let i = llc[s.llc].open.firstIndex(of: workload) {
               llc[s.llc].open.remove(at: i)
               llc[s.llc].freeCores += 1
-            } else if let i = llc[s.llc].pairs.firstIndex(where: { $0.a == w || $0.b == w }) {
+            } else if let i = llc[s.llc].pairs.firstIndex(where: {
+              $0.a == workload || $0.b == workload
+            }) {
               let pair = llc[s.llc].pairs.remove(at: i)
-              let v = pair.a == w ? pair.b : pair.a
-              llc[s.llc].open.append(v)
-              pairCost -= d.lambda + demands[v].lambda
+              let other = pair.a == workload ? pair.b : pair.a
+              llc[s.llc].open.append(other)
+              pairCost -= demand.lambda + demands[other].lambda
             }
           }
         }
       }
-      if let i = llc[s.llc].occupants.firstIndex(of: w) { llc[s.llc].occupants.remove(at: i) }
-      if d.llcExclusive { llc[s.llc].exclusive = false }
+      if let i = llc[s.llc].occupants.firstIndex(of: workload) {
+        llc[s.llc].occupants.remove(at: i)
+      }
+      if demand.llcExclusive { llc[s.llc].exclusive = false }
     }
-    takeMemory(of: p, d, back: true)
+    takeMemory(of: p, demand, back: true)
     for dev in p.devices { deviceOwner[dev] = nil }
-    placed[w] = nil
+    placed[workload] = nil
   }
 
   // MARK: objective
 
   /// The workload's own terms (pairs are accounted in `pairCost`).
-  func terms(_ w: Int, shares: [Share], memory: [NodeAmount], devices: [Int]) -> Terms {
+  func terms(_ workload: Int, shares: [Share], memory: [NodeAmount], devices: [Int]) -> Terms {
     var t = Terms()
-    let n = shares.reduce(0) { $0 + $1.threads }
+    let threadCount = shares.reduce(0) { $0 + $1.threads }
     var cpuNodes: [Int: Int] = [:]
     var domains = 0
     var lastDomain = -1
@@ -278,8 +284,8 @@ struct PlacementState: Sendable {
     var nodeSet = Set(cpuNodes.keys)
     for m in memory where m.amount > 0 { nodeSet.insert(m.node) }
     t.nodes = weights.delta * Double(nodeSet.count)
-    if n > 0 {
-      let cpuList = cpuNodes.keys.sorted().map { ($0, Double(cpuNodes[$0]!) / Double(n)) }
+    if threadCount > 0 {
+      let cpuList = cpuNodes.keys.sorted().map { ($0, Double(cpuNodes[$0]!) / Double(threadCount)) }
       if !memory.isEmpty {
         let gib = 1.0 / Double(1 << 30)
         let totalGiB = Double(memory.reduce(0) { $0 + $1.amount }) * gib
@@ -293,22 +299,23 @@ struct PlacementState: Sendable {
         for (a, f) in cpuList { t.remoteDevices += weights.beta * model.remote[a][dn] * f }
       }
     }
-    if let prev = previous, w < prev.threads.count, prev.cpus[w] != nil {
+    if let prev = previous, workload < prev.threads.count, prev.cpus[workload] != nil {
       var moved = 0
       var seen = Set<Int>()
       for s in shares {
-        moved += abs(s.threads - (prev.threads[w][s.llc] ?? 0))
+        moved += abs(s.threads - (prev.threads[workload][s.llc] ?? 0))
         seen.insert(s.llc)
       }
-      for (l, c) in prev.threads[w] where !seen.contains(l) { moved += c }  // integer: order-free
+      // Integer sums: the dictionary's order does not matter.
+      for (entry, count) in prev.threads[workload] where !seen.contains(entry) { moved += count }
       var gibMoved = 0.0
       var mseen = Set<Int>()
       for m in memory {
-        let before = prev.memory[w][m.node] ?? 0
+        let before = prev.memory[workload][m.node] ?? 0
         gibMoved += Double(m.amount > before ? m.amount - before : before - m.amount)
         mseen.insert(m.node)
       }
-      for (node, amount) in prev.memory[w].sorted(by: { $0.key < $1.key })
+      for (node, amount) in prev.memory[workload].sorted(by: { $0.key < $1.key })
       where !mseen.contains(node) {
         gibMoved += Double(amount)
       }

@@ -31,9 +31,11 @@ struct SearchDriver: Sendable {
   func orders(_ demands: [Demand]) -> [[Int]] {
     let slots = Double(max(1, model.totalSlots))
     let memory = Double(max(1, model.totalMemory))
-    let tpc = model.maxThreadsPerCore
-    func dominant(_ d: Demand) -> Double {
-      max(Double(d.threads * d.slotCost(tpc)) / slots, Double(d.memory) / memory)
+    let threadsPerCore = model.maxThreadsPerCore
+    func dominant(_ demand: Demand) -> Double {
+      max(
+        Double(demand.threads * demand.slotCost(threadsPerCore)) / slots,
+        Double(demand.memory) / memory)
     }
     let idx = Array(demands.indices)
     func sorted(_ key: (Demand) -> [Double]) -> [Int] {
@@ -43,10 +45,11 @@ struct SearchDriver: Sendable {
         return ka != kb ? ka.lexicographicallyPrecedes(kb) : a < b
       }
     }
-    let constrained = sorted { d in
+    let constrained = sorted { demand in
       [
-        d.near ? 0 : 1, d.numa == .single || d.llcExclusive || d.unit != .thread ? 0 : 1,
-        d.avoid.isEmpty ? 1 : 0, -dominant(d),
+        demand.near ? 0 : 1,
+        demand.numa == .single || demand.llcExclusive || demand.unit != .thread ? 0 : 1,
+        demand.avoid.isEmpty ? 1 : 0, -dominant(demand),
       ]
     }
     var result: [[Int]] = []
@@ -57,7 +60,7 @@ struct SearchDriver: Sendable {
     result += [
       constrained,
       sorted { [-dominant($0)] },
-      sorted { [-Double($0.threads * $0.slotCost(tpc))] },
+      sorted { [-Double($0.threads * $0.slotCost(threadsPerCore))] },
       sorted { [-Double($0.memory)] },
       idx,
     ]
@@ -89,9 +92,10 @@ struct SearchDriver: Sendable {
     var constructions = 0
     for (tight, eager) in [(false, false), (true, false), (false, true), (true, true)]
     where !(skippingPlain && !tight && !eager) {
-      let (s, n) = runCounted(demands, firstFeasible: true, eagerPairing: eager, tight: tight)
-      constructions += n
-      if let s { return (s, constructions) }
+      let (found, count) = runCounted(
+        demands, firstFeasible: true, eagerPairing: eager, tight: tight)
+      constructions += count
+      if let found { return (found, constructions) }
     }
     guard ExactSearch.applies(model, demands) else { return (nil, constructions) }
     return (exactPlacement(demands), constructions + 1)
@@ -111,26 +115,26 @@ struct SearchDriver: Sendable {
       return ra != rb ? ra : a < b
     }
     // CPUs in search order (pairing decisions depend on it), memory after.
-    for w in search.order {
-      let shares = found.shares[w].sorted { $0.llc < $1.llc }
+    for workload in search.order {
+      let shares = found.shares[workload].sorted { $0.llc < $1.llc }
       let placed = Placed(
-        shares: shares, memory: [], hugePages: [], devices: found.devices[w], terms: Terms())
-      state.apply(w, placed, partners: found.partners[w])
+        shares: shares, memory: [], hugePages: [], devices: found.devices[workload], terms: Terms())
+      state.apply(workload, placed, partners: found.partners[workload])
     }
-    for w in order {
-      guard var p = state.placed[w] else { return nil }
+    for workload in order {
+      guard var p = state.placed[workload] else { return nil }
       let nodes = Set(p.devices.compactMap { model.deviceNode[$0] })
-      state.placed[w] = nil
+      state.placed[workload] = nil
       for dev in p.devices { state.deviceOwner[dev] = nil }
       guard
         let c = state.evaluate(
-          w, p.shares, devices: p.devices,
-          memoryNodes: demands[w].near && !nodes.isEmpty ? nodes : nil)
+          workload, p.shares, devices: p.devices,
+          memoryNodes: demands[workload].near && !nodes.isEmpty ? nodes : nil)
       else { return nil }
       p = c.placed
-      state.takeMemory(of: p, demands[w])
-      for dev in p.devices { state.deviceOwner[dev] = w }
-      state.placed[w] = p
+      state.takeMemory(of: p, demands[workload])
+      for dev in p.devices { state.deviceOwner[dev] = workload }
+      state.placed[workload] = p
     }
     return state
   }
@@ -163,12 +167,12 @@ struct SearchDriver: Sendable {
       // where it was when that is still valid: the incumbent to beat.
       let pin = k == 0 && previous != nil
       var pinned = 0
-      for w in order {
-        if pin && state.insertPrevious(w) {
+      for workload in order {
+        if pin && state.insertPrevious(workload) {
           pinned += 1
           continue
         }
-        if !state.insertBest(w) {
+        if !state.insertBest(workload) {
           ok = false
           break
         }
@@ -200,16 +204,16 @@ struct SearchDriver: Sendable {
   func improve(_ state: inout PlacementState) {
     for _ in 0..<improvementPasses {
       var improved = false
-      for w in state.demands.indices {
-        guard let old = state.placed[w] else { continue }
+      for workload in state.demands.indices {
+        guard let old = state.placed[workload] else { continue }
         let before = state.total.total
-        state.remove(w)
-        if state.insertBest(w) && state.total.total < before - 1e-9 {
+        state.remove(workload)
+        if state.insertBest(workload) && state.total.total < before - 1e-9 {
           improved = true
         } else {
           // Put it back where it was.
-          state.remove(w)
-          state.apply(w, old)
+          state.remove(workload)
+          state.apply(workload, old)
         }
       }
       if pairMoves && improvePairs(&state) { improved = true }
@@ -222,17 +226,17 @@ struct SearchDriver: Sendable {
   func improvePairs(_ state: inout PlacementState) -> Bool {
     var improved = false
     let all = state.demands.indices
-    for w in all {
-      for v in all where v > w {
-        guard state.placed[w] != nil, state.placed[v] != nil else { continue }
+    for workload in all {
+      for other in all where other > workload {
+        guard state.placed[workload] != nil, state.placed[other] != nil else { continue }
         let before = state.total.total
         // Restored whole: re-applying two placements in another order could
         // pair odd threads differently and need one core more.
         let saved = state
         var done = false
-        for (first, second) in [(w, v), (v, w)] where !done {
-          state.remove(w)
-          state.remove(v)
+        for (first, second) in [(workload, other), (other, workload)] where !done {
+          state.remove(workload)
+          state.remove(other)
           if state.insertBest(first) && state.insertBest(second)
             && state.total.total < before - 1e-9
           {
