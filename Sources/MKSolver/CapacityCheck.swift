@@ -41,7 +41,11 @@ struct CapacityCheck {
     out += singleNodeSharing()
     out += nearDeviceNodes()
     if let d = deviceSupply() { out.append(d) }
-    if let d = exclusiveDomains() { out.append(d) }
+    if let d = exclusiveDomains() {
+      out.append(d)
+    } else if let clique = avoidClique() {
+      out.append(clique.diagnostic)
+    }
     return out
   }
 
