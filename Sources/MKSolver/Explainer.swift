@@ -58,12 +58,57 @@ struct Explainer {
   /// Work done so far, shared by copies (the explainer is a value; its
   /// feasibility checks all draw on one budget).
   let meter: WorkMeter
+  /// Host models by housekeeping, built once: every check of a restriction
+  /// with the policy's own housekeeping (nearly all of them) reuses one.
+  let models: ModelCache
+  /// Workload indices by name, for the restrictions' `avoid` lists.
+  let indexByName: [String: Int]
 
-  init(solver: Solver, policy: Policy, topology: Topology) {
+  /// `model`, when the caller has it, is the policy's host model.
+  /// `meter`, when given, is another explainer's: both draw on one budget.
+  init(
+    solver: Solver, policy: Policy, topology: Topology, model: HostModel? = nil,
+    meter shared: WorkMeter? = nil
+  ) {
     self.solver = solver
     self.policy = policy
     self.topology = topology
-    meter = WorkMeter(limit: solver.budget.explanationWork)
+    meter = shared ?? WorkMeter(limit: solver.budget.explanationWork)
+    models = ModelCache(topology: topology)
+    if let model { models.store(model, for: policy) }
+    var names: [String: Int] = [:]
+    for (index, workload) in policy.workloads.enumerated() where names[workload.name] == nil {
+      names[workload.name] = index
+    }
+    indexByName = names
+  }
+
+  /// Host models by the housekeeping they were built with (the only part
+  /// of a policy they depend on besides the coordinator's granule, which
+  /// no restriction changes).
+  final class ModelCache {
+    let topology: Topology
+    private var built: [Housekeeping: HostModel?] = [:]
+    init(topology: Topology) { self.topology = topology }
+    func store(_ model: HostModel, for policy: Policy) { built[policy.host.housekeeping] = model }
+    /// The model of `policy`, nil when housekeeping does not fit the host.
+    func model(for policy: Policy) -> HostModel? {
+      if let known = built[policy.host.housekeeping] { return known }
+      let model = try? HostModel.build(policy: policy, topology: topology).get()
+      built[policy.host.housekeeping] = model
+      return model
+    }
+  }
+
+  /// The oracle: whether `policy`'s mins place, charged to the budget.
+  func check(_ policy: Policy) -> Bool {
+    guard let model = models.model(for: policy) else {
+      meter.charge(1)
+      return false
+    }
+    let (feasible, work) = solver.minsFeasibility(policy, on: topology, model: model)
+    meter.charge(work)
+    return feasible
   }
 
   /// Counts the explainer's work against `SearchBudget.explanationWork`.
@@ -85,7 +130,6 @@ struct Explainer {
     default: break
     }
     if hk.memoryBytes > 0 { out.append(.housekeepingMemory) }
-    let names = Set(policy.workloads.map(\.name))
     for (w, wl) in policy.workloads.enumerated() {
       if wl.cpus.min > 0 { out.append(.cpus(w)) }
       if wl.memory.min > 0 { out.append(.memory(w)) }
@@ -95,10 +139,8 @@ struct Explainer {
       if wl.placement.nearDevices && !wl.devices.isEmpty { out.append(.nearDevices(w)) }
       if wl.placement.llc == .exclusive { out.append(.llcExclusive(w)) }
       if wl.smt != .shared { out.append(.smt(w)) }
-      for other in wl.placement.avoid where names.contains(other) && other != wl.name {
-        if let v = policy.workloads.firstIndex(where: { $0.name == other }) {
-          out.append(.avoid(w, v))
-        }
+      for other in wl.placement.avoid where other != wl.name {
+        if let v = indexByName[other] { out.append(.avoid(w, v)) }
       }
     }
     return out
@@ -121,7 +163,7 @@ struct Explainer {
       if !active.contains(.llcExclusive(w)) { p.workloads[w].placement.llc = .shared }
       if !active.contains(.smt(w)) { p.workloads[w].smt = .shared }
       p.workloads[w].placement.avoid = p.workloads[w].placement.avoid.filter { name in
-        guard let v = policy.workloads.firstIndex(where: { $0.name == name }) else { return false }
+        guard let v = indexByName[name] else { return false }
         return active.contains(.avoid(w, v))
       }
       p.workloads[w].cpus.max = max(p.workloads[w].cpus.min, 0)
@@ -139,9 +181,7 @@ struct Explainer {
       w.cpus.min <= 0 && w.memory.min == 0 && (w.hugepages?.count ?? 0) <= 0
         && w.devices.allSatisfy { $0.count <= 0 }
     }
-    let (feasible, work) = solver.minsFeasibility(p, on: topology)
-    meter.charge(work)
-    return feasible
+    return check(p)
   }
 
   /// A conflict inside `constraints` (known to be infeasible), by a deletion
@@ -537,9 +577,7 @@ struct Explainer {
         skipped = true
         return false
       }
-      let (feasible, work) = solver.minsFeasibility(p, on: topology)
-      meter.charge(work)
-      return feasible
+      return check(p)
     }
     func largest(_ lo: Int, _ hi: Int, _ make: (Int) -> Policy) -> Int? {
       // Largest value in lo..<hi for which the policy fits (fits assumed monotone).
@@ -695,9 +733,7 @@ struct Explainer {
         skipped = true
         return false
       }
-      let (feasible, work) = solver.minsFeasibility(p, on: topology)
-      meter.charge(work)
-      return feasible
+      return check(p)
     }
     func with(_ count: Int, perNode: Bool) -> Policy {
       var q = policy

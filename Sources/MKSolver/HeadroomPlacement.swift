@@ -13,7 +13,8 @@ import MKTopology
 /// such a trade keeps every workload's CPUs, sizes and rules (a pool CPU
 /// listed by a shared workload with `numa: single` or `spread` is never
 /// taken). The search is not asked to do it: its objective has no term for
-/// "near another workload", and this keeps the search (Search.swift) as it is.
+/// "near another workload", and this keeps the search (`PlacementState`'s
+/// insertion) as it is.
 struct HeadroomPlacement {
   var policy: Policy
   var topology: Topology

@@ -28,30 +28,45 @@ struct SearchDriver: Sendable {
     }
   }
 
-  func orders(_ demands: [Demand]) -> [[Int]] {
+  /// A demand's share of the host: the larger of its thread slots' and its
+  /// memory's fraction.
+  static func dominantShare(_ demand: Demand, model: HostModel) -> Double {
     let slots = Double(max(1, model.totalSlots))
     let memory = Double(max(1, model.totalMemory))
-    let threadsPerCore = model.maxThreadsPerCore
-    func dominant(_ demand: Demand) -> Double {
-      max(
-        Double(demand.threads * demand.slotCost(threadsPerCore)) / slots,
-        Double(demand.memory) / memory)
+    return max(
+      Double(demand.threads * demand.slotCost(model.maxThreadsPerCore)) / slots,
+      Double(demand.memory) / memory)
+  }
+
+  /// Indices of `demands` sorted by `key`, ties by index.
+  static func sorted(_ demands: [Demand], by key: (Demand) -> [Double]) -> [Int] {
+    demands.indices.sorted { a, b in
+      let ka = key(demands[a])
+      let kb = key(demands[b])
+      return ka != kb ? ka.lexicographicallyPrecedes(kb) : a < b
     }
-    let idx = Array(demands.indices)
-    func sorted(_ key: (Demand) -> [Double]) -> [Int] {
-      idx.sorted { a, b in
-        let ka = key(demands[a])
-        let kb = key(demands[b])
-        return ka != kb ? ka.lexicographicallyPrecedes(kb) : a < b
-      }
-    }
-    let constrained = sorted { demand in
+  }
+
+  /// The first ordering: near devices first, then `numa: single`,
+  /// `llc: exclusive` and `smt` rules, then `avoid`, each largest first.
+  /// Failures show early in it, which the conflict search relies on.
+  static func constrainedOrder(_ demands: [Demand], model: HostModel) -> [Int] {
+    sorted(demands) { demand in
       [
         demand.near ? 0 : 1,
         demand.numa == .single || demand.llcExclusive || demand.unit != .thread ? 0 : 1,
-        demand.avoid.isEmpty ? 1 : 0, -dominant(demand),
+        demand.avoid.isEmpty ? 1 : 0, -dominantShare(demand, model: model),
       ]
     }
+  }
+
+  func orders(_ demands: [Demand]) -> [[Int]] {
+    let threadsPerCore = model.maxThreadsPerCore
+    let model = model
+    func dominant(_ demand: Demand) -> Double { Self.dominantShare(demand, model: model) }
+    let idx = Array(demands.indices)
+    func sorted(_ key: (Demand) -> [Double]) -> [Int] { Self.sorted(demands, by: key) }
+    let constrained = Self.constrainedOrder(demands, model: model)
     var result: [[Int]] = []
     if let previous {
       let kept = constrained.filter { previous.cpus[$0] != nil }

@@ -89,9 +89,18 @@ public struct Solver: Sendable {
     } else {
       var check = scratch
       check.orderings = budget.feasibilityOrderings(cells: cells)
+      let explainer = Explainer(solver: self, policy: policy, topology: topology, model: model)
+      // A large policy whose mins the search's orderings cannot place is
+      // narrowed to a few workloads that do not place together before the
+      // packing strategies re-solve all of it (docs/solver.md, "Explanations").
+      let large = cells > budget.fullExplanationCells
+      let mayFit = check.run(mins)
+      if mayFit == nil && large, let answer = explainer.explainNarrowed(mins) {
+        return .failure(answer)
+      }
       // The packing strategies after the cost-first greedy (`run` was it).
       guard
-        let s = check.run(mins)
+        let s = mayFit
           ?? check.anyPlacementCounted(mins, skippingPlain: true).state.map({
             found -> PlacementState in
             var improved = found
@@ -101,9 +110,7 @@ public struct Solver: Sendable {
             return improved
           })
       else {
-        return .failure(
-          Explainer(solver: self, policy: policy, topology: topology).explain(knownInfeasible: true)
-        )
+        return .failure(explainer.explain(knownInfeasible: true))
       }
       state = s
       // The largest fraction in [lo, 1] whose sizes place, in `steps` halvings.
@@ -205,9 +212,20 @@ public struct Solver: Sendable {
   /// run x workloads x LLC entries (each construction inserts every
   /// workload at most once, looking at every LLC entry), at least 1. The
   /// arithmetic alone costs the workloads.
-  func minsFeasibility(_ policy: Policy, on topology: Topology) -> (feasible: Bool, work: Int) {
-    guard case .success(let model) = HostModel.build(policy: policy, topology: topology) else {
-      return (false, 1)
+  /// `model`, when given, is the host model of `policy` (built from the
+  /// same housekeeping), so that checks of many restrictions of one
+  /// policy build it once.
+  func minsFeasibility(_ policy: Policy, on topology: Topology, model known: HostModel? = nil)
+    -> (feasible: Bool, work: Int)
+  {
+    let model: HostModel
+    if let known {
+      model = known
+    } else {
+      guard case .success(let built) = HostModel.build(policy: policy, topology: topology) else {
+        return (false, 1)
+      }
+      model = built
     }
     let mins = Demand.build(policy: policy, model: model, weights: weights)
     guard CapacityCheck(policy: policy, model: model, demands: mins).conflicts().isEmpty else {
