@@ -34,16 +34,26 @@ struct CapacityCheck {
   func conflicts() -> [Diagnostic] {
     var out: [Diagnostic] = []
     if let d = cpuTotal() { out.append(d) } else if let d = coreTotal() { out.append(d) }
+    // The counts of E213 and E214 refine the totals: past a total, they
+    // would only repeat it.
+    let totalsFit = (cpus: out.isEmpty, memory: memoryTotal() == nil)
     if let d = memoryTotal() { out.append(d) }
     out += hugePageSizes()
     if let d = hugePageSupply() { out.append(d) }
     out += singleNode()
-    out += singleNodeSharing()
+    let sharing = singleNodeSharing()
+    out += sharing
+    // E210 is the packing of one per node; E214 counts the rest.
+    if sharing.isEmpty,
+      let packing = singleNodePacking(cpus: totalsFit.cpus, memory: totalsFit.memory)
+    {
+      out.append(packing.diagnostic)
+    }
     out += nearDeviceNodes()
     if let d = deviceSupply() { out.append(d) }
     if let d = exclusiveDomains() {
       out.append(d)
-    } else if let clique = avoidClique() {
+    } else if totalsFit.cpus, let clique = avoidClique() {
       out.append(clique.diagnostic)
     }
     return out
