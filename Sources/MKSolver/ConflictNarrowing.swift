@@ -9,12 +9,15 @@ import MKPolicy
 /// fit. It and the workloads that keep it out (`PlacementState.blockers`)
 /// become suspects; every other workload is removed from the state (one
 /// removal each, the state is kept) and the one that failed is tried again.
-/// If it still fails among the suspects alone, the suspects are checked by
-/// the solver's feasibility search on their own (the explainer's oracle, a
-/// small instance); otherwise the removed workloads go back in and the
-/// next failure adds its suspects. Each round adds at least one workload,
-/// so the work is bounded by the rounds times the policy's size, charged
-/// in insertions x LLC entries against the explanation's budget.
+/// If it fits now, the removed workloads go back in, one insertion each,
+/// and the next failure adds its suspects. If it still fails among the
+/// suspects alone, the oracle (the solver's feasibility search on the
+/// suspects alone, a small instance) decides: no placement, and the
+/// suspects are the conflict; a placement, and the search goes on from it
+/// (the last feasible state: the suspects where the oracle put them), so
+/// the next failure is another workload's. Each round adds at least one
+/// suspect, so the work is bounded by the rounds times the policy's size,
+/// charged in insertions x LLC entries against the explanation's budget.
 ///
 /// The set found is a conflict only when the oracle says so; nil sends the
 /// caller to the deletion filter over the whole policy.
@@ -25,11 +28,14 @@ struct ConflictNarrowing {
   /// Suspects beyond this many are not a small instance: give up.
   var maxSuspects = 256
 
-  /// The suspects (positions in `demands`, ascending) that `confirm` finds
-  /// infeasible, or nil. `charge` is told the work of every insertion
-  /// (LLC entries) and may stop the search by returning false.
-  func narrow(confirm: ([Int]) -> Bool, charge: (Int) -> Bool) -> [Int]? {
-    var state = PlacementState(model: model, demands: demands, weights: weights, previous: nil)
+  /// The suspects (positions in `demands`, ascending) that `oracle` finds
+  /// infeasible, or nil. `oracle` returns a placement of the suspects
+  /// alone (its workload `i` is the `i`-th suspect), nil when there is
+  /// none. `charge` is told the work of every insertion (LLC entries) and
+  /// stops the search by returning false.
+  func narrow(oracle: ([Int]) -> PlacementState?, charge: (Int) -> Bool) -> [Int]? {
+    let fresh = PlacementState(model: model, demands: demands, weights: weights, previous: nil)
+    var state = fresh
     let order = SearchDriver.constrainedOrder(demands, model: model)
     let cost = max(1, model.llcs.count)
     var suspects = Set<Int>()
@@ -54,10 +60,10 @@ struct ConflictNarrowing {
         state.remove(workload)
       }
       guard charge(cost) else { return nil }
-      if !state.insertBest(failed) {
-        let members = suspects.sorted()
-        return confirm(members) ? members : nil
-      }
+      if state.insertBest(failed) { continue }
+      let members = suspects.sorted()
+      guard let placement = oracle(members) else { return members }
+      state = placement.transplanted(into: fresh, members: members)
     }
   }
 }

@@ -15,7 +15,11 @@ extension Explainer {
     guard let model = models.model(for: policy) else { return nil }
     let narrowing = ConflictNarrowing(model: model, demands: mins, weights: solver.weights)
     let found = narrowing.narrow(
-      confirm: { !check(subPolicy($0)) },
+      oracle: { members in
+        let (state, work) = solver.minsPlacement(subPolicy(members), model: model)
+        meter.charge(work)
+        return state
+      },
       charge: { cells in
         meter.charge(cells)
         return !meter.exhausted

@@ -69,3 +69,32 @@ extension PlacementState {
     return free < need
   }
 }
+
+extension PlacementState {
+  /// This state's placements moved into `target` (a fresh state over
+  /// another policy's demands), workload `i` here becoming `members[i]`
+  /// there: the same shares, memory, huge pages and devices, and the same
+  /// sibling pairs (the first of each pair opens the half core, the second
+  /// joins it), so the target holds exactly what this state holds.
+  func transplanted(into target: PlacementState, members: [Int]) -> PlacementState {
+    var state = target
+    var partnerOf: [Int: [Int: Int]] = [:]
+    for entry in llc.indices {
+      for pair in llc[entry].pairs {
+        partnerOf[pair.a, default: [:]][entry] = pair.b
+        partnerOf[pair.b, default: [:]][entry] = pair.a
+      }
+    }
+    for workload in placed.indices {
+      guard let p = placed[workload] else { continue }
+      var partners: [Int: Int] = [:]
+      for (entry, other) in partnerOf[workload] ?? [:] where other < workload {
+        partners[entry] = members[other]
+      }
+      var moved = p
+      moved.terms = Terms()
+      state.apply(members[workload], moved, partners: partners)
+    }
+    return state
+  }
+}

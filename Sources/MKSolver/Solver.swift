@@ -227,9 +227,16 @@ public struct Solver: Sendable {
       }
       model = built
     }
+    let (state, work) = minsPlacement(policy, model: model)
+    return (state != nil, work)
+  }
+
+  /// `minsFeasibility` on `model`, with the placement found (its workload
+  /// indices are `policy`'s), for a caller that goes on from it.
+  func minsPlacement(_ policy: Policy, model: HostModel) -> (state: PlacementState?, work: Int) {
     let mins = Demand.build(policy: policy, model: model, weights: weights)
     guard CapacityCheck(policy: policy, model: model, demands: mins).conflicts().isEmpty else {
-      return (false, max(1, mins.count))
+      return (nil, max(1, mins.count))
     }
     let driver = SearchDriver(
       model: model, weights: weights, previous: nil,
@@ -237,7 +244,7 @@ public struct Solver: Sendable {
       improvementPasses: 0)
     let (found, constructions) = driver.anyPlacementCounted(mins)
     let cells = Saturating.multiply(max(1, mins.count), max(1, model.llcs.count))
-    return (found != nil, Saturating.multiply(max(1, constructions), cells))
+    return (found, Saturating.multiply(max(1, constructions), cells))
   }
 
   /// Fewer orderings on huge instances, so cost stays near-linear in LLCs x workloads.

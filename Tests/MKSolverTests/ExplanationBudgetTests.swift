@@ -74,11 +74,11 @@ import Testing
     for d in error.diagnostics { #expect(d.notes.count <= Explainer.namedMembers + 2) }
   }
 
-  /// A packing no sum refuses (the avoid triangle is refused by its LLC
-  /// domains at once, E213, without a construction).
+  /// An avoid cycle no sum refuses (the avoid triangle is refused by its
+  /// LLC domains at once, E213, without a construction).
   @Test func feasibilityChecksCountTheirConstructions() {
-    let policy = Fixtures.policy(LargeInfeasibleFamilyTests.packing())
-    let topology = LargeInfeasibleFamilyTests.threeNodes
+    let policy = Fixtures.policy(LargeInfeasibleFamilyTests.oddCycle())
+    let topology = LargeInfeasibleFamilyTests.twoDomains
     let solver = Solver()
     let infeasible = solver.minsFeasibility(policy, on: topology)
     #expect(!infeasible.feasible)

@@ -151,9 +151,8 @@ import Testing
 
   /// Three nodes of 8 threads (6 on the first after housekeeping), seven
   /// `numa: single` workloads of 3 CPUs: 21 CPUs of 22 fit by every sum and
-  /// none needs half a node, but a node holds only two of them. No
-  /// arithmetic answers this; the conflict search narrows the policy to the
-  /// seven incrementally.
+  /// none needs half a node, but a node holds only two of them (E214, the
+  /// count of them the nodes hold).
   static let threeNodes = Fixtures.host(sockets: 3, memoryGiB: 64)
 
   static func packing() -> [Workload] {
@@ -163,18 +162,53 @@ import Testing
     }
   }
 
-  @Test(arguments: sizes) func singleNodePackingIsNarrowed(total: Int) throws {
+  @Test(arguments: sizes) func singleNodePackingIsCounted(total: Int) throws {
     let policy = Self.family(Self.packing(), total: total, cpuFillers: 0)
     let error = try #require(Self.failure(policy, on: Self.threeNodes))
     let d = try #require(error.diagnostics.first)
-    #expect(d.code == "E201")
-    #expect(!d.notes.contains { $0.message.contains("may not be minimal") })
-    #expect(d.notes.contains { $0.message.contains("these 7 workloads of the policy's") })
+    #expect(d.code == "E214")
+    #expect(d.message.contains("hold at most 6 such workloads"))
+    #expect(d.location == policy.workloads[6].location(of: "cpus"))
     let named = Self.named(d, in: policy)
     #expect(named == Array(0..<7))
     #expect(Self.infeasibleAlone(named, of: policy, on: Self.threeNodes))
     // Minimal: any six of them fit.
     #expect(!Self.infeasibleAlone(Array(1..<7), of: policy, on: Self.threeNodes))
+  }
+
+  // MARK: rule conflicts no sum shows
+
+  /// Two LLC domains and five workloads that each avoid the next, in a
+  /// cycle: no two-colouring, so no placement, while no three of them
+  /// avoid each other (no clique for E213) and every sum fits. The
+  /// conflict search narrows thousands of workloads to the five by
+  /// incremental insertions, going on from the oracle's placement when
+  /// the first suspects (three of them) do place.
+  static let twoDomains = Fixtures.host(llcsPerNode: 2, memoryGiB: 64)
+
+  static func oddCycle() -> [Workload] {
+    (0..<5).map {
+      Fixtures.workload(
+        "c\($0)", line: 10 + 20 * $0, cpus: .init(exactly: 1),
+        placement: Placement(avoid: ["c\(($0 + 1) % 5)"]))
+    }
+  }
+
+  @Test(arguments: [1_000, 2_000, 4_000]) func avoidCycleIsNarrowed(total: Int) throws {
+    let policy = Self.family(Self.oddCycle(), total: total, cpuFillers: 0)
+    let error = try #require(Self.failure(policy, on: Self.twoDomains))
+    let d = try #require(error.diagnostics.first)
+    #expect(d.code == "E201")
+    #expect(!d.notes.contains { $0.message.contains("may not be minimal") })
+    #expect(d.notes.contains { $0.message.contains("these 5 workloads of the policy's \(total)") })
+    let named = Self.named(d, in: policy)
+    #expect(named == Array(0..<5))
+    #expect(Self.infeasibleAlone(named, of: policy, on: Self.twoDomains))
+    // Minimal: without any one of them the cycle is a path, two-coloured.
+    for left in 0..<5 {
+      #expect(
+        !Self.infeasibleAlone(named.filter { $0 != left }, of: policy, on: Self.twoDomains))
+    }
   }
 
   // MARK: nearDevices
