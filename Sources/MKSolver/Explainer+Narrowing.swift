@@ -25,8 +25,9 @@ extension Explainer {
         return !meter.exhausted
       })
     guard let members = found else { return nil }
-    let focus = Explainer(
+    var focus = Explainer(
       solver: solver, policy: subPolicy(members), topology: topology, model: model, meter: meter)
+    focus.resourcesFirst = true
     let answer = focus.explain(knownInfeasible: true)
     let rest = policy.workloads.count - members.count
     let scope = Diagnostic.Note(

@@ -43,6 +43,19 @@ enum ConstraintGroup: Hashable, Sendable, Comparable {
   }
 
   static func < (a: ConstraintGroup, b: ConstraintGroup) -> Bool { a.rank < b.rank }
+
+  /// Memory and huge pages, devices, node rules, housekeeping CPUs, LLC
+  /// rules, CPUs: the order of `Explainer.resourcesFirst`.
+  var kindRank: Int {
+    switch self {
+    case .housekeepingMemory, .memory, .hugePages: 0
+    case .device: 1
+    case .numa, .nearDevices, .smt: 2
+    case .housekeepingCPUs: 3
+    case .llcExclusive, .avoid: 4
+    case .cpus: 5
+    }
+  }
 }
 
 /// Explains why a policy's minimum demands cannot be placed: a minimal set of
@@ -63,6 +76,19 @@ struct Explainer {
   let models: ModelCache
   /// Workload indices by name, for the restrictions' `avoid` lists.
   let indexByName: [String: Int]
+  /// Order the groups by kind, memory and devices first, CPUs last, for
+  /// the deletion filter: a conflict of rules and CPUs then sheds every
+  /// memory clause in one chunk (one check that fails to place, the
+  /// costly kind) instead of one check each. Set where no golden depends
+  /// on which minimal conflict is found (the narrowed large policies).
+  ///
+  /// Its checks also start from the last placement found (the workloads
+  /// whose demands did not change stay where they were, the others are
+  /// inserted): one insertion per changed workload instead of a search,
+  /// and the full search only when that does not place them all.
+  var resourcesFirst = false
+  /// The last placement a check found, for the next check to start from.
+  let lastFeasible = LastFeasible()
 
   /// `model`, when the caller has it, is the policy's host model.
   /// `meter`, when given, is another explainer's: both draw on one budget.
@@ -106,9 +132,17 @@ struct Explainer {
       meter.charge(1)
       return false
     }
-    let (feasible, work) = solver.minsFeasibility(policy, on: topology, model: model)
+    if resourcesFirst, policy.workloads.count == self.policy.workloads.count,
+      let seeded = lastFeasible.extend(policy, model: model, solver: solver, meter: meter)
+    {
+      return seeded
+    }
+    let (state, work) = solver.minsPlacement(policy, model: model)
     meter.charge(work)
-    return feasible
+    if resourcesFirst, let state, policy.workloads.count == self.policy.workloads.count {
+      lastFeasible.keep(state, for: policy)
+    }
+    return state != nil
   }
 
   /// Counts the explainer's work against `SearchBudget.explanationWork`.
@@ -143,7 +177,12 @@ struct Explainer {
         if let v = indexByName[other] { out.append(.avoid(w, v)) }
       }
     }
-    return out
+    // Stable: the policy's order within a kind.
+    return resourcesFirst
+      ? out.enumerated().sorted { a, b in
+        let (ka, kb) = (a.element.kindRank, b.element.kindRank)
+        return ka != kb ? ka < kb : a.offset < b.offset
+      }.map(\.element) : out
   }
 
   /// The policy with only `active` clauses in force (the others relaxed).
@@ -177,6 +216,9 @@ struct Explainer {
   /// take nothing, and the checks of small sets stay cheap.
   func feasible(_ active: Set<ConstraintGroup>) -> Bool {
     var p = restricted(to: active)
+    // A focused explainer keeps every workload, so that the last feasible
+    // placement's indices hold for the next check.
+    if resourcesFirst { return check(p) }
     p.workloads.removeAll { w in
       w.cpus.min <= 0 && w.memory.min == 0 && (w.hugepages?.count ?? 0) <= 0
         && w.devices.allSatisfy { $0.count <= 0 }
