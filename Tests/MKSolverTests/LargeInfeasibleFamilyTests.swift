@@ -211,6 +211,36 @@ import Testing
     }
   }
 
+  /// Two `llc: exclusive` workloads on a host of four LLC domains leave
+  /// two for an avoid 5-cycle: no clique of four (E213 counts 2 + 2), every
+  /// sum fits. Narrowed to the seven, and searched to a minimal conflict
+  /// (checks from the last feasible placement keep it within the budget).
+  @Test(arguments: [1_000, 4_000]) func exclusiveAndCycleIsMinimal(total: Int) throws {
+    let host = Fixtures.host(llcsPerNode: 4, memoryGiB: 64)
+    var conflict = (0..<2).map {
+      Fixtures.workload(
+        "x\($0)", line: 10 + 20 * $0, cpus: .init(exactly: 2), memory: .init(exactly: 1 << 30),
+        placement: Placement(llc: .exclusive))
+    }
+    conflict += (0..<5).map {
+      Fixtures.workload(
+        "c\($0)", line: 50 + 20 * $0, cpus: .init(exactly: 1), memory: .init(exactly: 1 << 30),
+        placement: Placement(avoid: ["c\(($0 + 1) % 5)"]))
+    }
+    let policy = Self.family(conflict, total: total, cpuFillers: 0)
+    let error = try #require(Self.failure(policy, on: host))
+    let d = try #require(error.diagnostics.first)
+    #expect(!d.notes.contains { $0.message.contains("may not be minimal") })
+    let named = Self.named(d, in: policy)
+    #expect(named == Array(0..<7))
+    // Memory is not part of it: the clauses named are CPUs and rules.
+    #expect(!d.message.contains("memory"))
+    #expect(Self.infeasibleAlone(named, of: policy, on: host))
+    for left in named {
+      #expect(!Self.infeasibleAlone(named.filter { $0 != left }, of: policy, on: host))
+    }
+  }
+
   // MARK: nearDevices
 
   /// Four NICs per node; workloads near a NIC of node 0 (the only ones
