@@ -90,14 +90,15 @@ public struct Solver: Sendable {
       var check = scratch
       check.orderings = budget.feasibilityOrderings(cells: cells)
       let explainer = Explainer(solver: self, policy: policy, topology: topology, model: model)
-      // A large policy whose mins the search's orderings cannot place is
-      // narrowed to a few workloads that do not place together before the
-      // packing strategies re-solve all of it (docs/solver.md, "Explanations").
-      let large = cells > budget.fullExplanationCells
-      let mayFit = check.run(mins)
-      if mayFit == nil && large, let answer = explainer.explainNarrowed(mins) {
+      // A large policy whose sizes do not place is narrowed on its mins
+      // first: a few workloads that do not place even on their own answer
+      // it before the search's orderings and packing strategies re-solve
+      // all of it (docs/solver.md, "Explanations"). When the mins place,
+      // that costs one construction.
+      if cells > budget.fullExplanationCells, let answer = explainer.explainNarrowed(mins) {
         return .failure(answer)
       }
+      let mayFit = check.run(mins)
       // The packing strategies after the cost-first greedy (`run` was it).
       guard
         let s = mayFit
