@@ -103,9 +103,10 @@ extension CapacityCheck {
       let workload = policy.workloads[demands[position].index]
       let what =
         demands[position].llcExclusive
-        ? "has placement.llc: exclusive" : "avoids the others it shares no domain with"
+        ? "LLC domains of its own (placement.llc: exclusive)"
+        : "an LLC domain none of the others uses (placement.avoid)"
       return .init(
-        "'\(workload.name)' \(what) (\(describeSlots(position)))",
+        "'\(workload.name)' needs \(describeSlots(position)) in \(what)",
         at: workload.location(of: rule(position)))
     }
     if others.count > namedMembers {
