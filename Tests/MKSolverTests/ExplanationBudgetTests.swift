@@ -89,4 +89,30 @@ import Testing
     // Every ordering of every strategy failed, against one construction.
     #expect(infeasible.work > feasible.work)
   }
+
+  /// A focused explainer's checks start from the last placement found:
+  /// the workloads whose demands did not change stay, the others are
+  /// inserted, charged a fraction of a search; a set that does not place
+  /// is still decided by the full search.
+  @Test func focusedChecksStartFromTheLastPlacement() {
+    let host = Fixtures.host(llcsPerNode: 4, memoryGiB: 64)
+    var workloads = (0..<2).map {
+      Fixtures.workload(
+        "x\($0)", line: 10 + 20 * $0, cpus: .init(exactly: 2),
+        placement: Placement(llc: .exclusive))
+    }
+    workloads += LargeInfeasibleFamilyTests.oddCycle()
+    var explainer = Explainer(solver: Solver(), policy: Fixtures.policy(workloads), topology: host)
+    explainer.resourcesFirst = true
+    let all = Set(explainer.groups())
+    // Without c4's CPUs the rest places: the full search finds it.
+    #expect(explainer.feasible(all.subtracting([.cpus(6)])))
+    let full = explainer.meter.used
+    // Without c3's instead: c3 and c4 are inserted, the others stay.
+    #expect(explainer.feasible(all.subtracting([.cpus(5)])))
+    let incremental = explainer.meter.used - full
+    #expect(incremental > 0 && incremental < full)
+    // All of it does not place: the insertions fail and the full search says so.
+    #expect(!explainer.feasible(all))
+  }
 }
