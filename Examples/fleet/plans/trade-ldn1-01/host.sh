@@ -3,11 +3,7 @@
 # Generated; review it like code. Stops at the first failing step.
 set -eu
 
-# workload market-data (policies/trading/10-workloads.yaml:34:5)
-ethtool -L ens2f0 combined 4
-
-# workload market-data (policies/trading/10-workloads.yaml:34:5)
-ethtool -L ens2f1 combined 4
+# NIC channels: set by irq.sh (run it first), before its IRQ moves.
 
 # workload market-data (policies/trading/10-workloads.yaml:34:5)
 printf '%s\n' 0 > /sys/class/net/ens2f0/queues/rx-0/rps_cpus

@@ -3,8 +3,7 @@
 # Generated; review it like code. Stops at the first failing step.
 set -eu
 
-# workload md-feed (fixture/policy.yaml:38:5)
-ethtool -L enp32s0 combined 1
+# NIC channels: set by irq.sh (run it first), before its IRQ moves.
 
 # workload md-feed (fixture/policy.yaml:38:5)
 printf '%s\n' 0 > /sys/class/net/enp32s0/queues/rx-0/rps_cpus
