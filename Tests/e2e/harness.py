@@ -1790,7 +1790,17 @@ def run_host_tuning(context: Context) -> None:
     planned = {p["path"]: p["content"] for p in setup.get("files", [])}
     f.equal("/etc/sysctl.d/90-mkpolicy.conf", planned.get("/etc/sysctl.d/90-mkpolicy.conf", ""), files[0].rstrip("\n") + "\n")
     f.expect(len(files) > 2 and "mkpolicy" in files[2].split(), f"/run/reboot-required.pkgs lacks mkpolicy: {files[-1]!r}")
-    f.equal("verify after apply: exit status", 0, context.section(result, "verify").rc)
+    verify = context.section(result, "verify")
+    f.equal("verify after apply: exit status", 0, verify.rc)
+    # cgroup v2 narrows every task outside a valid partition to the other
+    # CPUs: no process outside it may run there (verify's E542 would say).
+    f.expect("E542" not in verify.stdout + verify.stderr,
+             f"verify finds processes outside the isolated partition that may run on its CPUs:\n{verify.stdout}")
+
+    feed = next((a for a in plan.get("assignments", []) if a.get("workload") == "feed"), None)
+    init_cpus = parse_cpulist(context.section(result, "init-affinity").stdout.strip() or "0-1023")
+    f.expect(feed is not None and not set(init_cpus) & set(plan_cpus(feed.get("cpus"))),
+             f"PID 1 (in the root cgroup) may still run on the partition's CPUs: Cpus_allowed_list {format_cpulist(init_cpus)}")
 
     f.about("delegated cgroup", "the guest reports")
     delegate = context.section(result, "delegate")
@@ -1803,7 +1813,10 @@ def run_host_tuning(context: Context) -> None:
     f.equal("the runtime's child: effective CPUs", cpus, facts.get("effective"))
     f.equal("the task's allowed CPUs", cpus, facts.get("allowed"))
     f.equal("the task's cgroup", "0::/mkpolicy.slice/feed-runtime/job1", facts.get("cgroup"))
-    f.equal("verify with the runtime's cgroup and task: exit status", 0, context.section(result, "verify-delegated").rc)
+    delegated = context.section(result, "verify-delegated")
+    f.equal("verify with the runtime's cgroup and task: exit status", 0, delegated.rc)
+    f.expect("E542" not in delegated.stdout + delegated.stderr,
+             f"verify finds processes outside the isolated partition that may run on its CPUs:\n{delegated.stdout}")
 
     f.about("drift", "the guest reports")
     drift = context.section(result, "verify-drift")

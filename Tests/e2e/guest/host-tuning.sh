@@ -30,6 +30,7 @@ section apply mkpolicy apply "$policy" --yes
 section tuning tuning_state
 section files sh -c 'cat /etc/sysctl.d/90-mkpolicy.conf; echo @@; cat /etc/systemd/system.conf.d/90-mkpolicy.conf; echo @@; cat /run/reboot-required.pkgs'
 section verify mkpolicy verify
+section init-affinity sh -c 'grep Cpus_allowed_list /proc/1/status | cut -f2'
 section delegate delegate
 section verify-delegated mkpolicy verify
 section drift sh -c 'echo 1 >/proc/sys/kernel/timer_migration'
