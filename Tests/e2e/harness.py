@@ -1776,7 +1776,7 @@ def run_host_tuning(context: Context) -> None:
             f.expect(f"pending: {path} " in apply.stdout,
                      f"{path} cannot be read in the guest and apply does not say it is pending:\n{apply.stdout}")
     for needed in ("workqueue.cpumask", "sysctl:kernel.sched_rt_runtime_us", "sysctl:kernel.timer_migration",
-                   "sysctl:vm.stat_interval", "net.rps_cpus", "net.xps_cpus"):
+                   "sysctl:vm.stat_interval", "sysctl:kernel.hung_task_timeout_secs", "net.rps_cpus", "net.xps_cpus"):
         f.expect(needed in interfaces, f"the plan writes no {needed}: {sorted(interfaces)}")
     rps = [w for w in writes if w["interface"] == "net.rps_cpus"]
     xps = [w for w in writes if w["interface"] == "net.xps_cpus"]
