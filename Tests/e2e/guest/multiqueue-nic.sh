@@ -5,16 +5,21 @@
 # back; applied whole, verify reads it back; the channel count changed by
 # hand is drift that apply repairs.
 policy=/e2e/files/multiqueue-nic.yaml
-nic=$(ls /sys/class/net | grep -v '^lo$' | head -n 1)
+nic=
+for dev in /sys/class/net/*; do
+  [ "${dev##*/}" = lo ] || { nic=${dev##*/}; break; }
+done
 nic_state() {
   echo "channels $nic $(ethtool -l "$nic" | sed -n '/^Current/,$ s/^Combined:[[:space:]]*//p')"
-  echo "queues $nic $(ls /sys/class/net/$nic/queues | tr '\n' ' ')"
-  for f in /sys/class/net/$nic/queues/rx-*/rps_cpus /sys/class/net/$nic/queues/tx-*/xps_cpus \
+  queues=
+  for q in "/sys/class/net/$nic/queues"/*; do queues="$queues${q##*/} "; done
+  echo "queues $nic $queues"
+  for f in "/sys/class/net/$nic/queues"/rx-*/rps_cpus "/sys/class/net/$nic/queues"/tx-*/xps_cpus \
     /sys/devices/virtual/workqueue/cpumask; do
     echo "kv $f $(cat "$f")"
   done
-  for irq in $(grep virtio /proc/interrupts | cut -d: -f1); do
-    echo "irq $irq $(cat /proc/irq/$irq/smp_affinity_list) $(cat /proc/irq/$irq/effective_affinity_list)"
+  grep virtio /proc/interrupts | cut -d: -f1 | while read -r irq; do
+    echo "irq $irq $(cat "/proc/irq/$irq/smp_affinity_list") $(cat "/proc/irq/$irq/effective_affinity_list")"
   done
 }
 # Kills apply (SIGKILL before its Nth write) at later points until the kill
@@ -36,7 +41,7 @@ crash_late() {
   done
   return 1
 }
-export PATH=/usr/sbin:$PATH
+export PATH="/usr/sbin:$PATH"
 section before nic_state
 section plan mkpolicy plan "$policy" --format json
 section crash crash_late
