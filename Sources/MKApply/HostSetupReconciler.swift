@@ -130,6 +130,13 @@ public struct HostSetupReconciler {
     return result
   }
 
+  /// Whether a step is a NIC channel command (`ethtool -L`): the
+  /// reconcile puts these before the IRQ moves.
+  static func isNICChannels(_ step: ApplyStep) -> Bool {
+    guard case .nicChannels = setupCommand(step) else { return false }
+    return true
+  }
+
   static func step(_ command: MKPlan.HostCommand, undo: [String]?) -> ApplyStep {
     ApplyStep(kind: .command, path: command.id, argv: command.argv, undo: undo)
   }

@@ -20,6 +20,15 @@ import MKPlan
 /// whatever is in its cgroup: only another workload's service counts as
 /// foreign there. Where the plan's units name no service, or `/proc` cannot
 /// be read, nothing is said.
+///
+/// Beyond membership, `exposures` reads each process's `Cpus_allowed_list`:
+/// a process outside an isolated partition that may still run on the
+/// partition's CPUs (E542, a warning). On cgroup v2 the kernel narrows
+/// every task outside a valid partition (the `host-tuning` QEMU scenario
+/// reads that back), so it shows only with an invalid partition; on v1 the
+/// root cpuset keeps every CPU, and every process systemd started before
+/// the staged `CPUAffinity=` took effect is one. Apply cannot move them, so
+/// it is not drift.
 public struct PlacementCheck {
   public let host: any HostIO
 
@@ -70,10 +79,43 @@ public struct PlacementCheck {
     return String(rest)
   }
 
+  /// An isolated partition, relative to the cgroup mount, with its CPUs.
+  public struct IsolatedPartition: Sendable, Hashable {
+    public var cgroup: String
+    public var workload: String?
+    public var cpus: CPUSet
+  }
+
+  /// The plan's isolated partitions with the CPUs it gives them: v2
+  /// `cpuset.cpus.partition` = `isolated`, v1 `cpuset.sched_load_balance` =
+  /// 0 (how the v1 emitter isolates), each with its `cpuset.cpus`.
+  public static func isolatedCPUs(_ plan: Plan) -> [IsolatedPartition] {
+    let operations = plan.cgroupTree.isEmpty ? plan.cgroupWrites : plan.cgroupTree
+    var cpus: [String: CPUSet] = [:]
+    var isolated: [(String, String?)] = []
+    for op in operations where op.op == .write {
+      let directory = ReadBack.directory(op.path)
+      switch (ReadBack.name(op.path), op.value ?? "") {
+      case ("cpuset.cpus", let value): cpus[directory] = try? CPUSet(cpulist: value)
+      case ("cpuset.cpus.partition", "isolated"), ("cpuset.sched_load_balance", "0"):
+        if !isolated.contains(where: { $0.0 == directory }) {
+          isolated.append((directory, op.provenance.workload))
+        }
+      default: break
+      }
+    }
+    return isolated.compactMap { directory, workload in
+      guard let set = cpus[directory], !set.isEmpty else { return nil }
+      return IsolatedPartition(cgroup: relative(directory), workload: workload, cpus: set)
+    }
+  }
+
   struct Task {
     var pid: Int32
     var comm: String
     var cgroup: String
+    /// `Cpus_allowed_list` of `/proc/PID/status`: where it may run.
+    var allowed: CPUSet? = nil
   }
 
   /// Every process with its cgroup (the v2 `0::` line, or v1's cpuset
@@ -95,7 +137,9 @@ public struct PlacementCheck {
       }
       if pid == 2 || parent == "2" { continue }
       let comm = ((try? host.read("/proc/\(pid)/comm")) ?? "?").trimmingASCIIWhitespace()
-      out.append(Task(pid: pid, comm: comm, cgroup: String(path)))
+      let allowed = status.split(separator: "\n").first { $0.hasPrefix("Cpus_allowed_list:") }
+        .flatMap { try? CPUSet(cpulist: String($0.dropFirst("Cpus_allowed_list:".count))) }
+      out.append(Task(pid: pid, comm: comm, cgroup: String(path), allowed: allowed))
     }
     return out
   }
@@ -108,6 +152,26 @@ public struct PlacementCheck {
   static func unit(of cgroup: String, among services: [Service]) -> Service? {
     let components = Set(cgroup.split(separator: "/").map(String.init))
     return services.first { components.contains($0.unit) }
+  }
+
+  /// Processes outside each isolated partition that may run on its CPUs
+  /// (E542): one line per partition, naming the first five.
+  public func exposures(_ plan: Plan) -> [String] {
+    let partitions = Self.isolatedCPUs(plan)
+    guard !partitions.isEmpty, let tasks = tasks() else { return [] }
+    return partitions.compactMap { partition in
+      let outside = tasks.filter { task in
+        guard let allowed = task.allowed, !Self.within(task.cgroup, partition.cgroup) else {
+          return false
+        }
+        return !allowed.isDisjoint(with: partition.cpus)
+      }
+      guard !outside.isEmpty else { return nil }
+      let named = outside.prefix(5).map { "\($0.pid) (\(Quoted.text($0.comm)))" }
+      let more = outside.count > 5 ? " and \(outside.count - 5) more" : ""
+      return
+        "\(outside.count) process(es) outside the isolated partition \(partition.cgroup) of workload \(partition.workload ?? "?") may run on its CPUs \(partition.cpus.cpulist) (Cpus_allowed_list): \(named.joined(separator: ", "))\(more)"
+    }
   }
 
   /// Every misplaced process, as verify's differences (E540, E541).

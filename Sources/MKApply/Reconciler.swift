@@ -82,6 +82,16 @@ public struct Reconciler {
           kind: .command, path: "irqbalance:stop", argv: ["systemctl", "stop", "irqbalance"],
           undo: ["systemctl", "start", "irqbalance"]))
     }
+    // Tuning, configuration files, units, their commands, the reboot
+    // marker; read from the host before any step runs, like the rest.
+    var setup = try HostSetupReconciler(host: host).reconcile(plan)
+    // NIC channel counts go before the IRQ moves: a driver spreads its queue
+    // vectors again when `ethtool -L` changes the count (virtio_net sets
+    // each queue's affinity for the new count, seen on 6.1), which would
+    // undo moves made before it, after they were read back.
+    let channels = setup.steps.filter { HostSetupReconciler.isNICChannels($0) }
+    setup.steps.removeAll { HostSetupReconciler.isNICChannels($0) }
+    result.steps += channels
     for setting in plan.irqAffinity where setting.movable {
       let path = "/proc/irq/\(setting.irq)/smp_affinity_list"
       guard try exists(path) else {
@@ -105,8 +115,6 @@ public struct Reconciler {
             kind: .command, path: "boot:\(staging.bootloader)", argv: argv, undo: Plan.undo(argv)))
       }
     }
-    // Tuning, configuration files, units, their commands, the reboot marker.
-    let setup = try HostSetupReconciler(host: host).reconcile(plan)
     result.steps += setup.steps
     result.pending += setup.pending
     result.steps += bringUp

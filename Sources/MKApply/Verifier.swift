@@ -23,13 +23,20 @@ public struct Verifier {
     public var notes: [String] = []
     /// Objects that do not exist now and need nothing (an IRQ whose device is down).
     public var pending: [String] = []
+    /// Processes outside an isolated partition that may run on its CPUs
+    /// (`PlacementCheck.exposures`): E542 warnings, not drift.
+    public var exposed: [String] = []
     public var matches: Bool { differences.isEmpty }
 
     /// Each difference as an E522 error, each pending object as an E523 note.
     public var diagnostics: [Diagnostic] {
       differences.map { .error(Self.code(for: $0), $0, help: [Self.help(for: $0)]) }
+        + exposed.map { .warning("E542", $0, help: [Self.exposedHelp]) }
         + pending.map { Diagnostic(.note, "E523", $0) }
     }
+
+    static let exposedHelp =
+      "on cgroup v1 the root cpuset keeps every CPU: boot into the staged CPUAffinity= (systemd's services) or set their affinity; on v2 the partition is invalid (see the drift above)"
 
     /// E540 for a workload's process outside its partition, E541 for a
     /// foreign process inside an isolated one, E522 for other drift.
@@ -78,6 +85,7 @@ public struct Verifier {
       var out = ""
       for note in notes { out += "note: \(note)\n" }
       for item in pending { out += "pending: \(item)\n" }
+      out += DiagnosticRenderer().text(diagnostics.filter { $0.severity == .warning })
       if differences.isEmpty {
         out +=
           "ok: the host matches the applied plan of policy \(policy) (\(checked) values checked)\n"
@@ -194,6 +202,7 @@ public struct Verifier {
     checkInstances(record, sameBoot: sameBoot, into: &report)
     checkIRQBalance(record, sameBoot: sameBoot, into: &report)
     report.differences += PlacementCheck(host: host).problems(record.plan)
+    report.exposed = PlacementCheck(host: host).exposures(record.plan)
     checkBootParameters(record.plan, sameBoot: sameBoot, into: &report)
     return report
   }

@@ -124,6 +124,9 @@ public enum KernelInterfaces {
   public static let statInterval = sysctl(
     "vm.stat_interval", grammar: .integer(1...86400),
     "seconds between per-CPU vmstat updates (each one interrupts the CPU)")
+  public static let hungTaskTimeout = sysctl(
+    "kernel.hung_task_timeout_secs", grammar: .integer(0...86400),
+    "seconds a task may wait uninterruptibly before the kernel reports it as hung (0: never)")
 
   // MARK: configuration files
 
@@ -172,7 +175,7 @@ public enum KernelInterfaces {
     pidsMax, ioMax, blkioReadBps, blkioWriteBps, blkioReadIOPS, blkioWriteIOPS,
     defaultIRQAffinity, irqAffinity, nodeHugePages, workqueueCPUMask, rpsCPUs, xpsCPUs,
     scalingGovernor, resumeLatency, schedRTRuntime, timerMigration, statInterval,
-    grubDropIn, kernelCmdline, irqbalanceDebian, irqbalanceRedHat, sysctlDropIn,
+    hungTaskTimeout, grubDropIn, kernelCmdline, irqbalanceDebian, irqbalanceRedHat, sysctlDropIn,
     systemManagerDropIn, systemdUnit, systemdDropIn, rebootRequired, rebootRequiredPackages,
   ]
 

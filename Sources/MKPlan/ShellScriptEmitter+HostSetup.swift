@@ -1,18 +1,19 @@
 import MKCore
 
 extension ShellScriptEmitter {
-  /// The host setup in apply's order (`HostSetup`): NIC channels, tuning
-  /// writes, configuration files, unit files, the commands that make them
-  /// take effect, and the reboot marker.
+  /// The host setup in apply's order (`HostSetup`): tuning writes,
+  /// configuration files, unit files, the commands that make them take
+  /// effect, and the reboot marker. NIC channels are in `irq.sh`, which
+  /// runs first (apply sets them before the IRQ moves too).
   public static func hostSetupScript(_ plan: Plan) -> String {
     var lines = header(plan, "host tuning and the commands that make staged files take effect")
     guard let setup = plan.hostSetup else {
       lines += ["", "# Nothing to change."]
       return lines.joined(separator: "\n") + "\n"
     }
-    let channels = setup.commands.filter { $0.kind == .nicChannels }
-    for command in channels {
-      lines += ["", "# " + describe(command.provenance), ShellQuote.join(command.argv)]
+    if setup.commands.contains(where: { $0.kind == .nicChannels }) {
+      // The queues whose masks follow exist once the channel count is set.
+      lines += ["", "# NIC channels: set by irq.sh (run it first), before its IRQ moves."]
     }
     var last: Provenance?
     for write in setup.kernelWrites {

@@ -47,11 +47,22 @@ public enum ShellScriptEmitter {
     return lines.joined(separator: "\n") + "\n"
   }
 
-  /// IRQ affinity, the default for new IRQs, and the irqbalance settings.
+  /// NIC channel counts, then IRQ affinity, the default for new IRQs, and
+  /// the irqbalance settings. The channel count goes first because a driver
+  /// sets its queue vectors' affinity again when the count changes
+  /// (virtio_net does; see the multiqueue-nic QEMU scenario): run after
+  /// the moves, it would undo them. `host.sh` (the queues' RPS/XPS masks,
+  /// the irqbalance restart that reads the ban list) runs after this script.
   public static func irqScript(_ plan: Plan) -> String {
     var lines = header(plan, "IRQ affinity")
     if plan.irqbalanceMode == "stop", plan.irqAffinity.contains(where: \.movable) {
       lines += ["", "# host.irqbalance: stop", "systemctl stop irqbalance"]
+    }
+    for command in plan.hostSetup?.commands ?? [] where command.kind == .nicChannels {
+      lines += [
+        "", "# NIC channels before the IRQ moves: " + describe(command.provenance),
+        ShellQuote.join(command.argv),
+      ]
     }
     var last: Provenance?
     for setting in plan.irqAffinity where setting.movable {

@@ -158,6 +158,19 @@ public struct TuningEmitter: Sendable {
     if let longest {
       sysctls.append((KernelInterfaces.statInterval, String(longest.seconds), longest.provenance))
     }
+    // The most tolerant hung-task limit wins: 0 (never report), else the longest.
+    var tolerant: (seconds: Int, provenance: Provenance)?
+    for (workload, _, tuning) in tuned {
+      guard case .seconds(let seconds) = tuning.hungTaskTimeout else { continue }
+      let rank = { (value: Int) in value == 0 ? Int.max : value }
+      if tolerant == nil || rank(seconds) > rank(tolerant!.seconds) {
+        tolerant = (seconds, Self.provenance(input, workload, "hungTaskTimeout"))
+      }
+    }
+    if let tolerant {
+      sysctls.append(
+        (KernelInterfaces.hungTaskTimeout, String(tolerant.seconds), tolerant.provenance))
+    }
     for sysctl in sysctls {
       out.kernelWrites.add(
         sysctl.interface, [], sysctl.value, sysctl.provenance, diagnostics: &out.diagnostics)

@@ -133,6 +133,13 @@ extension PolicyDecoder {
         tuning.statInterval = .seconds(seconds)
       }
     }
+    if let node = field("hungTaskTimeout") {
+      if node.scalar?.value == "keep", node.scalar?.isQuoted == false {
+        tuning.hungTaskTimeout = .keep
+      } else if let seconds = int(node, "\(path).hungTaskTimeout", in: 0...86400) {
+        tuning.hungTaskTimeout = .seconds(seconds)
+      }
+    }
     if let node = field("nicChannels") { tuning.nicChannels = choice(node, "\(path).nicChannels") }
     if let node = field("rps") { tuning.rps = choice(node, "\(path).rps") }
     if let node = field("xps") { tuning.xps = choice(node, "\(path).xps") }

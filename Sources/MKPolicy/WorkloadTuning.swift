@@ -49,6 +49,11 @@ public struct Tuning: Sendable, Hashable {
   public var timerMigration: Switch?
   /// `vm.stat_interval` in seconds.
   public var statInterval: Interval?
+  /// `kernel.hung_task_timeout_secs` (0: never report). A task that waits on
+  /// work queued to a busy isolated CPU can wait long; tuned's
+  /// cpu-partitioning raises the limit to 600 s so that the wait is not
+  /// reported as a hang.
+  public var hungTaskTimeout: Interval?
   /// Channel count of the workload's NICs (`ethtool -L DEV combined N`).
   public var nicChannels: QueueMatch?
   /// `off`: RPS disabled on the workload's NIC queues (packets stay on the IRQ CPU).
@@ -62,7 +67,7 @@ public struct Tuning: Sendable, Hashable {
     workqueues: Confinement? = nil, systemServices: Confinement? = nil, governor: Governor? = nil,
     idle: IdleLimit? = nil, rtThrottling: Switch? = nil, timerMigration: Switch? = nil,
     statInterval: Interval? = nil, nicChannels: QueueMatch? = nil, rps: Switch? = nil,
-    xps: QueueMatch? = nil, stalld: Bool? = nil
+    xps: QueueMatch? = nil, stalld: Bool? = nil, hungTaskTimeout: Interval? = nil
   ) {
     self.workqueues = workqueues
     self.systemServices = systemServices
@@ -75,12 +80,13 @@ public struct Tuning: Sendable, Hashable {
     self.rps = rps
     self.xps = xps
     self.stalld = stalld
+    self.hungTaskTimeout = hungTaskTimeout
   }
 
   /// The policy keys, in documentation order.
   public static let keys = [
     "workqueues", "systemServices", "governor", "idle", "rtThrottling", "timerMigration",
-    "statInterval", "nicChannels", "rps", "xps", "stalld",
+    "statInterval", "hungTaskTimeout", "nicChannels", "rps", "xps", "stalld",
   ]
 
   /// Every field set: written ones as written, the rest from the defaults of `latency`.
@@ -98,7 +104,7 @@ public struct Tuning: Sendable, Hashable {
       timerMigration: timerMigration ?? base.timerMigration,
       statInterval: statInterval ?? base.statInterval, nicChannels: channels,
       rps: rps ?? (queuesKnown ? base.rps : .keep), xps: xps ?? (queuesKnown ? base.xps : .keep),
-      stalld: stalld ?? base.stalld)
+      stalld: stalld ?? base.stalld, hungTaskTimeout: hungTaskTimeout ?? base.hungTaskTimeout)
   }
 }
 
@@ -115,17 +121,19 @@ public enum TuningDefaults {
       return Tuning(
         workqueues: .housekeeping, systemServices: .housekeeping, governor: .performance,
         idle: .microseconds(1), rtThrottling: .keep, timerMigration: .off,
-        statInterval: .seconds(10), nicChannels: .irqCpus, rps: .off, xps: .irqCpus, stalld: false)
+        statInterval: .seconds(10), nicChannels: .irqCpus, rps: .off, xps: .irqCpus, stalld: false,
+        hungTaskTimeout: .seconds(600))
     case .low:
       return Tuning(
         workqueues: .housekeeping, systemServices: .housekeeping, governor: .performance,
         idle: .microseconds(10), rtThrottling: .keep, timerMigration: .off,
-        statInterval: .seconds(10), nicChannels: .keep, rps: .keep, xps: .keep, stalld: false)
+        statInterval: .seconds(10), nicChannels: .keep, rps: .keep, xps: .keep, stalld: false,
+        hungTaskTimeout: .seconds(600))
     case .normal, .batch:
       return Tuning(
         workqueues: .keep, systemServices: .keep, governor: .keep, idle: .keep, rtThrottling: .keep,
         timerMigration: .keep, statInterval: .keep, nicChannels: .keep, rps: .keep, xps: .keep,
-        stalld: false)
+        stalld: false, hungTaskTimeout: .keep)
     }
   }
 }

@@ -24,6 +24,7 @@ struct E2ETests {
     "reconcile-three-nodes",
     "unused-nic",
     "host-tuning",
+    "multiqueue-nic",
     "agent",
   ]
 
@@ -105,6 +106,14 @@ struct E2ETests {
   /// without systemd (a child cgroup and a task on the partition's CPUs);
   /// a sysctl changed by hand is drift that apply repairs.
   @Test func hostTuningOnARealKernel() { Self.expectPass("host-tuning") }
+
+  /// A 4-queue virtio-net (tap backend) with ethtool in the guest: apply
+  /// sets 2 channels before moving the queue vectors (the driver spreads
+  /// them again for a new count), writes RPS/XPS of the queues left, all
+  /// read back; killed mid-way, `recover --rollback` restores channels,
+  /// vectors and masks; a channel count changed by hand is drift that apply
+  /// repairs.
+  @Test func multiqueueNICOnARealKernel() { Self.expectPass("multiqueue-nic") }
 
   /// The run-time agent: CPU-bound loops in one elastic partition, the
   /// agent grows it within its max and shrinks the other no lower than its

@@ -40,6 +40,10 @@ import Testing
     let ethtool = try #require(host.mutations.firstIndex { $0.hasPrefix("run ethtool") })
     let xps = try #require(host.mutations.firstIndex { $0.contains("tx-1/xps_cpus") })
     #expect(ethtool < xps)
+    // And before the IRQ moves: a driver spreads its queue vectors again
+    // for the new count (virtio_net does, in the multiqueue-nic scenario).
+    let irq = try #require(host.mutations.firstIndex { $0.contains("/proc/irq/24/") })
+    #expect(ethtool < irq, "\(host.mutations)")
     #expect(try host.read("/boot/grub/grub.cfg").contains("nohz_full=2-3 rcu_nocbs=2-3"))
     #expect(host.kind(Self.wants + "mkpolicy-stalld.service") == .file)
     // The marker, keeping the package already there; the report says so.

@@ -72,6 +72,13 @@ import Testing
       Self.setup(plan).kernelWrites.first { $0.path == "/proc/sys/vm/stat_interval" }?.provenance
         == Provenance(workload: "analytics", source: "fixture/policy.yaml:60:7"))
     #expect(Self.value(plan, "/proc/sys/kernel/sched_rt_runtime_us") == "-1")
+    // Both take the default hung-task limit (600 s); 0 (never report) would win.
+    #expect(Self.value(plan, "/proc/sys/kernel/hung_task_timeout_secs") == "600")
+    var never = other
+    never.tuning?.hungTaskTimeout = .seconds(0)
+    let quiet = PlanFixture.plan(
+      policy: PlanFixture.policy(workloads: [PlanFixture.router, feed, never]))
+    #expect(Self.value(quiet, "/proc/sys/kernel/hung_task_timeout_secs") == "0")
     let analytics = try #require(plan.assignments.first { $0.workload == "analytics" })
     for cpu in analytics.cpus {
       #expect(Self.value(plan, "/sys/devices/system/cpu/cpu\(cpu)/cpufreq/scaling_governor") == nil)

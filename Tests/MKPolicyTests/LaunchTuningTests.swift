@@ -121,7 +121,7 @@ import Testing
           isolation: partition
           latency: realtime
           cpus: 2
-          tuning: {idle: poll, statInterval: 30, nicChannels: keep, rtThrottling: off, stalld: true}
+          tuning: {idle: poll, statInterval: 30, nicChannels: keep, rtThrottling: off, stalld: true, hungTaskTimeout: 0}
         - name: low
           isolation: partition
           latency: low
@@ -140,12 +140,14 @@ import Testing
     #expect(rt.idle == .poll && rt.statInterval == .seconds(30) && rt.governor == .performance)
     // Channels kept: RPS and XPS defaults fall back to keep (queues unknown).
     #expect(rt.nicChannels == .keep && rt.rps == .keep && rt.xps == .keep)
-    #expect(rt.rtThrottling == .off && rt.stalld == true)
+    #expect(rt.rtThrottling == .off && rt.stalld == true && rt.hungTaskTimeout == .seconds(0))
     let low = try #require(policy.workloads[1].resolvedTuning)
     #expect(low.idle == .microseconds(10) && low.workqueues == .housekeeping)
     #expect(low.nicChannels == .keep && low.timerMigration == .off)
+    #expect(low.hungTaskTimeout == .seconds(600))
     let batch = try #require(policy.workloads[2].resolvedTuning)
     #expect(batch.governor == .powersave && batch.workqueues == .keep && batch.idle == .keep)
+    #expect(batch.hungTaskTimeout == .keep)
     #expect(policy.workloads[3].resolvedTuning == nil)
     #expect(policy.workloads[0].fieldLocations["tuning.idle"]?.line == 10)
   }

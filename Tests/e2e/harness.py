@@ -293,8 +293,13 @@ def load_topology(name_or_path: str) -> Topology:
         bridge = raw.get("bridge")
         if bridge is not None and bridge not in by_bridge:
             raise HarnessError(f"{at}: no bridge {bridge!r}")
-        if kind in ("virtio-net", "e1000e"):
-            # QEMU's user-mode network backend has one queue pair only.
+        if kind == "virtio-net":
+            # QEMU's user-mode network backend has one queue pair only; more
+            # (`queues: N`) need a multiqueue tap backend (qemu_topology_args).
+            queues = int(raw.get("queues", 1))
+            if not 1 <= queues <= 8:
+                raise HarnessError(f"{at}: queues {queues} is not in 1...8")
+        elif kind == "e1000e":
             queues = 1
         elif kind == "nvme":
             queues = int(raw.get("ioqueues", 1))
@@ -313,9 +318,9 @@ def load_topology(name_or_path: str) -> Topology:
         spec.address = f"0000:{bus:02x}:{spec.slot:02x}.0"
         spec.node = by_bridge[bridge].node if bridge else None
         if kind == "virtio-net":
-            # One vector for the receive and one for the transmit queue, plus
-            # the configuration-change vector (the control queue has none).
-            spec.irqs = 3
+            # One vector for each receive and each transmit queue, plus the
+            # configuration-change vector (the control queue has none).
+            spec.irqs = 1 + 2 * queues
             spec.vendor, spec.device, spec.driver = "1af4", "1000", "virtio-pci"
             spec.pci_class = "0x020000"
         elif kind == "e1000e":
@@ -388,7 +393,22 @@ def qemu_topology_args(topology: Topology, workdir: Path) -> list[str]:
     for device in topology.devices:
         bus = device.bridge or ("pcie.0" if topology.machine == "q35-iommu" else "pci.0")
         where = f"bus={bus},addr={device.slot:#x}"
-        if device.kind in ("virtio-net", "e1000e"):
+        if device.kind == "virtio-net" and device.queues > 1:
+            # A multiqueue virtio-net needs a backend with as many queue
+            # pairs: a tap device (QEMU opens /dev/net/tun once per queue;
+            # the kernel names it, it is never brought up, and it goes away
+            # with QEMU). One MSI-X vector per queue plus configuration and
+            # control: 2N+2.
+            if not os.access("/dev/net/tun", os.R_OK | os.W_OK):
+                raise HarnessError(
+                    f"{topology.path}: device {device.id} has {device.queues} queues, which needs a "
+                    "multiqueue tap backend: /dev/net/tun is not usable here (run as root with CAP_NET_ADMIN)"
+                )
+            args += [
+                "-netdev", f"tap,id={device.id},queues={device.queues},script=no,downscript=no,vhost=off",
+                "-device", f"virtio-net-pci,netdev={device.id},mq=on,vectors={2 * device.queues + 2},{where}",
+            ]
+        elif device.kind in ("virtio-net", "e1000e"):
             model = "virtio-net-pci" if device.kind == "virtio-net" else "e1000e"
             args += [
                 "-netdev", f"user,id={device.id},restrict=on",
@@ -546,6 +566,29 @@ def ensure_busybox() -> Path:
     return target
 
 
+# Programs a scenario may put in the guest besides busybox, by Debian package
+# and the path of the program in it. Each comes from `apt-get download`, is
+# cached like busybox, and goes in with the shared libraries `ldd` lists.
+GUEST_TOOLS = {"ethtool": ("ethtool", "sbin/ethtool")}
+
+
+def ensure_tool(name: str) -> Path:
+    package, inside = GUEST_TOOLS[name]
+    target = CACHE / "tools" / name
+    if target.exists():
+        return target
+    log(f"fetching {package} with apt-get download (cached in {target.parent})")
+    with tempfile.TemporaryDirectory(prefix=f"mkpolicy-e2e-{name}-") as tmp:
+        deb = _apt_download(package, Path(tmp))
+        subprocess.run(["dpkg-deb", "-x", str(deb), str(Path(tmp) / "x")], check=True)
+        binary = Path(tmp) / "x" / inside
+        if not binary.exists():
+            raise HarnessError(f"{deb.name} has no {inside}")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(binary, target)
+    return target
+
+
 # ---------------------------------------------------------------------------
 # Initramfs: a newc cpio written directly (deterministic: mtime 0, uid 0)
 
@@ -683,6 +726,7 @@ def build_initramfs(
     scenario_script: str,
     mkpolicy: Path | None,
     files: dict[str, bytes],
+    tools: dict[str, Path] | None = None,
 ) -> None:
     cpio = Cpio(out)
     for directory in ("dev", "proc", "sys", "tmp", "run", "etc", "e2e/modules", "sys/fs/cgroup"):
@@ -699,6 +743,10 @@ def build_initramfs(
         cpio.file("usr/bin/mkpolicy", stripped_copy(mkpolicy), executable=True)
         for loader_path, real in shared_libraries(mkpolicy):
             cpio.file(loader_path, stripped_copy(real), executable=True)
+    for name, path in sorted((tools or {}).items()):
+        cpio.file(f"usr/sbin/{name}", path.read_bytes(), executable=True)
+        for loader_path in ldd(path):
+            cpio.file(loader_path, stripped_copy(Path(loader_path).resolve()), executable=True)
     for name, data in sorted(files.items()):
         cpio.file(f"e2e/files/{name}", data)
     cpio.close()
@@ -942,6 +990,8 @@ class Scenario:
     # The guest's CPUs after the first run at the lowest host priority
     # (lower_vcpu_priority): for scenarios that spin on them on purpose.
     background_vcpus: bool = False
+    # Programs of GUEST_TOOLS the guest gets in /usr/sbin (busybox has no ethtool).
+    tools: tuple[str, ...] = ()
 
 
 def kernel_complaints(console: str) -> list[str]:
@@ -1726,7 +1776,7 @@ def run_host_tuning(context: Context) -> None:
             f.expect(f"pending: {path} " in apply.stdout,
                      f"{path} cannot be read in the guest and apply does not say it is pending:\n{apply.stdout}")
     for needed in ("workqueue.cpumask", "sysctl:kernel.sched_rt_runtime_us", "sysctl:kernel.timer_migration",
-                   "sysctl:vm.stat_interval", "net.rps_cpus", "net.xps_cpus"):
+                   "sysctl:vm.stat_interval", "sysctl:kernel.hung_task_timeout_secs", "net.rps_cpus", "net.xps_cpus"):
         f.expect(needed in interfaces, f"the plan writes no {needed}: {sorted(interfaces)}")
     rps = [w for w in writes if w["interface"] == "net.rps_cpus"]
     xps = [w for w in writes if w["interface"] == "net.xps_cpus"]
@@ -1740,7 +1790,17 @@ def run_host_tuning(context: Context) -> None:
     planned = {p["path"]: p["content"] for p in setup.get("files", [])}
     f.equal("/etc/sysctl.d/90-mkpolicy.conf", planned.get("/etc/sysctl.d/90-mkpolicy.conf", ""), files[0].rstrip("\n") + "\n")
     f.expect(len(files) > 2 and "mkpolicy" in files[2].split(), f"/run/reboot-required.pkgs lacks mkpolicy: {files[-1]!r}")
-    f.equal("verify after apply: exit status", 0, context.section(result, "verify").rc)
+    verify = context.section(result, "verify")
+    f.equal("verify after apply: exit status", 0, verify.rc)
+    # cgroup v2 narrows every task outside a valid partition to the other
+    # CPUs: no process outside it may run there (verify's E542 would say).
+    f.expect("E542" not in verify.stdout + verify.stderr,
+             f"verify finds processes outside the isolated partition that may run on its CPUs:\n{verify.stdout}")
+
+    feed = next((a for a in plan.get("assignments", []) if a.get("workload") == "feed"), None)
+    init_cpus = parse_cpulist(context.section(result, "init-affinity").stdout.strip() or "0-1023")
+    f.expect(feed is not None and not set(init_cpus) & set(plan_cpus(feed.get("cpus"))),
+             f"PID 1 (in the root cgroup) may still run on the partition's CPUs: Cpus_allowed_list {format_cpulist(init_cpus)}")
 
     f.about("delegated cgroup", "the guest reports")
     delegate = context.section(result, "delegate")
@@ -1753,7 +1813,10 @@ def run_host_tuning(context: Context) -> None:
     f.equal("the runtime's child: effective CPUs", cpus, facts.get("effective"))
     f.equal("the task's allowed CPUs", cpus, facts.get("allowed"))
     f.equal("the task's cgroup", "0::/mkpolicy.slice/feed-runtime/job1", facts.get("cgroup"))
-    f.equal("verify with the runtime's cgroup and task: exit status", 0, context.section(result, "verify-delegated").rc)
+    delegated = context.section(result, "verify-delegated")
+    f.equal("verify with the runtime's cgroup and task: exit status", 0, delegated.rc)
+    f.expect("E542" not in delegated.stdout + delegated.stderr,
+             f"verify finds processes outside the isolated partition that may run on its CPUs:\n{delegated.stdout}")
 
     f.about("drift", "the guest reports")
     drift = context.section(result, "verify-drift")
@@ -1764,6 +1827,115 @@ def run_host_tuning(context: Context) -> None:
     f.equal("apply over the drift: exit status", 0, again.rc)
     f.expect("/proc/sys/kernel/timer_migration" in again.stdout, f"apply did not put timer_migration back:\n{again.stdout}")
     f.equal("timer_migration after the repair", "0", state("tuning-again").get("/proc/sys/kernel/timer_migration"))
+    f.equal("verify after the repair: exit status", 0, context.section(result, "verify-again").rc)
+
+
+def run_multiqueue_nic(context: Context) -> None:
+    """A multiqueue NIC's host setup on a real kernel: `ethtool -L` run by
+    apply and read back, the queue vectors moved after it (the driver spreads
+    them again when the count changes), RPS/XPS of the queues left written and
+    read back; a kill mid-way rolled back by `recover --rollback` (channels,
+    vectors, masks as before); the channel count changed by hand found by
+    verify and repaired by apply."""
+    policy = POLICIES / "multiqueue-nic.yaml"
+    result = context.boot(guest_script("multiqueue-nic"), files={policy.name: policy.read_bytes()})
+    f = context.failures
+    f.about("multiqueue NIC", "the guest kernel reads back")
+    nic = next(d for d in context.topology.devices if d.kind == "virtio-net" and d.queues > 1)
+    plan = load_plan(context, result)
+    setup = plan.get("hostSetup") or {}
+
+    def parse(section: str) -> dict:
+        state = {"channels": None, "queues": [], "kv": {}, "irq": {}}
+        for line in context.section(result, section).stdout.splitlines():
+            kind, _, rest = line.partition(" ")
+            words = rest.split()
+            if kind == "channels" and len(words) == 2:
+                state["channels"] = int(words[1]) if words[1].isdigit() else words[1]
+            elif kind == "queues":
+                state["queues"] = words[1:]
+            elif kind == "kv" and len(words) == 2:
+                state["kv"][words[0]] = words[1]
+            elif kind == "irq" and len(words) == 3:
+                state["irq"][int(words[0])] = (words[1], words[2])
+        return state
+
+    def mask(value: str) -> int | None:
+        try:
+            return int(value.replace(",", ""), 16)
+        except ValueError:
+            return None
+
+    before = parse("before")
+    f.equal("channels before apply (QEMU's queues=)", nic.queues, before["channels"])
+    f.equal("queue directories before apply",
+            [f"rx-{i}" for i in range(nic.queues)] + [f"tx-{i}" for i in range(nic.queues)], before["queues"])
+    f.equal("virtio vectors in /proc/interrupts (configuration + 2 per queue pair)", nic.irqs, len(before["irq"]))
+
+    channel_commands = [c["argv"] for c in setup.get("commands", []) if c.get("kind") == "nicChannels"]
+    if len(channel_commands) != 1:
+        raise ScenarioFailed(f"the plan has no single ethtool -L command: {setup.get('commands')}")
+    interface, combined = channel_commands[0][2], int(channel_commands[0][4])
+    f.expect(1 < combined < nic.queues, f"the plan asks for {combined} channels of {nic.queues}: not a change to test")
+    net_writes = [w for w in setup.get("kernelWrites", []) if w["path"].startswith(f"/sys/class/net/{interface}/")]
+    xps = [w for w in net_writes if w["interface"] == "net.xps_cpus"]
+    f.equal("XPS writes in the plan (one per channel)", combined, len(xps))
+    moves = {s["irq"]: plan_cpus(s["cpus"]) for s in plan.get("irqAffinity", [])
+             if s.get("movable") and s["irq"] in before["irq"]}
+    f.expect(len(moves) == nic.irqs, f"the plan moves {sorted(moves)}, not all {nic.irqs} virtio vectors")
+
+    def converged(label: str, state: dict) -> None:
+        f.equal(f"{label}: channels", combined, state["channels"])
+        f.equal(f"{label}: queue directories",
+                [f"rx-{i}" for i in range(combined)] + [f"tx-{i}" for i in range(combined)], state["queues"])
+        for w in net_writes:
+            have = state["kv"].get(w["path"])
+            f.expect(have is not None and mask(have) == mask(w["value"]),
+                     f"{label}: {w['path']} reads {have!r}, the plan writes {w['value']!r}")
+        for irq, cpus in sorted(moves.items()):
+            requested, effective = state["irq"].get(irq, ("?", "?"))
+            f.equal(f"{label}: /proc/irq/{irq}/smp_affinity_list", format_cpulist(cpus), requested)
+            f.expect(effective != "?" and set(parse_cpulist(effective)) <= set(cpus),
+                     f"{label}: IRQ {irq} effective affinity {effective!r} is not within {format_cpulist(cpus)}")
+
+    f.about("killed mid-way", "the guest reports")
+    crash = context.section(result, "crash")
+    f.equal("apply killed after the queue masks: exit status", 0, crash.rc)
+    f.expect("killed before write" in crash.stdout, f"apply was not killed late enough:\n{crash.stdout}")
+    crashed = parse("crashed")
+    f.equal("channels when apply was killed (ethtool -L ran)", combined, crashed["channels"])
+    f.equal("`recover` with a journal left: exit status", 2, context.section(result, "recover").rc)
+    rollback = context.section(result, "rollback")
+    f.equal("recover --rollback: exit status", 0, rollback.rc)
+    rolled = parse("rolled-back")
+    f.equal("channels after the rollback (ethtool -L back to the count read before)", before["channels"], rolled["channels"])
+    f.equal("queue directories after the rollback", before["queues"], rolled["queues"])
+    for path, value in sorted(before["kv"].items()):
+        have = rolled["kv"].get(path)
+        f.expect(have is not None and mask(have) == mask(value),
+                 f"after the rollback {path} reads {have!r}, before apply {value!r}")
+    for irq, (requested, _) in sorted(before["irq"].items()):
+        f.equal(f"after the rollback: /proc/irq/{irq}/smp_affinity_list", requested, rolled["irq"].get(irq, ("?",))[0])
+
+    f.about("applied", "the guest kernel reads back")
+    apply = context.section(result, "apply")
+    f.equal("apply: exit status", 0, apply.rc)
+    f.expect(f"ethtool -L {interface} combined {combined}" in apply.stdout, f"apply did not run ethtool:\n{apply.stdout}")
+    converged("after apply", parse("after"))
+    verify = context.section(result, "verify")
+    f.equal("verify after apply: exit status", 0, verify.rc)
+    f.expect("E522" not in verify.stdout, f"verify finds IRQs the channel change moved back:\n{verify.stdout}")
+
+    f.about("channel drift", "the guest reports")
+    f.equal(f"ethtool -L {interface} combined {nic.queues} by hand: exit status", 0, context.section(result, "drift").rc)
+    drift = context.section(result, "verify-drift")
+    f.equal("verify after the channel count was changed by hand: exit status", 2, drift.rc)
+    f.expect(f"network interface {interface} does not have {combined} channel(s)" in drift.stdout + drift.stderr,
+             f"verify does not name the channel count:\n{drift.stdout}{drift.stderr}")
+    again = context.section(result, "apply-again")
+    f.equal("apply over the drift: exit status", 0, again.rc)
+    f.expect(f"ethtool -L {interface} combined {combined}" in again.stdout, f"apply did not run ethtool again:\n{again.stdout}")
+    converged("after the repair", parse("after-again"))
     f.equal("verify after the repair: exit status", 0, context.section(result, "verify-again").rc)
 
 
@@ -1826,6 +1998,11 @@ SCENARIOS: list[Scenario] = [
         run_host_tuning, needs_mkpolicy=True, timeout=300.0,
     ),
     Scenario(
+        "multiqueue-nic", "multiqueue-nic",
+        "a 4-queue virtio-net (tap backend) and ethtool in the guest: apply sets 2 channels, moves the vectors after it, writes RPS/XPS, all read back; killed mid-way and rolled back; channel drift repaired",
+        run_multiqueue_nic, needs_mkpolicy=True, timeout=480.0, tools=("ethtool",),
+    ),
+    Scenario(
         "agent", "agent",
         "CPU-bound loops in one elastic partition: mkpolicy agent grows it to its max, the other not below its min, both return after the load; SIGKILL mid-resize, restart, verify",
         run_agent, needs_mkpolicy=True, timeout=300.0, background_vcpus=True,
@@ -1859,7 +2036,8 @@ class Runner:
                     f"scenario {context.scenario.name} runs mkpolicy in the guest, but {binary} does not exist: "
                     "run `swift build --product mkpolicy` (or pass --mkpolicy PATH)"
                 )
-        build_initramfs(initramfs, self.busybox, self.modules, script, binary, files)
+        tools = {name: ensure_tool(name) for name in context.scenario.tools}
+        build_initramfs(initramfs, self.busybox, self.modules, script, binary, files, tools)
         timeout = self.timeout or context.scenario.timeout
         background = context.scenario.background_vcpus
         result = boot(context.topology, self.vmlinuz, initramfs, workdir, cmdline, timeout, label, background)
@@ -1934,6 +2112,8 @@ def main(argv: list[str]) -> int:
     try_parser.add_argument("--timeout", type=float, default=120)
     try_parser.add_argument("--background-vcpus", action="store_true",
                             help="the guest's CPUs after the first at the lowest host priority")
+    try_parser.add_argument("--tool", action="append", default=[], choices=sorted(GUEST_TOOLS),
+                            help="a program to put in the guest's /usr/sbin (repeatable)")
     run_parser = sub.add_parser("run", help="run scenarios")
     run_parser.add_argument("scenarios", nargs="*", help="names (default: all)")
     run_parser.add_argument("--expect", action="append", default=[], metavar="K=V",
@@ -1963,7 +2143,7 @@ def main(argv: list[str]) -> int:
                 print(result.results.replace("\r", ""), end="")
 
             scenario = Scenario("try", args.topology, "an ad-hoc script", run_try, needs_mkpolicy=True,
-                                background_vcpus=args.background_vcpus)
+                                background_vcpus=args.background_vcpus, tools=tuple(args.tool))
             runner = Runner(args.mkpolicy, args.timeout, keep=False)
             return 0 if runner.run(scenario, []) else 1
         by_name = {s.name: s for s in SCENARIOS}

@@ -107,6 +107,7 @@ printf '%s\n' 10 > /sys/devices/system/cpu/cpu108/power/pm_qos_resume_latency_us
 printf '%s\n' ffffe001,ffffe001,ffffe001,ffffe001 > /sys/devices/virtual/workqueue/cpumask
 printf '%s\n' 0 > /proc/sys/kernel/timer_migration
 printf '%s\n' 10 > /proc/sys/vm/stat_interval
+printf '%s\n' 600 > /proc/sys/kernel/hung_task_timeout_secs
 
 # workload inference-a (Policies/ai-inference.yaml:25:5)
 mkdir -p /etc/systemd/system.conf.d
@@ -125,6 +126,8 @@ printf %s '# Written by mkpolicy for policy ai-inference; mkpolicy apply rewrite
 kernel.timer_migration = 0
 # workload inference-a (Policies/ai-inference.yaml:25:5)
 vm.stat_interval = 10
+# workload inference-a (Policies/ai-inference.yaml:25:5)
+kernel.hung_task_timeout_secs = 600
 ' > /etc/sysctl.d/90-mkpolicy.conf
 
 # host (Policies/ai-inference.yaml:15:3)

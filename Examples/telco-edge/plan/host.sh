@@ -19,6 +19,9 @@ printf '%s\n' 0 > /proc/sys/kernel/timer_migration
 printf '%s\n' 30 > /proc/sys/vm/stat_interval
 
 # workload control-plane (Policies/telco-edge.yaml:50:5)
+printf '%s\n' 600 > /proc/sys/kernel/hung_task_timeout_secs
+
+# workload control-plane (Policies/telco-edge.yaml:50:5)
 mkdir -p /etc/systemd/system.conf.d
 printf %s '# Written by mkpolicy for policy telco-edge; mkpolicy apply rewrites this file.
 # systemd and every service it starts run on the host CPUs, off the tuned partitions.
@@ -35,6 +38,8 @@ printf %s '# Written by mkpolicy for policy telco-edge; mkpolicy apply rewrites 
 kernel.timer_migration = 0
 # workload control-plane (Policies/telco-edge.yaml:59:7)
 vm.stat_interval = 30
+# workload control-plane (Policies/telco-edge.yaml:50:5)
+kernel.hung_task_timeout_secs = 600
 ' > /etc/sysctl.d/90-mkpolicy.conf
 
 # host (Policies/telco-edge.yaml:15:3)

@@ -3,11 +3,7 @@
 # Generated; review it like code. Stops at the first failing step.
 set -eu
 
-# workload market-data (Policies/trading-realtime.yaml:56:5)
-ethtool -L ens2f0 combined 4
-
-# workload market-data (Policies/trading-realtime.yaml:56:5)
-ethtool -L ens2f1 combined 4
+# NIC channels: set by irq.sh (run it first), before its IRQ moves.
 
 # workload market-data (Policies/trading-realtime.yaml:56:5)
 printf '%s\n' 0 > /sys/class/net/ens2f0/queues/rx-0/rps_cpus
@@ -42,6 +38,7 @@ printf '%s\n' -1 > /proc/sys/kernel/sched_rt_runtime_us
 # workload market-data (Policies/trading-realtime.yaml:56:5)
 printf '%s\n' 0 > /proc/sys/kernel/timer_migration
 printf '%s\n' 10 > /proc/sys/vm/stat_interval
+printf '%s\n' 600 > /proc/sys/kernel/hung_task_timeout_secs
 
 # workload market-data (Policies/trading-realtime.yaml:56:5)
 mkdir -p /etc/systemd/system.conf.d
@@ -62,6 +59,8 @@ kernel.sched_rt_runtime_us = -1
 kernel.timer_migration = 0
 # workload market-data (Policies/trading-realtime.yaml:56:5)
 vm.stat_interval = 10
+# workload market-data (Policies/trading-realtime.yaml:56:5)
+kernel.hung_task_timeout_secs = 600
 ' > /etc/sysctl.d/90-mkpolicy.conf
 
 # host (Policies/trading-realtime.yaml:17:3)

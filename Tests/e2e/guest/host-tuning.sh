@@ -6,7 +6,7 @@ policy=/e2e/files/host-tuning.yaml
 runtime=/sys/fs/cgroup/mkpolicy.slice/feed-runtime
 tuning_state() {
   for f in /sys/devices/virtual/workqueue/cpumask /proc/sys/kernel/sched_rt_runtime_us \
-    /proc/sys/kernel/timer_migration /proc/sys/vm/stat_interval \
+    /proc/sys/kernel/timer_migration /proc/sys/vm/stat_interval /proc/sys/kernel/hung_task_timeout_secs \
     /sys/class/net/*/queues/rx-*/rps_cpus /sys/class/net/*/queues/tx-*/xps_cpus \
     /sys/devices/system/cpu/cpu*/power/pm_qos_resume_latency_us \
     /sys/devices/system/cpu/cpu*/cpufreq/scaling_governor; do
@@ -30,6 +30,7 @@ section apply mkpolicy apply "$policy" --yes
 section tuning tuning_state
 section files sh -c 'cat /etc/sysctl.d/90-mkpolicy.conf; echo @@; cat /etc/systemd/system.conf.d/90-mkpolicy.conf; echo @@; cat /run/reboot-required.pkgs'
 section verify mkpolicy verify
+section init-affinity sh -c 'grep Cpus_allowed_list /proc/1/status | cut -f2'
 section delegate delegate
 section verify-delegated mkpolicy verify
 section drift sh -c 'echo 1 >/proc/sys/kernel/timer_migration'

@@ -15,6 +15,7 @@ printf '%s\n' 10 > /sys/devices/system/cpu/cpu25/power/pm_qos_resume_latency_us
 printf '%s\n' fce1fce1 > /sys/devices/virtual/workqueue/cpumask
 printf '%s\n' 0 > /proc/sys/kernel/timer_migration
 printf '%s\n' 10 > /proc/sys/vm/stat_interval
+printf '%s\n' 600 > /proc/sys/kernel/hung_task_timeout_secs
 
 # workload control-plane (policies/telco-edge.yaml:50:5)
 mkdir -p /etc/systemd/system.conf.d
@@ -33,6 +34,8 @@ printf %s '# Written by mkpolicy for policy telco-edge; mkpolicy apply rewrites 
 kernel.timer_migration = 0
 # workload control-plane (policies/telco-edge.yaml:50:5)
 vm.stat_interval = 10
+# workload control-plane (policies/telco-edge.yaml:50:5)
+kernel.hung_task_timeout_secs = 600
 ' > /etc/sysctl.d/90-mkpolicy.conf
 
 # host (policies/telco-edge.yaml:15:3)

@@ -39,6 +39,7 @@ printf '%s\n' 10 > /sys/devices/system/cpu/cpu207/power/pm_qos_resume_latency_us
 printf '%s\n' ffffffff,ffffffff,ffffffff,ffffffff,ffffffff,ffc000ff,ffffffff,ffffffff,ffffffff,ffffffff,ffffffff,ffc000ff > /sys/devices/virtual/workqueue/cpumask
 printf '%s\n' 0 > /proc/sys/kernel/timer_migration
 printf '%s\n' 10 > /proc/sys/vm/stat_interval
+printf '%s\n' 600 > /proc/sys/kernel/hung_task_timeout_secs
 
 # workload tenant-gold (policies/cloud-multitenant.yaml:36:5)
 mkdir -p /etc/systemd/system.conf.d
@@ -57,6 +58,8 @@ printf %s '# Written by mkpolicy for policy cloud-multitenant; mkpolicy apply re
 kernel.timer_migration = 0
 # workload tenant-gold (policies/cloud-multitenant.yaml:36:5)
 vm.stat_interval = 10
+# workload tenant-gold (policies/cloud-multitenant.yaml:36:5)
+kernel.hung_task_timeout_secs = 600
 ' > /etc/sysctl.d/90-mkpolicy.conf
 
 # host (policies/cloud-multitenant.yaml:19:3)

@@ -23,6 +23,7 @@ printf '%s\n' 10 > /sys/devices/system/cpu/cpu52/power/pm_qos_resume_latency_us
 printf '%s\n' fffffff0,0fe1ffff,fff00fe1 > /sys/devices/virtual/workqueue/cpumask
 printf '%s\n' 0 > /proc/sys/kernel/timer_migration
 printf '%s\n' 10 > /proc/sys/vm/stat_interval
+printf '%s\n' 600 > /proc/sys/kernel/hung_task_timeout_secs
 
 # workload packet-io (policies/k8s-worker.yaml:34:5)
 mkdir -p /etc/systemd/system.conf.d
@@ -41,6 +42,8 @@ printf %s '# Written by mkpolicy for policy k8s-worker; mkpolicy apply rewrites 
 kernel.timer_migration = 0
 # workload packet-io (policies/k8s-worker.yaml:34:5)
 vm.stat_interval = 10
+# workload packet-io (policies/k8s-worker.yaml:34:5)
+kernel.hung_task_timeout_secs = 600
 ' > /etc/sysctl.d/90-mkpolicy.conf
 
 # host (policies/k8s-worker.yaml:16:3)

@@ -3,11 +3,7 @@
 # Generated; review it like code. Stops at the first failing step.
 set -eu
 
-# workload market-data (policies/trading/10-workloads.yaml:34:5)
-ethtool -L ens2f0 combined 4
-
-# workload market-data (policies/trading/10-workloads.yaml:34:5)
-ethtool -L ens2f1 combined 4
+# NIC channels: set by irq.sh (run it first), before its IRQ moves.
 
 # workload market-data (policies/trading/10-workloads.yaml:34:5)
 printf '%s\n' 0 > /sys/class/net/ens2f0/queues/rx-0/rps_cpus
@@ -37,6 +33,7 @@ printf '%s\n' 1 > /sys/devices/system/cpu/cpu35/power/pm_qos_resume_latency_us
 printf '%s\n' ffff00f3,ffff00f3 > /sys/devices/virtual/workqueue/cpumask
 printf '%s\n' 0 > /proc/sys/kernel/timer_migration
 printf '%s\n' 10 > /proc/sys/vm/stat_interval
+printf '%s\n' 600 > /proc/sys/kernel/hung_task_timeout_secs
 
 # workload market-data (policies/trading/10-workloads.yaml:34:5)
 mkdir -p /etc/systemd/system.conf.d
@@ -55,6 +52,8 @@ printf %s '# Written by mkpolicy for policy trading-edge; mkpolicy apply rewrite
 kernel.timer_migration = 0
 # workload market-data (policies/trading/10-workloads.yaml:34:5)
 vm.stat_interval = 10
+# workload market-data (policies/trading/10-workloads.yaml:34:5)
+kernel.hung_task_timeout_secs = 600
 ' > /etc/sysctl.d/90-mkpolicy.conf
 
 # host (policies/trading/00-host.yaml:17:3)

@@ -6,6 +6,12 @@ set -eu
 # host.irqbalance: stop
 systemctl stop irqbalance
 
+# NIC channels before the IRQ moves: workload market-data (policies/trading/10-workloads.yaml:34:5)
+ethtool -L ens2f0 combined 4
+
+# NIC channels before the IRQ moves: workload market-data (policies/trading/10-workloads.yaml:34:5)
+ethtool -L ens2f1 combined 4
+
 # workload market-data (policies/trading/10-workloads.yaml:38:5)
 printf '%s\n' 2-3,34-35 > /proc/irq/109/smp_affinity_list
 printf '%s\n' 2-3,34-35 > /proc/irq/110/smp_affinity_list

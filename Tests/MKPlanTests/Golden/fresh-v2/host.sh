@@ -3,8 +3,7 @@
 # Generated; review it like code. Stops at the first failing step.
 set -eu
 
-# workload md-feed (fixture/policy.yaml:38:5)
-ethtool -L enp32s0 combined 1
+# NIC channels: set by irq.sh (run it first), before its IRQ moves.
 
 # workload md-feed (fixture/policy.yaml:38:5)
 printf '%s\n' 0 > /sys/class/net/enp32s0/queues/rx-0/rps_cpus
@@ -16,6 +15,7 @@ printf '%s\n' 1 > /sys/devices/system/cpu/cpu9/power/pm_qos_resume_latency_us
 printf '%s\n' cdcd > /sys/devices/virtual/workqueue/cpumask
 printf '%s\n' 0 > /proc/sys/kernel/timer_migration
 printf '%s\n' 10 > /proc/sys/vm/stat_interval
+printf '%s\n' 600 > /proc/sys/kernel/hung_task_timeout_secs
 
 # workload md-feed (fixture/policy.yaml:38:5)
 mkdir -p /etc/systemd/system.conf.d
@@ -34,6 +34,8 @@ printf %s '# Written by mkpolicy for policy trading-edge; mkpolicy apply rewrite
 kernel.timer_migration = 0
 # workload md-feed (fixture/policy.yaml:38:5)
 vm.stat_interval = 10
+# workload md-feed (fixture/policy.yaml:38:5)
+kernel.hung_task_timeout_secs = 600
 ' > /etc/sysctl.d/90-mkpolicy.conf
 
 # host (fixture/policy.yaml:7:1)

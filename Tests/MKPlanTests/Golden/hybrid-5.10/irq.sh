@@ -3,6 +3,9 @@
 # Generated; review it like code. Stops at the first failing step.
 set -eu
 
+# NIC channels before the IRQ moves: workload md-feed (fixture/policy.yaml:38:5)
+ethtool -L enp32s0 combined 1
+
 # workload md-feed (fixture/policy.yaml:36:5)
 printf '%s\n' 1 > /proc/irq/100/smp_affinity_list
 

@@ -3,8 +3,7 @@
 # Generated; review it like code. Stops at the first failing step.
 set -eu
 
-# workload md-feed (fixture/policy.yaml:38:5)
-ethtool -L enp32s0 combined 1
+# NIC channels: set by irq.sh (run it first), before its IRQ moves.
 
 # workload md-feed (fixture/policy.yaml:38:5)
 printf '%s\n' 0 > /sys/class/net/enp32s0/queues/rx-0/rps_cpus
@@ -31,6 +30,9 @@ printf '%s\n' 0 > /proc/sys/kernel/timer_migration
 printf '%s\n' 60 > /proc/sys/vm/stat_interval
 
 # workload md-feed (fixture/policy.yaml:38:5)
+printf '%s\n' 600 > /proc/sys/kernel/hung_task_timeout_secs
+
+# workload md-feed (fixture/policy.yaml:38:5)
 mkdir -p /etc/systemd/system.conf.d
 printf %s '# Written by mkpolicy for policy trading-edge; mkpolicy apply rewrites this file.
 # systemd and every service it starts run on the host CPUs, off the tuned partitions.
@@ -49,6 +51,8 @@ kernel.sched_rt_runtime_us = -1
 kernel.timer_migration = 0
 # workload md-feed (fixture/policy.yaml:53:7)
 vm.stat_interval = 60
+# workload md-feed (fixture/policy.yaml:38:5)
+kernel.hung_task_timeout_secs = 600
 ' > /etc/sysctl.d/90-mkpolicy.conf
 
 # host (fixture/policy.yaml:7:1)

@@ -6,6 +6,9 @@ set -eu
 # host.irqbalance: stop
 systemctl stop irqbalance
 
+# NIC channels before the IRQ moves: workload md-feed (fixture/policy.yaml:38:5)
+ethtool -L enp32s0 combined 1
+
 # workload md-feed (fixture/policy.yaml:36:5)
 printf '%s\n' 1 > /proc/irq/100/smp_affinity_list
 
