@@ -36,6 +36,16 @@ printf 'Source: mkpolicy\n\nPackage: mkpolicy\nArchitecture: any\n' > "$work/shl
 depends=$(cd "$work/shlibdeps" && dpkg-shlibdeps -O "$OLDPWD/$root/usr/bin/mkpolicy" 2>/dev/null \
   | sed -n 's/^shlibs:Depends=//p')
 [ -n "$depends" ] || { echo "build-deb: dpkg-shlibdeps found no dependencies" >&2; exit 1; }
+# Packed relative relocations (DT_RELR, Package.swift) need glibc 2.36: the
+# binary requires the version GLIBC_ABI_DT_RELR, which names no symbol, so
+# dpkg-shlibdeps (which reads symbols) may derive an older libc6.
+if readelf -V "$root/usr/bin/mkpolicy" | grep -q GLIBC_ABI_DT_RELR; then
+  libc=$(printf '%s\n' "$depends" | tr ',' '\n' | sed -n 's/^ *libc6 (>= \([^)]*\)).*/\1/p')
+  if [ -z "$libc" ] || dpkg --compare-versions "$libc" lt 2.36; then
+    depends=$(printf '%s' "$depends" | sed 's/libc6 (>= [^)]*)/libc6 (>= 2.36)/')
+    case $depends in *"libc6 (>= 2.36)"*) ;; *) depends="libc6 (>= 2.36), $depends" ;; esac
+  fi
+fi
 # Libraries opened with dlopen (dist/dlopen-libraries) are not in NEEDED:
 # each adds the dependency its own package declares in its shlibs file.
 while read -r soname; do
