@@ -9,7 +9,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 binary=$1
 out=$2
-version=$("$binary" --version | head -1 | awk '{print $NF}')
+# Pipelines read their whole input (no head, grep -q or awk exit): with
+# pipefail, a writer cut off early dies of SIGPIPE and the script with it (141).
+version=$("$binary" --version | awk 'NR == 1 {print $NF}')
 arch=$(dpkg --print-architecture)
 work=.build/deb
 root=$work/root
@@ -36,15 +38,27 @@ printf 'Source: mkpolicy\n\nPackage: mkpolicy\nArchitecture: any\n' > "$work/shl
 depends=$(cd "$work/shlibdeps" && dpkg-shlibdeps -O "$OLDPWD/$root/usr/bin/mkpolicy" 2>/dev/null \
   | sed -n 's/^shlibs:Depends=//p')
 [ -n "$depends" ] || { echo "build-deb: dpkg-shlibdeps found no dependencies" >&2; exit 1; }
+# Packed relative relocations (DT_RELR, Package.swift) need glibc 2.36: the
+# binary requires the version GLIBC_ABI_DT_RELR, which names no symbol, so
+# dpkg-shlibdeps (which reads symbols) may derive an older libc6.
+relr=$(readelf -V "$root/usr/bin/mkpolicy" | grep -c GLIBC_ABI_DT_RELR || true)
+if [ "$relr" -gt 0 ]; then
+  libc=$(printf '%s\n' "$depends" | tr ',' '\n' | sed -n 's/^ *libc6 (>= \([^)]*\)).*/\1/p')
+  if [ -z "$libc" ] || dpkg --compare-versions "$libc" lt 2.36; then
+    depends=$(printf '%s' "$depends" | sed 's/libc6 (>= [^)]*)/libc6 (>= 2.36)/')
+    case $depends in *"libc6 (>= 2.36)"*) ;; *) depends="libc6 (>= 2.36), $depends" ;; esac
+  fi
+fi
 # Libraries opened with dlopen (dist/dlopen-libraries) are not in NEEDED:
 # each adds the dependency its own package declares in its shlibs file.
 while read -r soname; do
   case $soname in '' | '#'*) continue ;; esac
-  path=$(ldconfig -p | awk -v name="$soname" '$1 == name && /x86-64|aarch64|64bit/ {print $NF; exit}')
+  path=$(ldconfig -p | awk -v name="$soname" \
+    '!found && $1 == name && /x86-64|aarch64|64bit/ {print $NF; found = 1}')
   [ -n "$path" ] || { echo "build-deb: $soname (dlopen) is not installed" >&2; exit 1; }
   package=""
   for candidate in "$path" "$(readlink -f "$path")"; do
-    package=$(dpkg-query -S "$candidate" 2>/dev/null | head -1 | cut -d: -f1) && break
+    package=$(dpkg-query -S "$candidate" 2>/dev/null | sed -n '1s/:.*//p') && [ -n "$package" ] && break
   done
   [ -n "$package" ] || { echo "build-deb: no package owns $path ($soname)" >&2; exit 1; }
   shlibs=$(dpkg-query --control-path "$package:$arch" shlibs)

@@ -97,11 +97,19 @@ public struct HostFiles: Sendable {
 
   /// The last component of a symlink's target (`driver` -> `nvme`).
   public func linkName(_ path: String) -> String? {
-    var buffer = [CChar](repeating: 0, count: 4096)
-    let count = readlink(resolve(path), &buffer, buffer.count - 1)
-    guard count > 0 else { return nil }
-    let target = String(decoding: buffer[0..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
-    return target.split(separator: "/").last.map(String.init)
+    linkTarget(path)?.split(separator: "/").last.map(String.init)
+  }
+
+  /// A symlink's target as stored (`../../devices/pci0000:00/...`); nil when
+  /// `path` is not a link.
+  public func linkTarget(_ path: String) -> String? {
+    withUnsafeTemporaryAllocation(of: CChar.self, capacity: 4096) { buffer in
+      let count = readlink(resolve(path), buffer.baseAddress!, buffer.count - 1)
+      guard count > 0 else { return nil }
+      return String(
+        decoding: UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(buffer)[0..<count]),
+        as: UTF8.self)
+    }
   }
 
   /// Numbers named `prefixN` in a directory (`cpu0`, `node3`), ascending.

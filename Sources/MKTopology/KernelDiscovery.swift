@@ -4,12 +4,16 @@ import MKCore
 /// parameters are diffed against them), cgroup mode and controllers, cpuset
 /// partition support, the multikernel interface and irqbalance.
 enum KernelDiscovery {
-  static func discover(_ files: HostFiles, diagnostics: inout [Diagnostic]) -> KernelInfo {
+  /// `volatileState: false` leaves out the boot id and whether irqbalance
+  /// runs (nil), as a stable snapshot does, without reading the process table.
+  static func discover(
+    _ files: HostFiles, volatileState: Bool = true, diagnostics: inout [Diagnostic]
+  ) -> KernelInfo {
     var info = KernelInfo()
     info.release = files.line("/proc/sys/kernel/osrelease") ?? ""
     let commandLine = files.line("/proc/cmdline")
     info.commandLine = commandLine ?? ""
-    info.bootId = files.line("/proc/sys/kernel/random/boot_id")
+    info.bootId = volatileState ? files.line("/proc/sys/kernel/random/boot_id") : nil
     if info.release.isEmpty || commandLine == nil {
       diagnostics.append(
         .warning(
@@ -78,7 +82,7 @@ enum KernelDiscovery {
       }
       info.multikernel = bootPool ? .bootParameter : .runtime
     }
-    info.irqbalanceRunning = irqbalanceRunning(files)
+    info.irqbalanceRunning = volatileState ? irqbalanceRunning(files) : nil
     return info
   }
 

@@ -18,8 +18,6 @@ struct LibUDev: @unchecked Sendable {
   let deviceNewFromSyspath: @convention(c) (Object?, CString?) -> Object?
   let deviceUnref: @convention(c) (Object?) -> Object?
   let deviceGetSysname: @convention(c) (Object?) -> CString?
-  let deviceGetSubsystem: @convention(c) (Object?) -> CString?
-  let deviceGetDevtype: @convention(c) (Object?) -> CString?
   let deviceGetDriver: @convention(c) (Object?) -> CString?
   let deviceGetSysattrValue: @convention(c) (Object?, CString?) -> CString?
 
@@ -45,8 +43,6 @@ struct LibUDev: @unchecked Sendable {
             deviceNewFromSyspath: try library.function("udev_device_new_from_syspath"),
             deviceUnref: try library.function("udev_device_unref"),
             deviceGetSysname: try library.function("udev_device_get_sysname"),
-            deviceGetSubsystem: try library.function("udev_device_get_subsystem"),
-            deviceGetDevtype: try library.function("udev_device_get_devtype"),
             deviceGetDriver: try library.function("udev_device_get_driver"),
             deviceGetSysattrValue: try library.function("udev_device_get_sysattr_value")))
       } catch {

@@ -25,15 +25,23 @@ public struct LiveDiscovery: Sendable {
     public var architecture: String?
     /// nil: `discovered on HOSTNAME`.
     public var source: String?
+    /// Read the volatile facts that only the process table or a changing
+    /// file gives: whether irqbalance runs (a read of every process's
+    /// `comm`, thousands of files on a busy host) and the boot id. Off for a
+    /// snapshot that leaves them out anyway (`discover` without
+    /// `--volatile` writes `withoutVolatileState()`): the topology then has
+    /// nil for both, which is what that form records.
+    public var volatileState: Bool
 
     public init(
       root: String = "/", useLibraries: Bool = true, architecture: String? = nil,
-      source: String? = nil
+      source: String? = nil, volatileState: Bool = true
     ) {
       self.root = root
       self.useLibraries = useLibraries
       self.architecture = architecture
       self.source = source
+      self.volatileState = volatileState
     }
   }
 
@@ -78,7 +86,8 @@ public struct LiveDiscovery: Sendable {
     let devices = DeviceDiscovery.discover(
       files, useLibrary: options.useLibraries, cpus: allCPUs, nodes: Set(numa.nodes.map(\.id)),
       diagnostics: &diagnostics)
-    let kernel = KernelDiscovery.discover(files, diagnostics: &diagnostics)
+    let kernel = KernelDiscovery.discover(
+      files, volatileState: options.volatileState, diagnostics: &diagnostics)
     let identity = HostIdentityDiscovery.discover(files, diagnostics: &diagnostics)
     let topology = Topology(
       architecture: architecture, packages: packages, devices: devices, kernel: kernel,

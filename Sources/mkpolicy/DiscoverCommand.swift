@@ -39,7 +39,8 @@ struct DiscoverCommand: ParsableCommand {
 
   func run() throws {
     let discovery = LiveDiscovery(
-      options: .init(root: root, useLibraries: !sysfsOnly, source: source))
+      options: .init(
+        root: root, useLibraries: !sysfsOnly, source: source, volatileState: volatile))
     do {
       let result = try discovery.discover()
       SnapshotOutput.report(result.diagnostics)

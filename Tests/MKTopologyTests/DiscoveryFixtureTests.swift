@@ -147,6 +147,25 @@ struct FixtureTree {
     #expect(topology.devices[1].numaNode == nil)
   }
 
+  /// `discover` without `--volatile` does not read the process table (for
+  /// irqbalance) or the boot id: the stable snapshot and the diagnostics are
+  /// the same as those of a full discovery, and both facts are nil.
+  @Test func stableDiscoveryLeavesOutOnlyVolatileFacts() throws {
+    let tree = try Self.twoNodeHost()
+    defer { tree.remove() }
+    let full = try tree.discover()
+    let stable = try LiveDiscovery(
+      options: .init(root: tree.root, architecture: "x86_64", volatileState: false)
+    ).discover()
+    #expect(full.topology.kernel.irqbalanceRunning == true)
+    #expect(stable.topology.kernel.irqbalanceRunning == nil)
+    #expect(stable.topology.kernel.bootId == nil)
+    #expect(stable.diagnostics == full.diagnostics)
+    #expect(
+      TopologySnapshot.yaml(stable.topology.withoutVolatileState())
+        == TopologySnapshot.yaml(full.topology.withoutVolatileState()))
+  }
+
   @Test func hostWithoutNUMAOrCachesOrProcDegradesWithWarnings() throws {
     let cpu = "/sys/devices/system/cpu"
     var files = ["/proc/meminfo": "MemTotal:  2097152 kB\nMemFree:  1048576 kB\n"]

@@ -48,6 +48,8 @@ import Testing
       #expect(fields.stdout.contains(library), "Depends lacks \(library): \(fields.stdout)")
     }
     #expect(!fields.stdout.lowercased().contains("swift"), "\(fields.stdout)")
+    // DT_RELR (Package.swift) needs glibc 2.36, a version no symbol names.
+    #expect(fields.stdout.contains("libc6 (>= 2.36)"), "Depends: \(fields.stdout)")
 
     let files = Subprocess.run(["dpkg-deb", "-c", deb]).stdout
     for path in [

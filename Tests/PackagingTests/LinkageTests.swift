@@ -78,6 +78,26 @@ import Testing
     }
   }
 
+  /// The start-up linkage (Package.swift, docs/packaging.md "Start-up"):
+  /// libstdc++ linked in rather than loaded and relocated at every start,
+  /// relative relocations packed (DT_RELR), and no -export-dynamic (the
+  /// dynamic symbol table holds what the binary imports, a few hundred
+  /// symbols, not every Swift symbol of the package: 9,300 before).
+  @Test(arguments: binaries)
+  func startsWithoutLibstdcxxOrUnpackedRelocations(binary: String) {
+    let section = Self.dynamicSection(binary)
+    #expect(
+      !section.needed.contains("libstdc++.so.6"),
+      "\(binary) loads libstdc++.so.6: dist/static-libstdc++ is not first on the library path")
+    let dynamic = Subprocess.run(["readelf", "-d", "-W", binary]).stdout
+    #expect(
+      dynamic.contains("(RELR)"), "\(binary) has no DT_RELR: link with -z pack-relative-relocs")
+    let symbols = Subprocess.run(["readelf", "--dyn-syms", "-W", binary])
+    #expect(symbols.status == 0, "readelf --dyn-syms \(binary): \(symbols.stderr)")
+    let count = symbols.stdout.split(separator: "\n").filter { $0.contains(": ") }.count
+    #expect(count > 0 && count < 1_000, "\(binary) exports \(count) dynamic symbols")
+  }
+
   /// dist/dlopen-libraries: what mkpolicy opens with dlopen at first use.
   static var dlopenedSonames: [String] {
     let text =
