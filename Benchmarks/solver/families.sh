@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # Benchmark families timed as the whole `mkpolicy plan` command (release
 # build): every family at each size, fitting and oversubscribed, on the
-# 1,920-thread snapshot and a 2-socket host. Median of RUNS wall-clock runs
-# of `mkpolicy plan POLICY --topology HOST --format json`, its exit status,
-# and peak RSS (GNU time) of one run; then the solver alone (mkpolicy-bench).
+# 1,920-thread snapshot and a 2-socket host: the solver alone
+# (mkpolicy-bench), then RUNS runs of `mkpolicy plan POLICY --topology HOST
+# --format json` under GNU time: median wall time, median CPU time
+# (user + sys: what the command costs, which other load on a shared machine
+# does not inflate the way it does wall time), the exit status and the
+# largest peak RSS.
 #   Benchmarks/solver/families.sh [COUNTS] [RUNS]
 #   COUNTS defaults to 100,500,1000,2000,4000; RUNS to 5.
 set -euo pipefail
@@ -14,6 +17,7 @@ scratch=${SCRATCH:-.build-release}
 swift build -c release --scratch-path "$scratch" --product mkpolicy >&2
 swift build -c release --scratch-path "$scratch" --product mkpolicy-bench >&2
 bin="$scratch/release"
+time_bin=/usr/bin/time
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 echo "date: $(date -u +%Y-%m-%dT%H:%MZ), load: $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) CPUs"
@@ -23,19 +27,24 @@ for host in Examples/topologies/eight-socket-32-node.yaml Examples/topologies/ep
   "$bin/mkpolicy-bench" families "$host" "$out/$(basename "$host" .yaml)" "$counts"
   echo
   echo "== $host: whole mkpolicy plan --format json (median of $runs) =="
-  echo "| policy | exit | median ms | peak RSS MiB |"
-  echo "| --- | ---: | ---: | ---: |"
+  echo "| policy | exit | median wall ms | median CPU ms (user+sys) | peak RSS MiB |"
+  echo "| --- | ---: | ---: | ---: | ---: |"
   for policy in "$out/$(basename "$host" .yaml)"/*.yaml; do
-    times=()
+    walls=()
+    cpus=()
+    rss=0
     status=0
     for _ in $(seq "$runs"); do
-      start=$(date +%s%N)
-      "$bin/mkpolicy" plan "$policy" --topology "$host" --format json > /dev/null 2>&1 || status=$?
-      end=$(date +%s%N)
-      times+=($(( (end - start) / 1000000 )))
+      # GNU time writes to its own file: wall s, user s, sys s, peak RSS KiB.
+      "${time_bin}" -f "%e %U %S %M" -o "$out/time.txt" \
+        "$bin/mkpolicy" plan "$policy" --topology "$host" --format json > /dev/null 2>&1 || status=$?
+      read -r wall user sys kib < <(tail -1 "$out/time.txt")
+      walls+=("$(awk -v w="$wall" 'BEGIN {printf "%d", w * 1000}')")
+      cpus+=("$(awk -v u="$user" -v s="$sys" 'BEGIN {printf "%d", (u + s) * 1000}')")
+      if (( kib > rss )); then rss=$kib; fi
     done
-    median=$(printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
-    rss=$( { /usr/bin/time -f %M "$bin/mkpolicy" plan "$policy" --topology "$host" --format json > /dev/null 2>/dev/null; } 2>&1 | tail -1 || true)
-    echo "| $(basename "$policy" .yaml) | $status | $median | $(( ${rss:-0} / 1024 )) |"
+    wall=$(printf '%s\n' "${walls[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
+    cpu=$(printf '%s\n' "${cpus[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
+    echo "| $(basename "$policy" .yaml) | $status | $wall | $cpu | $(( rss / 1024 )) |"
   done
 done

@@ -35,7 +35,9 @@ public enum PlanArtifacts {
       guard include(path) else { return }
       files.append(Artifact(path: path, bytes: Array(try text().utf8)))
     }
-    try add("plan.json", PlanCodec.encode(plan))
+    if include("plan.json") {
+      files.append(Artifact(path: "plan.json", bytes: PlanCodec.encodedBytes(plan)))
+    }
     try add("report.txt", PlanReport.render(plan, policy: policy, topology: topology))
     try add(
       "map.svg",

@@ -21,51 +21,91 @@ public enum SHA256 {
   ]
 
   public static func hex<S: Sequence>(_ data: S) -> String where S.Element == UInt8 {
-    digest(Array(data)).map { byte in
-      let text = String(byte, radix: 16)
-      return byte < 16 ? "0" + text : text
-    }.joined()
+    let digits = Array("0123456789abcdef".utf8)
+    var text: [UInt8] = []
+    text.reserveCapacity(64)
+    for byte in digest(Array(data)) {
+      text.append(digits[Int(byte >> 4)])
+      text.append(digits[Int(byte & 0xf)])
+    }
+    return String(decoding: text, as: UTF8.self)
   }
 
+  /// The digest of `message`. The message is read in place, block by block
+  /// (the padded tail is the only copy), through unchecked buffers: a plan
+  /// of a large host is megabytes, and the digest is part of every plan.
   public static func digest(_ message: [UInt8]) -> [UInt8] {
+    var state = State()
+    // The last whole blocks' remainder, the 0x80 marker, zeros and the
+    // message's length in bits: one or two blocks.
+    let whole = message.count - message.count % 64
+    var tail = Array(message[whole...])
+    tail.append(0x80)
+    while tail.count % 64 != 56 { tail.append(0) }
+    let bitLength = UInt64(message.count) &* 8
+    for shift in stride(from: 56, through: 0, by: -8) {
+      tail.append(UInt8(truncatingIfNeeded: bitLength >> UInt64(shift)))
+    }
+    k.withUnsafeBufferPointer { k in
+      message.withUnsafeBufferPointer { bytes in
+        for start in stride(from: 0, to: whole, by: 64) {
+          state.compress(bytes.baseAddress! + start, k)
+        }
+      }
+      tail.withUnsafeBufferPointer { bytes in
+        for start in stride(from: 0, to: bytes.count, by: 64) {
+          state.compress(bytes.baseAddress! + start, k)
+        }
+      }
+    }
+    return state.h.flatMap { word in
+      (0..<4).reversed().map { UInt8(truncatingIfNeeded: word >> ($0 * 8)) }
+    }
+  }
+
+  /// The hash value and the message schedule's buffer, reused per block.
+  private struct State {
     var h: [UInt32] = [
       0x6a09_e667, 0xbb67_ae85, 0x3c6e_f372, 0xa54f_f53a, 0x510e_527f, 0x9b05_688c, 0x1f83_d9ab,
       0x5be0_cd19,
     ]
-    var data = message
-    let bitLength = UInt64(message.count) &* 8
-    data.append(0x80)
-    while data.count % 64 != 56 { data.append(0) }
-    for shift in stride(from: 56, through: 0, by: -8) {
-      data.append(UInt8(truncatingIfNeeded: bitLength >> UInt64(shift)))
-    }
     var w = [UInt32](repeating: 0, count: 64)
-    for chunk in stride(from: 0, to: data.count, by: 64) {
-      for i in 0..<16 {
-        let j = chunk + i * 4
-        w[i] =
-          UInt32(data[j]) << 24 | UInt32(data[j + 1]) << 16 | UInt32(data[j + 2]) << 8
-          | UInt32(data[j + 3])
+
+    /// One 64-byte block at `block`.
+    mutating func compress(_ block: UnsafePointer<UInt8>, _ k: UnsafeBufferPointer<UInt32>) {
+      w.withUnsafeMutableBufferPointer { w in
+        for i in 0..<16 {
+          let j = i * 4
+          w[i] =
+            UInt32(block[j]) << 24 | UInt32(block[j + 1]) << 16 | UInt32(block[j + 2]) << 8
+            | UInt32(block[j + 3])
+        }
+        for i in 16..<64 {
+          let s0 = rotr(w[i - 15], 7) ^ rotr(w[i - 15], 18) ^ (w[i - 15] >> 3)
+          let s1 = rotr(w[i - 2], 17) ^ rotr(w[i - 2], 19) ^ (w[i - 2] >> 10)
+          w[i] = w[i - 16] &+ s0 &+ w[i - 7] &+ s1
+        }
+        h.withUnsafeMutableBufferPointer { h in
+          var (a, b, c, d, e, f, g, hh) = (h[0], h[1], h[2], h[3], h[4], h[5], h[6], h[7])
+          for i in 0..<64 {
+            let s1 = rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)
+            let choice = (e & f) ^ (~e & g)
+            let t1 = hh &+ s1 &+ choice &+ k[i] &+ w[i]
+            let s0 = rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)
+            let majority = (a & b) ^ (a & c) ^ (b & c)
+            let t2 = s0 &+ majority
+            (hh, g, f, e, d, c, b, a) = (g, f, e, d &+ t1, c, b, a, t1 &+ t2)
+          }
+          h[0] &+= a
+          h[1] &+= b
+          h[2] &+= c
+          h[3] &+= d
+          h[4] &+= e
+          h[5] &+= f
+          h[6] &+= g
+          h[7] &+= hh
+        }
       }
-      for i in 16..<64 {
-        let s0 = rotr(w[i - 15], 7) ^ rotr(w[i - 15], 18) ^ (w[i - 15] >> 3)
-        let s1 = rotr(w[i - 2], 17) ^ rotr(w[i - 2], 19) ^ (w[i - 2] >> 10)
-        w[i] = w[i - 16] &+ s0 &+ w[i - 7] &+ s1
-      }
-      var (a, b, c, d, e, f, g, hh) = (h[0], h[1], h[2], h[3], h[4], h[5], h[6], h[7])
-      for i in 0..<64 {
-        let s1 = rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)
-        let choice = (e & f) ^ (~e & g)
-        let t1 = hh &+ s1 &+ choice &+ k[i] &+ w[i]
-        let s0 = rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)
-        let majority = (a & b) ^ (a & c) ^ (b & c)
-        let t2 = s0 &+ majority
-        (hh, g, f, e, d, c, b, a) = (g, f, e, d &+ t1, c, b, a, t1 &+ t2)
-      }
-      for (i, value) in [a, b, c, d, e, f, g, hh].enumerated() { h[i] = h[i] &+ value }
-    }
-    return h.flatMap { word in
-      (0..<4).reversed().map { UInt8(truncatingIfNeeded: word >> ($0 * 8)) }
     }
   }
 

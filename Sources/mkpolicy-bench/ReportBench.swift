@@ -8,7 +8,8 @@ import MKTopology
 /// `mkpolicy-bench report [RUNS]`: what the review artefacts cost against
 /// the rest of `mkpolicy plan` on the largest instance (500 workloads
 /// on the 1,920-thread eight-socket shape), all measured in the same run:
-/// solve, build (emitters), the text report, the SVG map and the plan's JSON.
+/// solve, build (emitters), the text report, the SVG map and the plan's JSON
+/// (and its body by `CanonicalJSONEncoder` against Foundation's `JSONEncoder`).
 /// Times are the best of RUNS; the ratios are to solve + build. With a
 /// directory, writes its report.txt and map.svg there for a look.
 func reportBench(runs: Int, writeTo directory: String?) {
@@ -36,6 +37,14 @@ func reportBench(runs: Int, writeTo directory: String?) {
     PartitionMapEmitter.render(plan, policy: policy, topology: topology)
   }
   let (json, jsonTime) = timed(runs: runs) { PlanCodec.encode(plan) }
+  // The plan's body by the writer and by Foundation's JSONEncoder (what
+  // wrote plans before it), in the same run: same bytes, and the ratio.
+  let (body, bodyTime) = timed(runs: runs) { (try? CanonicalJSONEncoder().encode(plan)) ?? [] }
+  let (foundation, foundationTime) = timed(runs: runs) { () -> [UInt8] in
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+    return Array((try? encoder.encode(plan)) ?? Data())
+  }
   let base = solve + build
   /// `value` with `digits` decimals, without Foundation's `String(format:)`.
   func fixed(_ value: Double, _ digits: Int) -> String {
@@ -57,6 +66,11 @@ func reportBench(runs: Int, writeTo directory: String?) {
   row("report.txt", reportTime, report.utf8.count)
   row("map.svg", mapTime, map.utf8.count)
   row("plan.json", jsonTime, json.utf8.count)
+  row("plan body, CanonicalJSONEncoder", bodyTime, body.count)
+  row("plan body, JSONEncoder", foundationTime, foundation.count)
+  print(
+    "JSONEncoder / CanonicalJSONEncoder: \(fixed(foundationTime / bodyTime, 2))x, same bytes: \(body == foundation)"
+  )
   if let directory {
     for (name, text) in [("report.txt", report), ("map.svg", map)]
     where !FileManager.default.createFile(atPath: directory + "/" + name, contents: Data(text.utf8))
