@@ -16,18 +16,6 @@ struct SearchDriver: Sendable {
   /// Also try moving two workloads at once (quadratic: small instances only).
   var pairMoves = false
 
-  /// Deterministic pseudo-random numbers (SplitMix64) for the shuffled orderings.
-  struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-      state &+= 0x9E37_79B9_7F4A_7C15
-      var z = state
-      z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-      z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-      return z ^ (z >> 31)
-    }
-  }
-
   /// A demand's share of the host: the larger of its thread slots' and its
   /// memory's fraction.
   static func dominantShare(_ demand: Demand, model: HostModel) -> Double {
@@ -79,7 +67,8 @@ struct SearchDriver: Sendable {
       sorted { [-Double($0.memory)] },
       idx,
     ]
-    var rng = SplitMix(state: 0x6D6B_706F_6C69_6379)
+    // Seeded, so the shuffled orderings are the same on every machine.
+    var rng = SplitMix64(seed: 0x6D6B_706F_6C69_6379)
     while result.count < orderings {
       var shuffled = constrained
       shuffled.shuffle(using: &rng)

@@ -7,17 +7,11 @@ import Testing
 /// apply the host matches the plan (verify agrees, a second apply writes
 /// nothing), and no partition that was valid turns invalid on the way.
 @Suite struct ReconcilePropertyTests {
-  /// SplitMix64: the same seed gives the same sequence on every machine.
+  /// The same seed gives the same sequence on every machine.
   struct Generator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-      state &+= 0x9E37_79B9_7F4A_7C15
-      var z = state
-      z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-      z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-      return z ^ (z >> 31)
-    }
-    mutating func below(_ n: Int) -> Int { Int(next() % UInt64(max(n, 1))) }
+    var source: SplitMix64
+    init(state: UInt64) { source = SplitMix64(seed: state) }
+    mutating func below(_ n: Int) -> Int { Int(source.next() % UInt64(max(n, 1))) }
     mutating func chance(_ percent: Int) -> Bool { below(100) < percent }
   }
 

@@ -40,7 +40,7 @@ import Testing
 
   /// Set algebra against Swift's Set on random sparse and dense sets.
   @Test func algebraMatchesSet() {
-    var generator = SplitMix(seed: 12)
+    var generator = SplitMix64(seed: 12)
     for _ in 0..<300 {
       let spread = [64, 512, 1 << 20, 1 << 40][Int(generator.next() % 4)]
       let a = Set(
@@ -127,18 +127,5 @@ import Testing
     #expect(codes("a: 1\nb: \"x\u{FEFF}y\"\n") == ["E005@2:6"])
     #expect(codes("a: 1\nb: \"x\\uFEFFy\"\n") == ["E005@2:4"])
     #expect(codes("\u{FEFF}a: 1\n") == ["E005@1:1"])
-  }
-}
-
-/// A small deterministic generator (SplitMix64) for the property tests.
-struct SplitMix: RandomNumberGenerator {
-  var state: UInt64
-  init(seed: UInt64) { state = seed }
-  mutating func next() -> UInt64 {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return z ^ (z >> 31)
   }
 }
