@@ -18,12 +18,9 @@ extension CapacityCheck {
   func singleNodePacking(cpus countCPUs: Bool = true, memory countMemory: Bool = true) -> (
     diagnostic: Diagnostic, members: [Int]
   )? {
-    let nodeSlots = model.nodes.map { node in
-      node.llcs.reduce(0) { $0 + model.llcs[$1].cores.count * model.llcs[$1].threadsPerCore }
-    }
     if countCPUs,
       let cpu = packing(
-        capacities: nodeSlots.map { UInt64(max(0, $0)) }, need: { UInt64(max(0, slots($0))) })
+        capacities: model.nodeSlots.map { UInt64(max(0, $0)) }, need: { UInt64(max(0, slots($0))) })
     {
       return (render(cpu, field: "cpus") { "\($0) CPUs" }, cpu.members)
     }

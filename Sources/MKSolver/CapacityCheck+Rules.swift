@@ -11,13 +11,6 @@ import MKPolicy
 /// pass (or one pass per distinct scope), so a policy past any of them is
 /// answered at once, on any size of policy, without a search.
 extension CapacityCheck {
-  /// Free cores of each node, and thread slots.
-  private var nodeSlots: [Int] {
-    model.nodes.map { node in
-      node.llcs.reduce(0) { $0 + model.llcs[$1].cores.count * model.llcs[$1].threadsPerCore }
-    }
-  }
-
   /// Whole cores: an `smt: off` CPU takes a core, `smt: exclusive` whole
   /// cores, and a core holds at most the largest threads-per-core of shared
   /// threads. Counted in thread slots of the largest cores, so that it only
@@ -82,7 +75,7 @@ extension CapacityCheck {
     guard singles.count > 1 else { return [] }
     var out: [Diagnostic] = []
     let cpu = sharing(
-      singles, capacities: nodeSlots.map { UInt64(max(0, $0)) },
+      singles, capacities: model.nodeSlots.map { UInt64(max(0, $0)) },
       need: { UInt64(max(0, slots($0))) }, field: "cpus", unit: { "\($0) CPUs" })
     if let cpu { out.append(cpu) }
     let memory = sharing(
@@ -133,7 +126,7 @@ extension CapacityCheck {
     let sets = Set(scope.values).sorted {
       $0.count != $1.count ? $0.count < $1.count : $0.lexicographicallyPrecedes($1)
     }
-    let slotsOf = nodeSlots
+    let slotsOf = model.nodeSlots
     var cpuFound: Diagnostic?
     var memoryFound: Diagnostic?
     for set in sets where cpuFound == nil || memoryFound == nil {

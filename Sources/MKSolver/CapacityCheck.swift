@@ -147,12 +147,8 @@ struct CapacityCheck {
   /// `numa: single` workloads larger than the largest node.
   private func singleNode() -> [Diagnostic] {
     var out: [Diagnostic] = []
-    let nodeSlots = model.nodes.map { node in
-      node.llcs.reduce(0) { $0 + model.llcs[$1].cores.count * model.llcs[$1].threadsPerCore }
-    }
-    let nodeCores = model.nodes.map { node in
-      node.llcs.reduce(0) { $0 + model.llcs[$1].cores.count }
-    }
+    let nodeSlots = model.nodeSlots
+    let nodeCores = model.nodeCores
     for d in demands where d.numa == .single {
       let wl = policy.workloads[d.index]
       let room =

@@ -93,12 +93,7 @@ struct ExactSearch {
       let nodes = nodesOf(devices[d.index])
       guard !nodes.isEmpty else { continue }
       let memory = nodes.reduce(UInt64(0)) { $0 + model.nodes[$1].memoryAvailable }
-      let slots = nodes.reduce(0) { total, n in
-        total
-          + model.nodes[n].llcs.reduce(0) {
-            $0 + model.llcs[$1].cores.count * model.llcs[$1].threadsPerCore
-          }
-      }
+      let slots = nodes.reduce(0) { $0 + model.slots(of: model.nodes[$1]) }
       if d.memory > memory || d.threads * d.slotCost(tpc) > slots { return false }
     }
     return true

@@ -60,6 +60,15 @@ struct HostModel: Sendable {
   var nearest: [[Int]] = []
 
   var totalSlots: Int { llcs.reduce(0) { $0 + $1.cores.count * $1.threadsPerCore } }
+  /// Thread slots of each node's free cores, by node index: what the
+  /// per-node rules (`numa: single`, `nearDevices`) are sized against.
+  var nodeSlots: [Int] { nodes.map(slots(of:)) }
+  /// Free cores of each node, by node index.
+  var nodeCores: [Int] { nodes.map { $0.llcs.reduce(0) { $0 + llcs[$1].cores.count } } }
+  /// Thread slots of one node's free cores.
+  func slots(of node: Node) -> Int {
+    node.llcs.reduce(0) { $0 + llcs[$1].cores.count * llcs[$1].threadsPerCore }
+  }
   var totalMemory: UInt64 { nodes.reduce(0) { $0 + $1.memoryAvailable } }
   /// Whether free cores differ in thread count (hybrid cores, offline siblings).
   var hasMixedThreadsPerCore: Bool {

@@ -259,9 +259,7 @@ public struct Solver: Sendable {
     _ mins: [Demand], model: HostModel, fraction: Double, memoryFraction: Double? = nil
   ) -> [Demand] {
     let tpc = model.maxThreadsPerCore
-    var nodeSlots = model.nodes.map { node in
-      node.llcs.reduce(0) { $0 + model.llcs[$1].cores.count * model.llcs[$1].threadsPerCore }
-    }
+    var nodeSlots = model.nodeSlots
     if nodeSlots.isEmpty { nodeSlots = [0] }
     let maxNodeSlots = nodeSlots.max() ?? 0
     // A `numa: single` workload's memory shares its node with its own huge
