@@ -72,11 +72,7 @@ public struct Replanner: Sendable {
   }
 
   func plan(_ policy: Policy, previous: Plan?) -> Result<Plan, DiagnosticError> {
-    let previousAssignment = previous.map {
-      Assignment(
-        housekeeping: $0.housekeeping, sharedPool: $0.sharedPool, idle: $0.idle ?? [],
-        workloads: $0.assignments, objective: $0.objective)
-    }
+    let previousAssignment = previous.map(Assignment.init(plan:))
     let solution: Solution
     switch Solver().solve(policy, on: topology, previous: previousAssignment) {
     case .success(let value): solution = value

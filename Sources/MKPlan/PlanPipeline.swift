@@ -95,12 +95,7 @@ public enum PlanPipeline {
       }
     }
 
-    let previousAssignment = previous.map {
-      Assignment(
-        housekeeping: $0.housekeeping, sharedPool: $0.sharedPool, idle: $0.idle ?? [],
-        workloads: $0.assignments,
-        objective: $0.objective, headroom: $0.headroom)
-    }
+    let previousAssignment = previous.map(Assignment.init(plan:))
     let solution: Solution
     switch Solver().solve(policy, on: topology, previous: previousAssignment) {
     case .success(let solved): solution = solved
