@@ -50,6 +50,39 @@ public final class HandoverExecutor {
   /// interrupted. Refused (nothing run) when the lock is held or the
   /// progress file belongs to another plan or cannot be read.
   public func run(_ plan: Plan) throws(ApplyRefusal) -> HandoverReport {
+    try run(plan, rollingBackInterrupted: false)
+  }
+
+  /// `mkpolicy recover`: settles the hand-over a crash interrupted, from
+  /// `handover.json` alone (it keeps its plan). `rollback: false` finishes
+  /// it and the plan's later hand-overs, as applying that plan again would;
+  /// `rollback: true` undoes what it ran and starts nothing new, which is
+  /// possible only while the old instance was never stopped (E539 after).
+  public func recover(rollback: Bool) throws(ApplyRefusal) -> HandoverReport {
+    let progress: HandoverProgress?
+    do { progress = try interrupted() } catch { throw .unreadableState(error) }
+    guard let progress else { throw .nothingToRecover(path: progressPath) }
+    guard let plan = progress.plan, StateStore.digest(plan) == progress.planDigest else {
+      var report = HandoverReport()
+      report.outcome = .stopped
+      report.failure = .error(
+        "E538",
+        "\(progressPath) does not hold the plan \(progress.planDigest) of the interrupted hand-over of '\(progress.workload)'",
+        notes: [.init("it was written by an mkpolicy that did not keep the plan there, or edited")],
+        help: [
+          "apply the plan it belongs to again (`mkpolicy apply --plan PLAN`): it continues or rolls back the hand-over"
+        ])
+      return report
+    }
+    return try run(plan, rollingBackInterrupted: rollback)
+  }
+
+  /// The interrupted hand-over, as `handover.json` holds it (nil when none).
+  public func interrupted() throws(StateStore.LoadError) -> HandoverProgress? {
+    try store.load(HandoverProgress.self, from: progressPath)
+  }
+
+  func run(_ plan: Plan, rollingBackInterrupted: Bool) throws(ApplyRefusal) -> HandoverReport {
     var report = HandoverReport()
     guard let handovers = plan.handovers, !handovers.isEmpty else { return report }
     do { try lock.acquire() } catch { throw .locked(error) }
@@ -84,11 +117,37 @@ public final class HandoverExecutor {
         report.notes.append("'\(handover.workload)' already runs on '\(handover.final.name)'")
         continue
       }
+      // A rollback settles the interrupted hand-over only: nothing new starts.
+      if rollingBackInterrupted && progress?.workload != handover.workload { continue }
       var current: HandoverProgress
+      var rollbackAsked: Diagnostic?
       if let progress, progress.workload == handover.workload {
         current = progress
-        report.notes.append(
-          "continuing the interrupted hand-over of '\(handover.workload)' found in \(progressPath)")
+        if rollingBackInterrupted && current.phase == .running {
+          if let stop = oldInstanceStop(handover, current) {
+            report.outcome = .stopped
+            report.failure = .error(
+              "E539",
+              "cannot roll back the hand-over of '\(handover.workload)': '\(handover.old.name)' was already stopped (\(stop))",
+              notes: [.init("progress kept in \(progressPath)")],
+              help: [
+                "run `mkpolicy recover --complete` to finish the hand-over onto '\(handover.final.name)'"
+              ])
+            return report
+          }
+          rollbackAsked = .error(
+            "E531",
+            "the hand-over of '\(handover.workload)' was rolled back by `mkpolicy recover --rollback`",
+            notes: [.init("'\(handover.old.name)' runs on, untouched")],
+            help: ["apply the plan again to try the hand-over again"])
+          report.notes.append(
+            "rolling back the interrupted hand-over of '\(handover.workload)' found in \(progressPath)"
+          )
+        } else {
+          report.notes.append(
+            "continuing the interrupted hand-over of '\(handover.workload)' found in \(progressPath)"
+          )
+        }
       } else {
         if let problem = HealthChecker.problem(handover.healthCheck, host: host) {
           report.outcome = .stopped
@@ -98,7 +157,7 @@ public final class HandoverExecutor {
           return report
         }
         current = HandoverProgress(
-          planDigest: digest, workload: handover.workload, runID: RunID.make(),
+          plan: plan, planDigest: digest, workload: handover.workload, runID: RunID.make(),
           steps: handover.steps.map(\.id))
         do {
           try host.createExclusive(progressPath, StateStore.encode(current))
@@ -112,7 +171,14 @@ public final class HandoverExecutor {
         }
       }
       progress = nil
-      let result = drive(handover, plan: plan, &current, into: &report)
+      let result =
+        if let rollbackAsked {
+          startRollback(
+            handover, plan: plan, before: handover.steps.count, &current, into: &report,
+            failure: rollbackAsked)
+        } else {
+          drive(handover, plan: plan, &current, into: &report)
+        }
       switch result {
       case .completed:
         do {
@@ -295,11 +361,32 @@ public final class HandoverExecutor {
 
   // MARK: rollback
 
+  /// The step that stopped the old instance, when it ran (done, or started
+  /// with its evidence file): from then on there is nothing to roll back to.
+  func oldInstanceStop(_ handover: Handover, _ progress: HandoverProgress) -> String? {
+    for (index, step) in handover.steps.enumerated()
+    where step.kind == .kill && step.argv?.last == handover.old.name && index < progress.steps.count
+    {
+      let status = progress.steps[index].status
+      if status == .done
+        || (status == .started
+          && host.kind(store.evidencePath(runID: progress.runID, command: step.id)) == .file)
+      {
+        return step.id
+      }
+    }
+    return nil
+  }
+
   func startRollback(
     _ handover: Handover, plan: Plan, before index: Int, _ progress: inout HandoverProgress,
     into report: inout HandoverReport, failure: Diagnostic
   ) -> Result {
     var undo: [HandoverProgress.Step] = []
+    // Named after the whole step id (`04-release-device:enp32s0`), not its
+    // last part: the release and the acquire of one device each have an
+    // undo, and each needs its own evidence file.
+    let prefix = "handover:\(handover.workload):"
     for j in (0..<index).reversed() {
       let step = handover.steps[j]
       let ran =
@@ -309,7 +396,8 @@ public final class HandoverExecutor {
       guard ran, let argv = undoArgv(handover, plan: plan, index: j) else { continue }
       undo.append(
         HandoverProgress.Step(
-          id: "handover:\(handover.workload):undo-\(step.id.split(separator: ":").last ?? "")",
+          id: prefix + "undo-"
+            + (step.id.hasPrefix(prefix) ? step.id.dropFirst(prefix.count) : step.id[...]),
           status: .pending, argv: argv))
     }
     progress.phase = .rollingBack

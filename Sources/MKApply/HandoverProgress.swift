@@ -43,8 +43,15 @@ public struct HandoverProgress: Sendable, Hashable, Codable {
   public var reason: String?
   /// The undo steps, in the order they run; filled when rollback starts.
   public var rollback: [Step]
+  /// The plan the hand-over belongs to (its digest is `planDigest`), so that
+  /// `mkpolicy recover` can finish or undo the hand-over from the state
+  /// directory alone, as it does an interrupted apply from its journal.
+  /// Absent in files written before it was kept: those are finished by
+  /// applying the plan again.
+  public var plan: Plan?
 
-  public init(planDigest: String, workload: String, runID: String, steps: [String]) {
+  public init(plan: Plan, planDigest: String, workload: String, runID: String, steps: [String]) {
+    self.plan = plan
     self.planDigest = planDigest
     self.workload = workload
     self.runID = runID

@@ -503,6 +503,13 @@ public final class MemoryHost: HostIO {
   }
 
   public func run(_ argv: [String], evidence: String) throws(HostIOError) -> CommandResult {
+    // As on a real host, the evidence file is created exclusively: a leftover
+    // one means the command is not run (RootedHost's spawn fails the same way).
+    if files[evidence] != nil {
+      throw HostIOError(
+        operation: "run", path: argv.joined(separator: " "), errno: EEXIST,
+        reason: "its evidence file \(evidence) already exists; it was not run")
+    }
     mutations.append("run \(argv.joined(separator: " "))")
     makeParents(evidence)
     let result = commandResult(argv)

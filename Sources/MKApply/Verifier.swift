@@ -156,7 +156,7 @@ public struct Verifier {
     }
     if host.kind(store.directory + "/handover.json") != .missing {
       report.differences.append(
-        "a hand-over was interrupted: \(store.directory)/handover.json is present (run `mkpolicy apply` again to finish it)"
+        "a hand-over was interrupted: \(store.directory)/handover.json is present (`mkpolicy recover` shows it; `recover --complete` finishes it, `recover --rollback` undoes it while the old instance runs)"
       )
     }
     let bootNow = Applier.readBootID(host)

@@ -5,10 +5,12 @@ import MKApply
 struct RecoverCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "recover",
-    abstract: "Complete or roll back an interrupted apply found in the journal.",
+    abstract:
+      "Complete or roll back an interrupted apply or hand-over found in the state directory.",
     discussion: """
-      Without --complete or --rollback, shows the interrupted apply and exits 2 (0 when there is none). \
-      Commands the interrupted apply already started are never run again.
+      Without --complete or --rollback, shows the interrupted apply (its journal) or hand-over \
+      (handover.json) and exits 2 (0 when there is none). Commands already started are never run \
+      again. A hand-over can be rolled back only while its old instance was never stopped.
       """)
 
   @OptionGroup var host: HostOptions
@@ -28,6 +30,14 @@ struct RecoverCommand: ParsableCommand {
   func run() throws {
     let hostIO = host.makeHost()
     let store = StateStore(host: hostIO, directory: host.stateDir)
+    let handovers = HandoverExecutor(host: hostIO, stateDirectory: host.stateDir)
+    // An interrupted apply comes first: a hand-over runs only after its
+    // plan's ordinary steps completed.
+    if hostIO.kind(store.journalPath) == .missing && hostIO.kind(handovers.progressPath) != .missing
+    {
+      try recoverHandover(handovers)
+      return
+    }
     if !complete && !rollback {
       do {
         guard let journal = try store.loadJournal() else {
@@ -79,6 +89,56 @@ struct RecoverCommand: ParsableCommand {
       CLIOutput.refusal(refusal.diagnostic, format: host.format)
       throw ExitCode(1)
     }
+  }
+}
+
+extension RecoverCommand {
+  /// The hand-over in `handover.json`: shown (exit 2), finished or undone.
+  func recoverHandover(_ executor: HandoverExecutor) throws {
+    if !complete && !rollback {
+      let progress: HandoverProgress
+      do {
+        guard let loaded = try executor.interrupted() else { return }
+        progress = loaded
+      } catch {
+        CLIOutput.refusal(ApplyRefusal.unreadableState(error).diagnostic, format: host.format)
+        throw ExitCode(1)
+      }
+      if host.format == .json {
+        print(StateStore.encode(progress), terminator: "")
+        throw ExitCode(2)
+      }
+      let done = progress.steps.filter { $0.status == .done }.count
+      print(
+        "interrupted hand-over of '\(progress.workload)' (plan \(progress.planDigest)): \(done) of \(progress.steps.count) step(s) done, successor \(progress.healthy ? "healthy" : "not checked healthy")"
+      )
+      for step in progress.steps { print("  \(step.status.rawValue.padding(8))  \(step.id)") }
+      if progress.phase == .rollingBack {
+        print("rolling back: \(progress.reason ?? "")")
+        for step in progress.rollback {
+          print("  \(step.status.rawValue.padding(8))  \(step.id)")
+        }
+      }
+      print("run `mkpolicy recover --complete` or `mkpolicy recover --rollback`")
+      throw ExitCode(2)
+    }
+    let report: HandoverReport
+    do {
+      report = try executor.recover(rollback: rollback)
+    } catch {
+      CLIOutput.refusal(error.diagnostic, format: host.format)
+      throw ExitCode(1)
+    }
+    let settled = rollback ? report.outcome == .rolledBack : report.succeeded
+    if host.format == .json {
+      print(StateStore.encode(report), terminator: "")
+    } else {
+      let text = report.render()
+      print(text.stdout, terminator: "")
+      // The rollback asked for is its own success, not an error.
+      if !(rollback && settled) { CLIOutput.error(text.stderr) }
+    }
+    if !settled { throw ExitCode(1) }
   }
 }
 

@@ -88,4 +88,57 @@ import Testing
     let verify = template.mkpolicy(["verify"])
     #expect(verify.status == 0, "\(verify.stdout) \(verify.stderr)")
   }
+
+  /// The real binary killed during the hand-over, then settled by `mkpolicy
+  /// recover` instead of a second apply: without a flag it shows the
+  /// hand-over and exits 2; `--rollback` brings the old instance back alone
+  /// (exit 0), or, once the old instance was stopped, exits 1 with E539 and
+  /// `--complete` finishes; kerf never runs a command twice and `verify`
+  /// exits 0.
+  @Test func recoverSettlesAKilledHandover() throws {
+    let (before, after) = HandoverFixtures.plans(release: "successor")
+    let handover = try #require(after.handovers?.first)
+    let template = try TestRoot.make()
+    defer { template.remove() }
+    try template.put(HandoverFixtures.readyFile, "ready\n")
+    let beforePath = try template.savePlan(before, name: "before")
+    let afterPath = try template.savePlan(after, name: "after")
+    try #require(template.mkpolicy(["apply", "--plan", beforePath, "--yes"]).status == 0)
+    let baseline = template.kerfInvocations.count
+    let steps = handover.steps.compactMap { $0.argv?.dropFirst().joined(separator: " ") }
+    var rolledBack = 0
+    var completed = 0
+    for point in 1..<200 {
+      let run = try template.copy()
+      defer { run.remove() }
+      let crashed = run.mkpolicy(
+        ["apply", "--plan", afterPath, "--yes"],
+        environment: ["MKPOLICY_TEST_KILL_BEFORE_OP": "\(point)"])
+      if crashed.status == 0 { break }
+      guard run.read("/var/lib/mkpolicy/handover.json") != nil,
+        run.read("/var/lib/mkpolicy/journal.json") == nil
+      else { continue }
+      let shown = run.mkpolicy(["recover"])
+      #expect(shown.status == 2, "point \(point): \(shown.stdout) \(shown.stderr)")
+      #expect(shown.stdout.contains("interrupted hand-over of 'vm'"), "point \(point)")
+      let rollback = run.mkpolicy(["recover", "--rollback"])
+      let ran = Array(run.kerfInvocations.dropFirst(baseline))
+      if rollback.status == 0 {
+        rolledBack += 1
+        #expect(!ran.contains("kill vm"), "point \(point): \(ran)")
+        #expect(Set(ran).count == ran.count, "point \(point): a command ran twice: \(ran)")
+      } else {
+        #expect(rollback.status == 1, "point \(point): \(rollback.stderr)")
+        #expect(rollback.stderr.contains("error[E539]"), "point \(point): \(rollback.stderr)")
+        let complete = run.mkpolicy(["recover", "--complete"])
+        #expect(complete.status == 0, "point \(point): \(complete.stdout) \(complete.stderr)")
+        #expect(Array(run.kerfInvocations.dropFirst(baseline)) == steps, "point \(point)")
+        completed += 1
+      }
+      #expect(run.read("/var/lib/mkpolicy/handover.json") == nil, "point \(point)")
+      let verify = run.mkpolicy(["verify"])
+      #expect(verify.status == 0, "point \(point): \(verify.stdout) \(verify.stderr)")
+    }
+    #expect(rolledBack >= 3 && completed >= 1, "rolled back \(rolledBack), completed \(completed)")
+  }
 }

@@ -172,7 +172,7 @@ import Testing
     let (host, _) = try Self.host(before)
     _ = try Applier(host: host).apply(after)
     var progress = HandoverProgress(
-      planDigest: "sha256:" + String(repeating: "a", count: 64), workload: "vm",
+      plan: before, planDigest: "sha256:" + String(repeating: "a", count: 64), workload: "vm",
       runID: "0123456789abcdef0123456789abcdef",
       steps: try #require(after.handovers?.first).steps.map(\.id))
     progress.healthy = false
