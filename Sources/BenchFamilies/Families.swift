@@ -20,6 +20,9 @@ public enum Families {
     "scale", "cloud", "realtime", "devices", "numa-mix", "hybrid", "services",
   ]
 
+  /// The most `kernel` workloads a plan can hold: kerf ids run from 1 to 511.
+  static let maxKernelInstances = 511
+
   /// The share of the host's thread slots a fitting family's minimums take.
   static let fill = 0.65
 
@@ -66,6 +69,13 @@ public enum Families {
       ? BenchInstances.scale(on: topology, workloads: count, seed: seed).workloads
       : generated(family, on: topology, workloads: count, seed: seed)
     makeSharedBurstable(&list, on: topology)
+    // kerf numbers instances 1-511 (E413): past that, an operator runs the
+    // rest as partitions.
+    var kernels = 0
+    for index in list.indices where list[index].isolation == .kernel {
+      kernels += 1
+      if kernels > maxKernelInstances { list[index].isolation = .partition }
+    }
     if oversubscribed {
       let total = list.reduce(0) { $0 + $1.cpus.min }
       let factor = Double(threads(topology)) * 1.5 / Double(max(1, total))
