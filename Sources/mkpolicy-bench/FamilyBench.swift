@@ -53,61 +53,97 @@ func families(topologyPath: String, outDir: String, counts: [Int]) {
   }
 }
 
-/// The placement rules, checked in time linear in the plan: numa single
-/// (CPUs, memory and huge pages on one node), spread, llc: exclusive and
-/// avoid over real LLC domains, nearDevices, no CPU twice.
-func familyRuleViolations(_ a: Assignment, _ policy: Policy, _ topology: Topology) -> [String] {
+/// The placement rules, checked in time linear in the plan: no CPU or
+/// device twice, `smt: off` one thread per core and `smt: exclusive` whole
+/// cores, numa single (CPUs, memory and huge pages on one node), spread (on
+/// at least two nodes when it can be, counts within a granule), llc:
+/// exclusive and avoid over real LLC domains, nearDevices.
+func familyRuleViolations(_ assignment: Assignment, _ policy: Policy, _ topology: Topology)
+  -> [String]
+{
   var out: [String] = []
   var nodeOf: [Int: Int] = [:]
-  var llcOf: [Int: Int] = [:]
+  var domainOf: [Int: Int] = [:]
+  var coreOf: [Int: [Int]] = [:]
   for node in topology.nodes {
-    for (i, d) in node.cacheDomains.enumerated() {
-      for c in d.cpus {
-        nodeOf[c] = node.id
-        llcOf[c] = node.id << 20 | i
+    for (index, domain) in node.cacheDomains.enumerated() {
+      for core in domain.cores {
+        let threads = core.threads.filter(\.online).map(\.cpu)
+        for cpu in threads {
+          nodeOf[cpu] = node.id
+          domainOf[cpu] = node.id << 20 | index
+          coreOf[cpu] = threads
+        }
       }
     }
   }
-  var owners: [Int: Set<String>] = [:]
+  let deviceNode = Dictionary(
+    topology.devices.map { ($0.pciAddress, $0.numaNode) }, uniquingKeysWith: { first, _ in first })
+  var occupants: [Int: Set<String>] = [:]
   var cpuOwner: [Int: String] = [:]
-  for (w, wa) in a.workloads.enumerated() {
-    for cpu in wa.cpus {
-      owners[llcOf[cpu] ?? -1, default: []].insert(wa.workload)
-      if policy.workloads[w].ownsCPUs {
-        if let o = cpuOwner[cpu] { out.append("cpu \(cpu) given to \(o) and \(wa.workload)") }
-        cpuOwner[cpu] = wa.workload
+  var deviceOwner: [String: String] = [:]
+  var placed: [String: WorkloadAssignment] = [:]
+  for (index, given) in assignment.workloads.enumerated() {
+    placed[given.workload] = given
+    for cpu in given.cpus {
+      occupants[domainOf[cpu] ?? -1, default: []].insert(given.workload)
+      if policy.workloads[index].ownsCPUs {
+        if let owner = cpuOwner[cpu] {
+          out.append("cpu \(cpu) given to \(owner) and \(given.workload)")
+        }
+        cpuOwner[cpu] = given.workload
       }
+    }
+    for device in given.devices {
+      if let owner = deviceOwner[device] {
+        out.append("device \(device) given to \(owner) and \(given.workload)")
+      }
+      deviceOwner[device] = given.workload
     }
   }
-  for wl in policy.workloads {
-    guard let wa = a.workload(named: wl.name) else { continue }
-    let cpuNodes = Set(wa.cpus.compactMap { nodeOf[$0] })
-    let nodes = cpuNodes.union(
-      wa.memoryBytesByNode.filter { $0.value > 0 }.compactMap { Int($0.key) }
-    )
-    .union(
-      wl.isolation == .kernel
-        ? [] : wa.hugePagesByNode.filter { $0.value > 0 }.compactMap { Int($0.key) })
-    if wl.placement.numa == .single && nodes.count > 1 { out.append("\(wl.name): numa single") }
-    if wl.placement.numa == .spread {
-      var per: [Int: Int] = [:]
-      for cpu in wa.cpus { per[nodeOf[cpu] ?? -1, default: 0] += 1 }
-      let g = wl.smt == .exclusive ? 2 : 1
-      if (per.values.max() ?? 0) - (per.values.min() ?? 0) > g { out.append("\(wl.name): spread") }
-    }
-    let mine = Set(wa.cpus.compactMap { llcOf[$0] })
-    for l in mine {
-      let others = owners[l, default: []].subtracting([wl.name])
-      if wl.placement.llc == .exclusive && !others.isEmpty {
-        out.append("\(wl.name): llc exclusive shared")
+  for workload in policy.workloads {
+    guard let given = placed[workload.name] else { continue }
+    let name = workload.name
+    let cpuNodes = Set(given.cpus.compactMap { nodeOf[$0] })
+    let memoryNodes = given.memoryBytesByNode.filter { $0.value > 0 }.compactMap { Int($0.key) }
+    let pageNodes =
+      workload.isolation == .kernel
+      ? [] : given.hugePagesByNode.filter { $0.value > 0 }.compactMap { Int($0.key) }
+    let nodes = cpuNodes.union(memoryNodes).union(pageNodes)
+    switch workload.smt {
+    case .off:
+      for cpu in given.cpus where (coreOf[cpu] ?? []).filter(given.cpus.contains).count > 1 {
+        out.append("\(name): smt off with two threads of the core of \(cpu)")
       }
-      if !others.isDisjoint(with: wl.placement.avoid) { out.append("\(wl.name): avoid") }
+    case .exclusive:
+      for cpu in given.cpus where !(coreOf[cpu] ?? []).allSatisfy(given.cpus.contains) {
+        out.append("\(name): smt exclusive with part of the core of \(cpu)")
+      }
+    case .shared: break
     }
-    if wl.placement.nearDevices {
-      let devNodes = Set(
-        wa.devices.compactMap { d in topology.devices.first { $0.pciAddress == d }?.numaNode })
-      if !devNodes.isEmpty && !cpuNodes.isSubset(of: devNodes) {
-        out.append("\(wl.name): not near its devices")
+    if workload.placement.numa == .single && nodes.count > 1 { out.append("\(name): numa single") }
+    if workload.placement.numa == .spread {
+      var perNode: [Int: Int] = [:]
+      for cpu in given.cpus { perNode[nodeOf[cpu] ?? -1, default: 0] += 1 }
+      let granule = workload.smt == .exclusive ? 2 : 1
+      let spreadOver = min(2, given.cpus.count / granule, topology.nodes.count)
+      if (perNode.values.max() ?? 0) - (perNode.values.min() ?? 0) > granule
+        || (!workload.placement.nearDevices && perNode.count < spreadOver)
+      {
+        out.append("\(name): spread over \(perNode)")
+      }
+    }
+    for domain in Set(given.cpus.compactMap { domainOf[$0] }) {
+      let others = occupants[domain, default: []].subtracting([name])
+      if workload.placement.llc == .exclusive && !others.isEmpty {
+        out.append("\(name): llc exclusive shared")
+      }
+      if !others.isDisjoint(with: workload.placement.avoid) { out.append("\(name): avoid") }
+    }
+    if workload.placement.nearDevices {
+      let deviceNodes = Set(given.devices.compactMap { deviceNode[$0] ?? nil })
+      if !deviceNodes.isEmpty && !cpuNodes.isSubset(of: deviceNodes) {
+        out.append("\(name): not near its devices")
       }
     }
   }
