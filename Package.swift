@@ -93,11 +93,17 @@ let package = Package(
         .linkedLibrary("swiftSynchronization"),
       ]),
 
+    // The benchmark families (the kinds of policies operators write, at any
+    // size, on any host), shared by the solver benchmarks and the solver's
+    // property tests, which check every rule on them. Not part of the product.
+    .target(
+      name: "BenchFamilies", dependencies: ["MKCore", "MKPolicy", "MKTopology"],
+      swiftSettings: strict),
     // Solver benchmarks (Benchmarks/solver): quality against an exact MILP,
     // scale, stability. Not part of the product.
     .executableTarget(
       name: "mkpolicy-bench",
-      dependencies: ["MKCore", "MKPolicy", "MKTopology", "MKSolver", "MKPlan"],
+      dependencies: ["MKCore", "MKPolicy", "MKTopology", "MKSolver", "MKPlan", "BenchFamilies"],
       swiftSettings: strict),
 
     // What the fuzzers run on one input (policy reader, snapshot reader,
@@ -121,7 +127,9 @@ let package = Package(
       exclude: ["Corpus"], swiftSettings: strict),
     .testTarget(
       name: "MKSolverTests",
-      dependencies: ["MKCore", "MKPolicy", "MKTopology", "MKSolver", "MKTestSupport"],
+      dependencies: [
+        "MKCore", "MKPolicy", "MKTopology", "MKSolver", "MKTestSupport", "BenchFamilies",
+      ],
       exclude: ["Infeasible"], swiftSettings: strict),
     .testTarget(
       name: "MKApplyTests",

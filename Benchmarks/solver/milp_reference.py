@@ -87,8 +87,16 @@ def build(inst):
                 else:
                     t[w, l] = [(f, tpc)]
                     cores[w, l] = [(f, 1)]
-            y[w, l] = m.var(0, 1, True, gamma)
+            y[w, l] = m.var(0, 1, True)
             m.row(t[w, l] + [(y[w, l], -max(n, 1))], hi=0)
+        # gamma per real LLC domain used: the entries of one domain (cores of
+        # different thread counts in one L3) are one cache, as in mkpolicy.
+        used = {}
+        for l, llc in enumerate(llcs):
+            key = (llc["node"], llc["domain"])
+            if key not in used:
+                used[key] = m.var(0, 1, True, gamma)
+            m.row([(y[w, l], 1), (used[key], -1)], hi=0)
         m.row([c for l in range(len(llcs)) for c in t[w, l]], n, n)
         for a in range(N):
             z[w, a] = m.var(0, 1, True, delta)

@@ -19,6 +19,6 @@ echo "== quality: ${1:-240} instances against the MILP optimum =="
 "$bench" quality "${1:-240}" > "$out/quality.json" 2> "$out/times.txt"
 .venv/bin/python Benchmarks/solver/milp_reference.py "$out/quality.json" "${2:-20}"
 echo
-echo "== quality per family: ${3:-20} small instances of each against the MILP optimum =="
-"$bench" quality-families "${3:-20}" > "$out/families.json"
+echo "== quality per family: ${3:-40} small instances of each against the MILP optimum =="
+"$bench" quality-families "${3:-40}" > "$out/families.json"
 .venv/bin/python Benchmarks/solver/milp_reference.py "$out/families.json" "${2:-20}"

@@ -131,9 +131,26 @@ extension PlacementState {
     if demand.numa == .spread {
       add(spreadCandidate(workload, nodes, largestFirst: true))
       add(spreadCandidate(workload, nodes, largestFirst: false))
+      // The rule asks for two nodes, and every node spanned costs: the
+      // fewest nodes the rule allows (and one more, which may span fewer
+      // LLC domains) compete with the widest spread above on the objective.
+      for nodeCount in [2, 3] {
+        add(spreadCandidate(workload, nodes, largestFirst: true, nodeCount: nodeCount))
+      }
       return
     }
     for node in nodes { add(fill(workload, threadCount, over: model.nodes[node].llcs)) }
+    if model.hasMixedThreadsPerCore {
+      // A domain whose cores differ is several entries: together they may
+      // hold what no single entry does, in one domain instead of two.
+      for node in nodes {
+        let entries = model.nodes[node].llcs
+        for domain in Set(entries.map { model.llcs[$0].domainId }).sorted() {
+          let inDomain = entries.filter { model.llcs[$0].domainId == domain }
+          if inDomain.count > 1 { add(fill(workload, threadCount, over: inDomain)) }
+        }
+      }
+    }
     if tight {
       // Packing variants: others' LLCs first, or the smallest LLCs first.
       for node in nodes {
@@ -239,8 +256,11 @@ extension PlacementState {
       && counts.count >= min(2, demand.threads / granule, nodeCount)
   }
 
-  /// `numa: spread`: equal shares (within one granule) on as many nodes as it has granules.
-  func spreadCandidate(_ workload: Int, _ nodes: [Int], largestFirst: Bool) -> [Share]? {
+  /// `numa: spread`: equal shares (within one granule) on as many nodes as it has granules,
+  /// or, with `nodeCount`, on that many nodes (at least as many as the rule asks for).
+  func spreadCandidate(
+    _ workload: Int, _ nodes: [Int], largestFirst: Bool, nodeCount: Int? = nil
+  ) -> [Share]? {
     let demand = demands[workload]
     let granule = demand.unit == .wholeCore ? model.maxThreadsPerCore : 1
     let units = demand.threads / granule
@@ -248,8 +268,14 @@ extension PlacementState {
       $0.room > 0
     }
     // At least two nodes whenever the workload has two granules and may use two nodes.
-    let kMin = min(2, units, nodes.count)
-    let kMax = min(rooms.count, units)
+    var kMin = min(2, units, nodes.count)
+    var kMax = min(rooms.count, units)
+    if let nodeCount {
+      // Exactly that many nodes, when the rule and the host allow it.
+      guard nodeCount >= kMin, nodeCount <= kMax else { return nil }
+      kMin = nodeCount
+      kMax = nodeCount
+    }
     guard kMax > 0, kMax >= kMin else { return nil }
     let ranked = rooms.sorted {
       $0.room != $1.room ? ($0.room > $1.room) == largestFirst : $0.node < $1.node

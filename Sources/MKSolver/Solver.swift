@@ -52,10 +52,10 @@ public struct Solver: Sendable {
     }
     let model: HostModel
     switch HostModel.build(policy: policy, topology: topology) {
-    case .success(let m): model = m
-    case .failure(let e):
+    case .success(let built): model = built
+    case .failure(let error):
       return .failure(
-        Explainer(solver: self, policy: policy, topology: topology).housekeepingDoesNotFit(e))
+        Explainer(solver: self, policy: policy, topology: topology).housekeepingDoesNotFit(error))
     }
     let mins = Demand.build(policy: policy, model: model, weights: weights)
     // Sums of minimums over what the host has: answered at once, with the
@@ -69,7 +69,7 @@ public struct Solver: Sendable {
       }
       return .failure(DiagnosticError(capacity))
     }
-    let prev = previous.map { Self.previousPlacement($0, policy: policy, model: model) }
+    let kept = previous.map { Self.previousPlacement($0, policy: policy, model: model) }
     // Sizes never depend on the previous plan: they are found from scratch, so
     // an unchanged policy re-plans to the same sizes and can keep every CPU.
     let orderings = budgetedOrderings(model, mins)
@@ -83,8 +83,8 @@ public struct Solver: Sendable {
     var state: PlacementState?
     var sized = mins
     let target = Self.sized(mins, model: model, fraction: 1)
-    if let s = scratch.run(target) {
-      state = s
+    if let placed = scratch.run(target) {
+      state = placed
       sized = target
     } else {
       var check = scratch
@@ -101,7 +101,7 @@ public struct Solver: Sendable {
       let mayFit = check.run(mins)
       // The packing strategies after the cost-first greedy (`run` was it).
       guard
-        let s = mayFit
+        let found = mayFit
           ?? check.anyPlacementCounted(mins, skippingPlain: true).state.map({
             found -> PlacementState in
             var improved = found
@@ -113,7 +113,7 @@ public struct Solver: Sendable {
       else {
         return .failure(explainer.explain(knownInfeasible: true))
       }
-      state = s
+      state = found
       // The largest fraction in [lo, 1] whose sizes place, in `steps` halvings.
       func bisect(from lo: Double, steps: Int, _ sizes: (Double) -> [Demand]) -> Double {
         var lo = lo
@@ -121,8 +121,8 @@ public struct Solver: Sendable {
         for _ in 0..<steps {
           let mid = (lo + hi) / 2
           let trial = sizes(mid)
-          if let s2 = scratch.run(trial) {
-            state = s2
+          if let placedTrial = scratch.run(trial) {
+            state = placedTrial
             sized = trial
             lo = mid
           } else {
@@ -138,8 +138,8 @@ public struct Solver: Sendable {
       // the CPUs often leave the memory room: give back what fits, at the
       // CPU sizes found (the full share, else by halvings).
       let full = Self.sized(mins, model: model, fraction: cpuFraction, memoryFraction: 1)
-      if let s2 = scratch.run(full) {
-        state = s2
+      if let placedFull = scratch.run(full) {
+        state = placedFull
         sized = full
       } else {
         _ = bisect(from: cpuFraction, steps: 6) {
@@ -147,9 +147,9 @@ public struct Solver: Sendable {
         }
       }
     }
-    if let prev {
+    if let kept {
       var stable = SearchDriver(
-        model: model, weights: weights, previous: prev, orderings: orderings,
+        model: model, weights: weights, previous: kept, orderings: orderings,
         improvementPasses: improvementPasses)
       stable.improveTop = scratch.improveTop
       stable.pairMoves = scratch.pairMoves
@@ -158,34 +158,43 @@ public struct Solver: Sendable {
       // it, else the placement from scratch; whichever is chosen, its
       // movement is measured against the previous plan (never reported 0
       // for a plan that moved).
-      let fromScratch = state.map { $0.rescored(previous: prev) }
-      let kept = stable.run(sized) ?? stable.anyPlacement(sized)
-      switch (kept, fromScratch) {
-      case (let k?, let f?): state = k.total.total <= f.total.total + 1e-9 ? k : f
-      case (let k?, nil): state = k
-      case (nil, let f): state = f
+      let fromScratch = state.map { $0.rescored(previous: kept) }
+      let keeping = stable.run(sized) ?? stable.anyPlacement(sized)
+      switch (keeping, fromScratch) {
+      case (let keeping?, let fromScratch?):
+        state = keeping.total.total <= fromScratch.total.total + 1e-9 ? keeping : fromScratch
+      case (let keeping?, nil): state = keeping
+      case (nil, let fromScratch): state = fromScratch
       }
     }
     guard let final = state else {
       return .failure(Explainer(solver: self, policy: policy, topology: topology).explain())
     }
-    let assignment = Binding.assignment(state: final, policy: policy)
+    var assignment = Binding.assignment(state: final, policy: policy)
+    if let previous {
+      // The search counts movement per LLC domain; binding may still move a
+      // kept thread to another core of its domain (an odd thread leaving a
+      // sibling it shared): that is movement too, and reported as such.
+      assignment.objective.movement +=
+        weights.mu / 2
+        * Double(Self.threadsMovedWithinDomains(assignment, previous: previous, model: model))
+    }
     var warnings = Self.warnings(state: final, policy: policy)
     // Elastic sizes the placement rules did not let the solver give: said, not hidden.
-    for (w, workload) in policy.workloads.enumerated() {
-      let got = final.demands[w].threads
-      if got < target[w].threads {
+    for (index, workload) in policy.workloads.enumerated() {
+      let got = final.demands[index].threads
+      if got < target[index].threads {
         warnings.append(
           Self.shortfall(
-            "E264", workload, field: "cpus", got: "\(got) CPUs", share: "\(target[w].threads)",
-            limit: "\(got)"))
+            "E264", workload, field: "cpus", got: "\(got) CPUs",
+            share: "\(target[index].threads)", limit: "\(got)"))
       }
-      let memory = ByteSize.format(final.demands[w].memory)
-      if final.demands[w].memory < target[w].memory {
+      let memory = ByteSize.format(final.demands[index].memory)
+      if final.demands[index].memory < target[index].memory {
         warnings.append(
           Self.shortfall(
             "E265", workload, field: "memory", got: "\(memory) of memory",
-            share: ByteSize.format(target[w].memory), limit: memory))
+            share: ByteSize.format(target[index].memory), limit: memory))
       }
     }
     return .success(Solution(assignment: assignment, diagnostics: warnings))
@@ -258,36 +267,39 @@ public struct Solver: Sendable {
   static func sized(
     _ mins: [Demand], model: HostModel, fraction: Double, memoryFraction: Double? = nil
   ) -> [Demand] {
-    let tpc = model.maxThreadsPerCore
+    let threadsPerCore = model.maxThreadsPerCore
     var nodeSlots = model.nodeSlots
     if nodeSlots.isEmpty { nodeSlots = [0] }
     let maxNodeSlots = nodeSlots.max() ?? 0
     // A `numa: single` workload's memory shares its node with its own huge
     // pages, on a node whose kernel offers their size.
-    func largestNodeMemory(_ d: Demand) -> UInt64 {
-      let pages = Self.hugePageBytes(d)
-      return model.nodes.filter { pages == 0 || $0.hugePageSizes.contains(d.hugePageSize) }
+    func largestNodeMemory(_ demand: Demand) -> UInt64 {
+      let pages = Self.hugePageBytes(demand)
+      return model.nodes.filter { pages == 0 || $0.hugePageSizes.contains(demand.hugePageSize) }
         .map { $0.memoryAvailable - min($0.memoryAvailable, pages) }.max() ?? 0
     }
-    let cpuItems = mins.map { d -> ElasticSizing.Item in
-      var cap = d.maxThreads
-      if d.numa == .single { cap = min(cap, maxNodeSlots / d.slotCost(tpc)) }
+    let cpuItems = mins.map { demand -> ElasticSizing.Item in
+      var cap = demand.maxThreads
+      if demand.numa == .single {
+        cap = min(cap, maxNodeSlots / demand.slotCost(threadsPerCore))
+      }
       return ElasticSizing.Item(
-        min: d.minThreads, max: max(d.minThreads, cap), weight: d.weight, priority: d.priority,
-        granule: d.unit == .wholeCore ? tpc : 1, cost: d.slotCost(tpc))
+        min: demand.minThreads, max: max(demand.minThreads, cap), weight: demand.weight,
+        priority: demand.priority, granule: demand.unit == .wholeCore ? threadsPerCore : 1,
+        cost: demand.slotCost(threadsPerCore))
     }
     let minSlots = cpuItems.reduce(0) { $0 + $1.min * $1.cost }
     let slotCap = minSlots + Int(Double(max(0, model.totalSlots - minSlots)) * fraction)
     let cpu = ElasticSizing.sizes(cpuItems, capacity: slotCap)
-    let memItems = mins.map { d -> ElasticSizing.Item in
-      var cap = d.maxMemory
-      if d.numa == .single {
-        cap = min(cap, largestNodeMemory(d) / d.memoryGranule * d.memoryGranule)
+    let memItems = mins.map { demand -> ElasticSizing.Item in
+      var cap = demand.maxMemory
+      if demand.numa == .single {
+        cap = min(cap, largestNodeMemory(demand) / demand.memoryGranule * demand.memoryGranule)
       }
       return ElasticSizing.Item(
-        min: Int(clamping: d.minMemory), max: Int(clamping: max(d.minMemory, cap)),
-        weight: d.weight,
-        priority: d.priority, granule: Int(d.memoryGranule))
+        min: Int(clamping: demand.minMemory), max: Int(clamping: max(demand.minMemory, cap)),
+        weight: demand.weight,
+        priority: demand.priority, granule: Int(demand.memoryGranule))
     }
     let minMem = Saturating.sum(memItems.map(\.min))
     // Huge pages come out of the same node memory, so they are not shared out.
@@ -295,18 +307,18 @@ public struct Solver: Sendable {
     let hugeBytes = Saturating.sum(mins.map(hugePageBytes))
     let memory = Int(model.totalMemory - min(model.totalMemory, hugeBytes))
     let memCap = minMem + Int(Double(max(0, memory - minMem)) * (memoryFraction ?? fraction))
-    let mem = ElasticSizing.sizes(memItems, capacity: memCap)
-    return mins.indices.map {
-      var d = mins[$0]
-      d.threads = cpu[$0]
-      d.memory = UInt64(mem[$0])
-      return d
+    let memorySizes = ElasticSizing.sizes(memItems, capacity: memCap)
+    return mins.indices.map { index in
+      var demand = mins[index]
+      demand.threads = cpu[index]
+      demand.memory = UInt64(memorySizes[index])
+      return demand
     }
   }
 
   /// Bytes of `d`'s huge pages, saturating at `UInt64.max`.
-  static func hugePageBytes(_ d: Demand) -> UInt64 {
-    Saturating.multiply(UInt64(max(0, d.hugePageCount)), d.hugePageSize)
+  static func hugePageBytes(_ demand: Demand) -> UInt64 {
+    Saturating.multiply(UInt64(max(0, demand.hugePageCount)), demand.hugePageSize)
   }
 
   static func previousPlacement(_ previous: Assignment, policy: Policy, model: HostModel)
@@ -321,25 +333,25 @@ public struct Solver: Sendable {
     // was quadratic in the policy's size).
     var byName: [String: WorkloadAssignment] = [:]
     for old in previous.workloads where byName[old.workload] == nil { byName[old.workload] = old }
-    for (i, w) in policy.workloads.enumerated() {
-      guard let old = byName[w.name] else { continue }
-      cpus[i] = old.cpus
-      devices[i] = old.devices.compactMap { pci in
+    for (index, workload) in policy.workloads.enumerated() {
+      guard let old = byName[workload.name] else { continue }
+      cpus[index] = old.cpus
+      devices[index] = old.devices.compactMap { pci in
         model.devices.firstIndex { $0.pciAddress == pci }
       }
       for cpu in old.cpus {
-        if let l = model.cpuLLC[cpu] { threads[i][l, default: 0] += 1 }
+        if let llc = model.cpuLLC[cpu] { threads[index][llc, default: 0] += 1 }
       }
       for (key, bytes) in old.memoryBytesByNode {
-        if let id = Int(key), let n = model.nodeIndex[id] {
-          memory[i][n] = Saturating.add(memory[i][n] ?? 0, bytes)
+        if let id = Int(key), let node = model.nodeIndex[id] {
+          memory[index][node] = Saturating.add(memory[index][node] ?? 0, bytes)
         }
       }
       // A kernel instance's pages are inside its memory: nothing to keep.
-      if w.isolation != .kernel {
+      if workload.isolation != .kernel {
         for (key, count) in old.hugePagesByNode where count > 0 {
-          if let id = Int(key), let n = model.nodeIndex[id] {
-            hugePages[i][n] = Saturating.add(hugePages[i][n] ?? 0, UInt64(count))
+          if let id = Int(key), let node = model.nodeIndex[id] {
+            hugePages[index][node] = Saturating.add(hugePages[index][node] ?? 0, UInt64(count))
           }
         }
       }
@@ -348,13 +360,36 @@ public struct Solver: Sendable {
       threads: threads, memory: memory, hugePages: hugePages, cpus: cpus, devices: devices)
   }
 
+  /// Threads that changed CPUs inside an LLC entry: per workload of both
+  /// plans, the CPUs given or taken (the symmetric difference) less what
+  /// the counts per LLC entry already show (the sum of their differences).
+  static func threadsMovedWithinDomains(
+    _ assignment: Assignment, previous: Assignment, model: HostModel
+  ) -> Int {
+    var before: [String: CPUSet] = [:]
+    for old in previous.workloads where before[old.workload] == nil {
+      before[old.workload] = old.cpus
+    }
+    var moved = 0
+    for now in assignment.workloads {
+      guard let old = before[now.workload] else { continue }
+      let changed = now.cpus.subtracting(old).union(old.subtracting(now.cpus))
+      var perEntry: [Int: Int] = [:]
+      for cpu in now.cpus { perEntry[model.cpuLLC[cpu] ?? -1, default: 0] += 1 }
+      for cpu in old { perEntry[model.cpuLLC[cpu] ?? -1, default: 0] -= 1 }
+      let countsMoved = perEntry.values.reduce(0) { $0 + abs($1) }
+      moved += max(0, changed.count - countsMoved)
+    }
+    return moved
+  }
+
   /// Placements that hold but are poor.
   static func warnings(state: PlacementState, policy: Policy) -> [Diagnostic] {
     var out: [Diagnostic] = []
     let model = state.model
-    for (w, workload) in policy.workloads.enumerated() {
-      guard let p = state.placed[w] else { continue }
-      let nodes = Array(Set(p.shares.map { model.llcs[$0.llc].node })).sorted()
+    for (index, workload) in policy.workloads.enumerated() {
+      guard let placement = state.placed[index] else { continue }
+      let nodes = Array(Set(placement.shares.map { model.llcs[$0.llc].node })).sorted()
       let packages = Array(Set(nodes.map { model.nodes[$0].package })).sorted()
       if packages.count > 1 && workload.placement.numa != .spread {
         out.append(
@@ -366,16 +401,19 @@ public struct Solver: Sendable {
               "lower cpus for '\(workload.name)' or free a socket so that it fits in one"
             ]))
       }
-      for dev in p.devices {
-        guard let dn = model.deviceNode[dev], !nodes.isEmpty, !nodes.contains(dn) else { continue }
+      for device in placement.devices {
+        guard let deviceNode = model.deviceNode[device], !nodes.isEmpty,
+          !nodes.contains(deviceNode)
+        else { continue }
         out.append(
           .warning(
             "E261",
-            "device \(model.devices[dev].pciAddress) (NUMA node \(model.nodes[dn].id)) is far from workload '\(workload.name)' (CPUs on node \(nodes.map { String(model.nodes[$0].id) }.joined(separator: ", ")))",
+            "device \(model.devices[device].pciAddress) (NUMA node \(model.nodes[deviceNode].id)) is far from workload '\(workload.name)' (CPUs on node \(nodes.map { String(model.nodes[$0].id) }.joined(separator: ", ")))",
             at: workload.location(of: "devices"),
             help: ["set placement.nearDevices: true for '\(workload.name)'"]))
       }
-      let remote = p.memory.filter { !nodes.contains($0.node) }.reduce(UInt64(0)) { $0 + $1.amount }
+      let remote = placement.memory.filter { !nodes.contains($0.node) }
+        .reduce(UInt64(0)) { $0 + $1.amount }
       if remote > 0 && !nodes.isEmpty {
         out.append(
           .warning(
@@ -385,8 +423,8 @@ public struct Solver: Sendable {
             help: ["lower memory for '\(workload.name)' or let its CPUs span more nodes"]))
       }
       if workload.latency == .realtime || workload.latency == .low {
-        let shared = p.shares.reduce(0) { n, s in
-          n + state.llc[s.llc].pairs.filter { $0.a == w || $0.b == w }.count
+        let shared = placement.shares.reduce(0) { count, share in
+          count + state.llc[share.llc].pairs.filter { $0.a == index || $0.b == index }.count
         }
         if shared > 0 {
           out.append(

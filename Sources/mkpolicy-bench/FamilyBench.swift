@@ -1,3 +1,4 @@
+import BenchFamilies
 import Foundation
 import MKCore
 import MKPolicy
@@ -24,6 +25,14 @@ func families(topologyPath: String, outDir: String, counts: [Int]) {
         let policy = Families.policy(
           family, on: topology, workloads: count, seed: 11, oversubscribed: over)
         let name = "\(family)-\(over ? "over" : "fit")-\(count)"
+        // A family whose smallest sizes are past the host has no fitting
+        // variant at this size: said, not timed as a refusal.
+        if !over && !Families.fits(policy, on: topology) {
+          print(
+            "| \(family) | \(count) | fits | | n/a: its minimums need \(Families.minimumSlots(policy, on: topology)) of \(Families.threads(topology)) threads | |"
+          )
+          continue
+        }
         try? Families.yaml(policy).write(
           toFile: outDir + "/" + name + ".yaml", atomically: true, encoding: .utf8)
         let (result, ms) = timed(runs: 3) { solver.solve(policy, on: topology) }
@@ -44,61 +53,97 @@ func families(topologyPath: String, outDir: String, counts: [Int]) {
   }
 }
 
-/// The placement rules, checked in time linear in the plan: numa single
-/// (CPUs, memory and huge pages on one node), spread, llc: exclusive and
-/// avoid over real LLC domains, nearDevices, no CPU twice.
-func familyRuleViolations(_ a: Assignment, _ policy: Policy, _ topology: Topology) -> [String] {
+/// The placement rules, checked in time linear in the plan: no CPU or
+/// device twice, `smt: off` one thread per core and `smt: exclusive` whole
+/// cores, numa single (CPUs, memory and huge pages on one node), spread (on
+/// at least two nodes when it can be, counts within a granule), llc:
+/// exclusive and avoid over real LLC domains, nearDevices.
+func familyRuleViolations(_ assignment: Assignment, _ policy: Policy, _ topology: Topology)
+  -> [String]
+{
   var out: [String] = []
   var nodeOf: [Int: Int] = [:]
-  var llcOf: [Int: Int] = [:]
+  var domainOf: [Int: Int] = [:]
+  var coreOf: [Int: [Int]] = [:]
   for node in topology.nodes {
-    for (i, d) in node.cacheDomains.enumerated() {
-      for c in d.cpus {
-        nodeOf[c] = node.id
-        llcOf[c] = node.id << 20 | i
+    for (index, domain) in node.cacheDomains.enumerated() {
+      for core in domain.cores {
+        let threads = core.threads.filter(\.online).map(\.cpu)
+        for cpu in threads {
+          nodeOf[cpu] = node.id
+          domainOf[cpu] = node.id << 20 | index
+          coreOf[cpu] = threads
+        }
       }
     }
   }
-  var owners: [Int: Set<String>] = [:]
+  let deviceNode = Dictionary(
+    topology.devices.map { ($0.pciAddress, $0.numaNode) }, uniquingKeysWith: { first, _ in first })
+  var occupants: [Int: Set<String>] = [:]
   var cpuOwner: [Int: String] = [:]
-  for (w, wa) in a.workloads.enumerated() {
-    for cpu in wa.cpus {
-      owners[llcOf[cpu] ?? -1, default: []].insert(wa.workload)
-      if policy.workloads[w].ownsCPUs {
-        if let o = cpuOwner[cpu] { out.append("cpu \(cpu) given to \(o) and \(wa.workload)") }
-        cpuOwner[cpu] = wa.workload
+  var deviceOwner: [String: String] = [:]
+  var placed: [String: WorkloadAssignment] = [:]
+  for (index, given) in assignment.workloads.enumerated() {
+    placed[given.workload] = given
+    for cpu in given.cpus {
+      occupants[domainOf[cpu] ?? -1, default: []].insert(given.workload)
+      if policy.workloads[index].ownsCPUs {
+        if let owner = cpuOwner[cpu] {
+          out.append("cpu \(cpu) given to \(owner) and \(given.workload)")
+        }
+        cpuOwner[cpu] = given.workload
       }
+    }
+    for device in given.devices {
+      if let owner = deviceOwner[device] {
+        out.append("device \(device) given to \(owner) and \(given.workload)")
+      }
+      deviceOwner[device] = given.workload
     }
   }
-  for wl in policy.workloads {
-    guard let wa = a.workload(named: wl.name) else { continue }
-    let cpuNodes = Set(wa.cpus.compactMap { nodeOf[$0] })
-    let nodes = cpuNodes.union(
-      wa.memoryBytesByNode.filter { $0.value > 0 }.compactMap { Int($0.key) }
-    )
-    .union(
-      wl.isolation == .kernel
-        ? [] : wa.hugePagesByNode.filter { $0.value > 0 }.compactMap { Int($0.key) })
-    if wl.placement.numa == .single && nodes.count > 1 { out.append("\(wl.name): numa single") }
-    if wl.placement.numa == .spread {
-      var per: [Int: Int] = [:]
-      for cpu in wa.cpus { per[nodeOf[cpu] ?? -1, default: 0] += 1 }
-      let g = wl.smt == .exclusive ? 2 : 1
-      if (per.values.max() ?? 0) - (per.values.min() ?? 0) > g { out.append("\(wl.name): spread") }
-    }
-    let mine = Set(wa.cpus.compactMap { llcOf[$0] })
-    for l in mine {
-      let others = owners[l, default: []].subtracting([wl.name])
-      if wl.placement.llc == .exclusive && !others.isEmpty {
-        out.append("\(wl.name): llc exclusive shared")
+  for workload in policy.workloads {
+    guard let given = placed[workload.name] else { continue }
+    let name = workload.name
+    let cpuNodes = Set(given.cpus.compactMap { nodeOf[$0] })
+    let memoryNodes = given.memoryBytesByNode.filter { $0.value > 0 }.compactMap { Int($0.key) }
+    let pageNodes =
+      workload.isolation == .kernel
+      ? [] : given.hugePagesByNode.filter { $0.value > 0 }.compactMap { Int($0.key) }
+    let nodes = cpuNodes.union(memoryNodes).union(pageNodes)
+    switch workload.smt {
+    case .off:
+      for cpu in given.cpus where (coreOf[cpu] ?? []).filter(given.cpus.contains).count > 1 {
+        out.append("\(name): smt off with two threads of the core of \(cpu)")
       }
-      if !others.isDisjoint(with: wl.placement.avoid) { out.append("\(wl.name): avoid") }
+    case .exclusive:
+      for cpu in given.cpus where !(coreOf[cpu] ?? []).allSatisfy(given.cpus.contains) {
+        out.append("\(name): smt exclusive with part of the core of \(cpu)")
+      }
+    case .shared: break
     }
-    if wl.placement.nearDevices {
-      let devNodes = Set(
-        wa.devices.compactMap { d in topology.devices.first { $0.pciAddress == d }?.numaNode })
-      if !devNodes.isEmpty && !cpuNodes.isSubset(of: devNodes) {
-        out.append("\(wl.name): not near its devices")
+    if workload.placement.numa == .single && nodes.count > 1 { out.append("\(name): numa single") }
+    if workload.placement.numa == .spread {
+      var perNode: [Int: Int] = [:]
+      for cpu in given.cpus { perNode[nodeOf[cpu] ?? -1, default: 0] += 1 }
+      let granule = workload.smt == .exclusive ? 2 : 1
+      let spreadOver = min(2, given.cpus.count / granule, topology.nodes.count)
+      if (perNode.values.max() ?? 0) - (perNode.values.min() ?? 0) > granule
+        || (!workload.placement.nearDevices && perNode.count < spreadOver)
+      {
+        out.append("\(name): spread over \(perNode)")
+      }
+    }
+    for domain in Set(given.cpus.compactMap { domainOf[$0] }) {
+      let others = occupants[domain, default: []].subtracting([name])
+      if workload.placement.llc == .exclusive && !others.isEmpty {
+        out.append("\(name): llc exclusive shared")
+      }
+      if !others.isDisjoint(with: workload.placement.avoid) { out.append("\(name): avoid") }
+    }
+    if workload.placement.nearDevices {
+      let deviceNodes = Set(given.devices.compactMap { deviceNode[$0] ?? nil })
+      if !deviceNodes.isEmpty && !cpuNodes.isSubset(of: deviceNodes) {
+        out.append("\(name): not near its devices")
       }
     }
   }
@@ -115,46 +160,16 @@ func qualityFamilies(count: Int) {
   let solver = Solver()
   for family in Families.names {
     for seed in 0..<UInt64(count) {
-      var r = SplitMix64(seed: seed &* 0x51_7CC1_B727_220A &+ 3)
-      let (sockets, nps) = r.pick([(1, 1), (1, 2), (2, 1), (2, 2)])
-      let nodes = sockets * nps
-      var topology = try! TopologySynthesizer.build(
-        TopologyShape(
-          sockets: sockets, nodesPerSocket: nps, llcsPerNode: 2, coresPerLLC: 4,
-          threadsPerCore: 2, memoryPerNodeBytes: 16 << 30,
-          distances: .init(local: 10, sameSocket: 12, remoteSocket: 21),
-          devices: [
-            .init(.net, vendorId: "15b3", deviceId: "1017", driver: "mlx5_core", perNode: 1),
-            .init(
-              .nvme, vendorId: "144d", deviceId: "a808", driver: "nvme", perNode: 1,
-              nodes: [nodes - 1]),
-          ]))
-      if family == "hybrid" {
-        // E-core-like cores: the second half of every other LLC has one thread.
-        for p in topology.packages.indices {
-          for d in topology.packages[p].dies.indices {
-            for n in topology.packages[p].dies[d].nodes.indices {
-              for c in topology.packages[p].dies[d].nodes[n].cacheDomains.indices where c % 2 == 1 {
-                for k in 2..<topology.packages[p].dies[d].nodes[n].cacheDomains[c].cores.count {
-                  topology.packages[p].dies[d].nodes[n].cacheDomains[c].cores[k].threads
-                    .removeLast()
-                }
-              }
-            }
-          }
-        }
-      }
-      let workloads = r.int(3...6)
-      let policy = Families.policy(
-        family, on: topology, workloads: workloads, seed: seed, oversubscribed: seed % 5 == 4)
+      let (policy, topology) = qualityFamilyInstance(family, seed: seed)
       let instance = solver.instance(policy, on: topology)
       let (result, ms) = timed(runs: 1) { solver.solve(policy, on: topology) }
       var mine = QualityRecord.Outcome(feasible: false)
       mine.milliseconds = ms
-      if case .success(let s) = result {
+      if case .success(let solution) = result {
         mine = .init(
-          feasible: true, objective: s.assignment.objective, total: s.assignment.objective.total,
-          milliseconds: ms, ruleViolations: familyRuleViolations(s.assignment, policy, topology))
+          feasible: true, objective: solution.assignment.objective,
+          total: solution.assignment.objective.total, milliseconds: ms,
+          ruleViolations: familyRuleViolations(solution.assignment, policy, topology))
       }
       records.append(
         QualityRecord(
@@ -163,4 +178,97 @@ func qualityFamilies(count: Int) {
     }
   }
   print(json(records))
+}
+
+/// One instance of `quality-families`: 3-6 workloads of `family` on a host
+/// of 1-2 sockets, 1-2 nodes each, 2 LLCs of 4 SMT2 cores per node, a NIC on
+/// every node and an NVMe drive on the last (hybrid: the second half of
+/// every other LLC's cores has one thread); every fifth seed oversubscribed.
+func qualityFamilyInstance(_ family: String, seed: UInt64) -> (Policy, Topology) {
+  var random = SplitMix64(seed: seed &* 0x51_7CC1_B727_220A &+ 3)
+  let (sockets, nodesPerSocket) = random.pick([(1, 1), (1, 2), (2, 1), (2, 2)])
+  let nodes = sockets * nodesPerSocket
+  var topology = try! TopologySynthesizer.build(
+    TopologyShape(
+      sockets: sockets, nodesPerSocket: nodesPerSocket, llcsPerNode: 2, coresPerLLC: 4,
+      threadsPerCore: 2, memoryPerNodeBytes: 16 << 30,
+      distances: .init(local: 10, sameSocket: 12, remoteSocket: 21),
+      devices: [
+        .init(.net, vendorId: "15b3", deviceId: "1017", driver: "mlx5_core", perNode: 1),
+        .init(
+          .nvme, vendorId: "144d", deviceId: "a808", driver: "nvme", perNode: 1,
+          nodes: [nodes - 1]),
+      ]))
+  if family == "hybrid" {
+    // E-core-like cores: the second half of every other LLC has one thread.
+    for package in topology.packages.indices {
+      for die in topology.packages[package].dies.indices {
+        for node in topology.packages[package].dies[die].nodes.indices {
+          for domain in topology.packages[package].dies[die].nodes[node].cacheDomains.indices
+          where domain % 2 == 1 {
+            let cores = topology.packages[package].dies[die].nodes[node].cacheDomains[domain]
+              .cores.count
+            for core in 2..<cores {
+              topology.packages[package].dies[die].nodes[node].cacheDomains[domain].cores[core]
+                .threads.removeLast()
+            }
+          }
+        }
+      }
+    }
+  }
+  let workloads = random.int(3...6)
+  let policy = Families.policy(
+    family, on: topology, workloads: workloads, seed: seed, oversubscribed: seed % 5 == 4)
+  return (policy, topology)
+}
+
+/// `mkpolicy-bench show-family FAMILY SEED`: one `quality-families`
+/// instance and mkpolicy's placement of it (CPUs per LLC entry, memory per
+/// node, objective terms), for looking into a gap to the MILP.
+func showFamily(_ family: String, seed: UInt64) {
+  let (policy, topology) = qualityFamilyInstance(family, seed: seed)
+  let solver = Solver()
+  if let instance = solver.instance(policy, on: topology) {
+    print("LLC entries (node, domain, threads per core, free cores):")
+    print(instance.llcs.map { "(\($0.node), \($0.domain), \($0.threadsPerCore), \($0.cores))" })
+    for workload in instance.workloads {
+      print(
+        workload.name, workload.unit, workload.threads, "threads",
+        String(format: "%.2f GiB", workload.memoryGiB), workload.numa,
+        workload.llcExclusive ? "llc exclusive" : "", workload.avoid, workload.slots)
+    }
+  }
+  for workload in policy.workloads {
+    print(
+      workload.name, workload.isolation, "cpus", workload.cpus.min, "...", workload.cpus.max,
+      "hugepages", workload.hugepages.map { "\($0.count) x \($0.pageSizeBytes >> 20) MiB" } ?? "-")
+  }
+  switch solver.solve(policy, on: topology) {
+  case .success(let solution):
+    var nodeOf: [Int: Int] = [:]
+    var domainOf: [Int: Int] = [:]
+    for node in topology.nodes {
+      for domain in node.cacheDomains {
+        for cpu in domain.cpus {
+          nodeOf[cpu] = node.id
+          domainOf[cpu] = domain.id
+        }
+      }
+    }
+    for workload in solution.assignment.workloads {
+      var perDomain: [Int: Int] = [:]
+      for cpu in workload.cpus { perDomain[domainOf[cpu] ?? -1, default: 0] += 1 }
+      print(
+        workload.workload, "CPUs per LLC", perDomain.sorted { $0.key < $1.key },
+        "memory per node",
+        workload.memoryBytesByNode.sorted { $0.key < $1.key }.map {
+          "\($0.key): \($0.value >> 20) MiB"
+        }, "pages", workload.hugePagesByNode.sorted { $0.key < $1.key })
+    }
+    print("objective", solution.assignment.objective)
+    print(solution.diagnostics.map { "\($0.code) \($0.message)" })
+  case .failure(let error):
+    print(error.diagnostics.map { "\($0.code) \($0.message)" })
+  }
 }

@@ -1,3 +1,4 @@
+import BenchFamilies
 import FoundationEssentials
 import MKCore
 import MKPlan

@@ -1,3 +1,4 @@
+import BenchFamilies
 import Foundation
 import MKCore
 import MKPolicy
@@ -307,6 +308,9 @@ case "report":
     writeTo: arguments.dropFirst(2).first)
 case "quality-families":
   qualityFamilies(count: arguments.dropFirst().first.flatMap { Int($0) } ?? 40)
+case "show-family":
+  let rest = Array(arguments.dropFirst())
+  showFamily(rest.first ?? "scale", seed: rest.dropFirst().first.flatMap { UInt64($0) } ?? 0)
 case "families":
   let rest = Array(arguments.dropFirst())
   guard rest.count >= 3 else {

@@ -1,3 +1,4 @@
+import BenchFamilies
 import MKCore
 import MKPolicy
 import MKTestSupport
@@ -157,64 +158,131 @@ enum HostReshaper {
     var falseInfeasible: [UInt64] = []
     for seed in 0..<UInt64(250) {
       let (policy, topology) = HostReshaper.instance(seed: seed)
-      let solver = Solver()
-      guard case .success(let first) = solver.solve(policy, on: topology) else {
-        if case .success(let model) = HostModel.build(policy: policy, topology: topology) {
-          let mins = Demand.build(policy: policy, model: model, weights: ObjectiveWeights())
-          if !mins.contains(where: { $0.hugePageCount > 0 }) {
-            var oracle = ExactOracle(model: model, demands: mins)
-            if oracle.feasible() == true { falseInfeasible.append(seed) }
-          }
-        }
-        continue
-      }
-      planned += 1
-      var broken = RuleCheck.violations(first.assignment, policy, topology)
-      #expect(broken.isEmpty, "seed \(seed): \(broken)")
-      let same = try solver.solve(policy, on: topology, previous: first.assignment).get()
-      #expect(same.assignment.workloads == first.assignment.workloads, "seed \(seed): moved")
-      #expect(same.assignment.objective.movement == 0, "seed \(seed)")
-
-      // Edits: grow one workload, remove one, add one; each re-planned
-      // against the plan before it.
-      var r = SplitMix64(seed: seed &+ 77)
-      var current = policy
-      var previous = first.assignment
-      for step in 0..<3 {
-        var next = current
-        switch step {
-        case 0:
-          let w = r.int(0...(next.workloads.count - 1))
-          next.workloads[w].cpus.min += 1
-          next.workloads[w].cpus.max = max(next.workloads[w].cpus.max, next.workloads[w].cpus.min)
-        case 1 where next.workloads.count > 1:
-          let gone = next.workloads.remove(at: r.int(0...(next.workloads.count - 1))).name
-          for w in next.workloads.indices {
-            next.workloads[w].placement.avoid.removeAll { $0 == gone }
-          }
-        default:
-          next.workloads.append(
-            Fixtures.workload("n\(step)", line: 200 + step * 20, cpus: .init(min: 1, max: 2)))
-        }
-        guard case .success(let s) = solver.solve(next, on: topology, previous: previous) else {
-          break
-        }
-        broken = RuleCheck.violations(s.assignment, next, topology)
-        #expect(broken.isEmpty, "seed \(seed) step \(step): \(broken)")
-        let moved = s.assignment.workloads.contains { now in
-          guard let before = previous.workload(named: now.workload) else { return false }
-          let kept = before.cpus.intersection(now.cpus).count
-          return kept < min(before.cpus.count, now.cpus.count)
-        }
-        if moved {
-          #expect(
-            s.assignment.objective.movement > 0, "seed \(seed) step \(step): moved, movement 0")
-        }
-        current = next
-        previous = s.assignment
+      switch try Self.planAndEdit(policy, on: topology, label: "seed \(seed)", editSeed: seed &+ 77)
+      {
+      case .planned: planned += 1
+      case .falseInfeasible: falseInfeasible.append(seed)
+      case .infeasible: break
       }
     }
     #expect(planned > 90, "only \(planned) planned")
     #expect(falseInfeasible.isEmpty, "false infeasible seeds: \(falseInfeasible)")
+  }
+
+  /// Every benchmark family (`Families`, the generators of
+  /// Benchmarks/solver) at 2-6 workloads on small hosts with a NIC on every
+  /// node and an NVMe drive on the last: uniform, with E-cores
+  /// (`efficiencyCoresPerLLC`), or reshaped (hybrid, partly offline,
+  /// uneven), each followed by the same edit sequence with `--previous`
+  /// and checked after every step, and no fitting instance the exact oracle
+  /// places called infeasible.
+  @Test func everyBenchmarkFamilyHoldsEveryRuleOnEveryHostShape() throws {
+    var planned: [String: Int] = [:]
+    var falseInfeasible: [String] = []
+    for family in Families.names {
+      for seed in 0..<UInt64(60) {
+        var random = SplitMix64(seed: seed &* 0x9E37_79B9_7F4A_7C15 &+ 29)
+        let sockets = random.int(1...2)
+        let nodes = sockets * random.int(1...2)
+        let shape = TopologyShape(
+          sockets: sockets, nodesPerSocket: nodes / sockets, llcsPerNode: random.int(1...2),
+          coresPerLLC: random.int(2...4), threadsPerCore: 2,
+          efficiencyCoresPerLLC: seed % 3 == 1 ? random.int(1...2) : 0,
+          memoryPerNodeBytes: UInt64(random.int(8...32)) << 30,
+          hugePages: [HugePagePool(pageSizeBytes: 2 << 20, total: 0, free: 0)],
+          distances: .init(local: 10, sameSocket: 12, remoteSocket: 21),
+          devices: [
+            .init(.net, vendorId: "15b3", deviceId: "1017", driver: "mlx5_core"),
+            .init(.nvme, vendorId: "144d", deviceId: "a808", driver: "nvme", nodes: [nodes - 1]),
+          ])
+        var topology = try TopologySynthesizer.build(shape)
+        if seed % 3 == 2 { HostReshaper.reshape(&topology, &random) }
+        let policy = Families.policy(
+          family, on: topology, workloads: random.int(2...6), seed: seed)
+        guard Families.fits(policy, on: topology) else { continue }
+        let label = "\(family) seed \(seed)"
+        switch try Self.planAndEdit(policy, on: topology, label: label, editSeed: seed) {
+        case .planned: planned[family, default: 0] += 1
+        case .falseInfeasible: falseInfeasible.append(label)
+        case .infeasible: break
+        }
+      }
+    }
+    for family in Families.names {
+      #expect(
+        planned[family, default: 0] >= 20, "\(family): only \(planned[family, default: 0]) planned")
+    }
+    #expect(falseInfeasible.isEmpty, "false infeasible: \(falseInfeasible)")
+  }
+
+  enum Outcome { case planned, infeasible, falseInfeasible }
+
+  /// Plans `policy`, checks every rule, re-plans it unchanged (nothing may
+  /// move) and through three edits with the previous plan (grow one
+  /// workload, remove one, add one), checking every rule and that movement
+  /// is reported whenever a kept workload's CPUs moved. An instance the
+  /// solver refuses is checked by the exact oracle when it has no huge
+  /// pages (which the oracle does not model).
+  static func planAndEdit(
+    _ policy: Policy, on topology: Topology, label: String, editSeed: UInt64
+  ) throws -> Outcome {
+    let solver = Solver()
+    guard case .success(let first) = solver.solve(policy, on: topology) else {
+      if case .success(let model) = HostModel.build(policy: policy, topology: topology) {
+        let mins = Demand.build(policy: policy, model: model, weights: ObjectiveWeights())
+        if !mins.contains(where: { $0.hugePageCount > 0 }) {
+          var oracle = ExactOracle(model: model, demands: mins)
+          if oracle.feasible() == true { return .falseInfeasible }
+        }
+      }
+      return .infeasible
+    }
+    var broken = RuleCheck.violations(first.assignment, policy, topology)
+    #expect(broken.isEmpty, "\(label): \(broken)")
+    let same = try solver.solve(policy, on: topology, previous: first.assignment).get()
+    #expect(same.assignment.workloads == first.assignment.workloads, "\(label): moved")
+    #expect(same.assignment.objective.movement == 0, "\(label)")
+
+    // Edits: grow one workload, remove one, add one; each re-planned
+    // against the plan before it.
+    var random = SplitMix64(seed: editSeed)
+    var current = policy
+    var previous = first.assignment
+    for step in 0..<3 {
+      var next = current
+      switch step {
+      case 0:
+        let grown = random.int(0...(next.workloads.count - 1))
+        next.workloads[grown].cpus.min += 1
+        next.workloads[grown].cpus.max = max(
+          next.workloads[grown].cpus.max, next.workloads[grown].cpus.min)
+      case 1 where next.workloads.count > 1:
+        let gone = next.workloads.remove(at: random.int(0...(next.workloads.count - 1))).name
+        for index in next.workloads.indices {
+          next.workloads[index].placement.avoid.removeAll { $0 == gone }
+        }
+      default:
+        next.workloads.append(
+          Fixtures.workload("n\(step)", line: 200 + step * 20, cpus: .init(min: 1, max: 2)))
+      }
+      guard case .success(let replanned) = solver.solve(next, on: topology, previous: previous)
+      else {
+        break
+      }
+      broken = RuleCheck.violations(replanned.assignment, next, topology)
+      #expect(broken.isEmpty, "\(label) step \(step): \(broken)")
+      let moved = replanned.assignment.workloads.contains { now in
+        guard let before = previous.workload(named: now.workload) else { return false }
+        let kept = before.cpus.intersection(now.cpus).count
+        return kept < min(before.cpus.count, now.cpus.count)
+      }
+      if moved {
+        #expect(
+          replanned.assignment.objective.movement > 0, "\(label) step \(step): moved, movement 0")
+      }
+      current = next
+      previous = replanned.assignment
+    }
+    return .planned
   }
 }

@@ -3,10 +3,10 @@ import MKPolicy
 import MKTopology
 
 /// Seeded instance families for the solver benchmarks.
-enum BenchInstances {
-  static let location = SourceLocation(file: "bench.yaml", line: 1, column: 1)
+public enum BenchInstances {
+  public static let location = SourceLocation(file: "bench.yaml", line: 1, column: 1)
 
-  static func workload(
+  public static func workload(
     _ name: String, cpus: Int, smt: SMTPolicy, memory: UInt64, numa: NUMAPlacement = .any,
     llc: LLCPlacement = .shared, avoid: [String] = [], devices: [DeviceRequest] = [],
     near: Bool = false, latency: LatencyClass = .normal, isolation: Isolation = .partition,
@@ -20,7 +20,7 @@ enum BenchInstances {
       priority: priority, weight: weight, location: location)
   }
 
-  static func policy(_ workloads: [Workload], housekeeping: Int = 2) -> Policy {
+  public static func policy(_ workloads: [Workload], housekeeping: Int = 2) -> Policy {
     Policy(
       metadata: Metadata(name: "bench"),
       host: HostSpec(housekeeping: Housekeeping(cpus: .count(housekeeping), memoryBytes: 1 << 30)),
@@ -31,7 +31,7 @@ enum BenchInstances {
   /// Small hard instances for the exact reference: 1-2 sockets, 1-2 nodes per
   /// socket, 2 LLCs per node, 4 cores, SMT2; straddling, memory-heavy,
   /// constraint-heavy, device-heavy and odd-thread mixes at 50-100% load.
-  static func quality(seed: UInt64) -> (mix: String, policy: Policy, topology: Topology) {
+  public static func quality(seed: UInt64) -> (mix: String, policy: Policy, topology: Topology) {
     var r = SplitMix64(seed: seed &* 0x2545_F491_4F6C_DD1D &+ 99)
     let mixes = ["straddling", "memory-heavy", "constraint-heavy", "device-heavy", "odd-threads"]
     let mix = mixes[Int(seed % UInt64(mixes.count))]
@@ -109,7 +109,7 @@ enum BenchInstances {
 
   /// A synthetic step of the scale ladder: 64 GiB per node, distances
   /// 10/12/32, half NICs and half NVMe drives on every node.
-  static func scale(
+  public static func scale(
     sockets: Int, nodesPerSocket: Int, llcsPerNode: Int, coresPerLLC: Int,
     workloads: Int, devicesPerNode: Int, seed: UInt64
   ) -> (Policy, Topology) {
@@ -137,7 +137,7 @@ enum BenchInstances {
   /// devices (an E810 NIC on the first node of every socket, an NVMe drive on
   /// every node) and 60 more to make the 100: two ConnectX ports on
   /// each of nodes 0-29.
-  static let eightSocketShape = TopologyShape(
+  public static let eightSocketShape = TopologyShape(
     sockets: 8, nodesPerSocket: 4, llcsPerNode: 1, coresPerLLC: 30, threadsPerCore: 2,
     llcSizeBytes: 120 << 20, memoryPerNodeBytes: 256 << 30, memoryFreePerNodeBytes: 250 << 30,
     hugePages: [HugePagePool(pageSizeBytes: 1 << 30, total: 8, free: 8)],
@@ -163,7 +163,7 @@ enum BenchInstances {
   /// after two housekeeping CPUs per node, a third `numa: single`, about one
   /// device request per device (half `nearDevices`), 30% elastic up to twice
   /// their minimum, mixed isolation, latency, priority and weight.
-  static func scale(on topology: Topology, workloads: Int, seed: UInt64) -> Policy {
+  public static func scale(on topology: Topology, workloads: Int, seed: UInt64) -> Policy {
     var r = SplitMix64(seed: seed)
     let nodes = topology.nodes.count
     let threads = topology.threads.count - 2 * nodes
@@ -202,6 +202,6 @@ enum BenchInstances {
 extension SplitMix64 {
   /// The benchmarks' draws in [0, 1), in millionths: the seeded families
   /// (and the figures measured on them) depend on exactly these numbers.
-  mutating func millionths() -> Double { fraction(resolution: 1_000_000) }
-  mutating func chance(_ p: Double) -> Bool { millionths() < p }
+  public mutating func millionths() -> Double { fraction(resolution: 1_000_000) }
+  public mutating func chance(_ probability: Double) -> Bool { millionths() < probability }
 }
