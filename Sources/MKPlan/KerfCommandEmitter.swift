@@ -29,6 +29,7 @@ public struct KerfCommandEmitter: Sendable {
     let kernels = input.placed.filter { $0.workload.isolation == .kernel }
     let previousInstances = input.previous?.kernelInstances ?? []
     var usedIds = Set<Int>()
+    var outOfIds = false
     var ids: [String: Int] = [:]
     // A workload keeps its kerf name and id (a hand-over's successor has its own).
     var kerfNames: [String: String] = [:]
@@ -72,11 +73,19 @@ public struct KerfCommandEmitter: Sendable {
       if ids[workload.name] == nil {
         var id = 1
         while usedIds.contains(id) { id += 1 }
-        guard id <= 511 else {
-          out.diagnostics.append(
-            .error(
-              "E413", "more than 511 kernel instances: kerf ids run from 1 to 511",
-              at: workload.location))
+        guard id <= PolicyChecker.kernelInstanceLimit else {
+          // Once, at the first instance without an id (the policy check
+          // already refuses more kernel workloads than ids; this is the
+          // backstop for ids a previous plan still holds).
+          if !outOfIds {
+            out.diagnostics.append(
+              .error(
+                "E413",
+                "kernel workload '\(workload.name)' gets no kerf id: ids run from 1 to \(PolicyChecker.kernelInstanceLimit) and all are taken",
+                at: workload.location(of: "isolation"),
+                help: ["make some kernel workloads isolation: partition"]))
+          }
+          outOfIds = true
           continue
         }
         ids[workload.name] = id

@@ -5,6 +5,9 @@ import MKCore
 /// only with `isolation: kernel`, and demands that can never be met whatever
 /// the host. Every finding points at the field that caused it.
 public enum PolicyChecker {
+  /// The most kernel instances kerf can number (ids 1 to 511).
+  public static let kernelInstanceLimit = 511
+
   /// Checks `policy`. `coordinatorKnown` is false when the coordinator
   /// section had errors, so that its defaults are not judged.
   public static func check(_ policy: Policy, coordinatorKnown: Bool = true) -> [Diagnostic] {
@@ -169,6 +172,29 @@ public enum PolicyChecker {
     }
     out += LaunchTuningChecker.check(policy, everyone: everyone)
     out += UpdateChecker.check(policy, everyone: everyone, coordinatorKnown: coordinatorKnown)
+    // kerf numbers instances 1 to 511: more kernel workloads can never be
+    // started, whatever the host. Said once, at the first one past the
+    // limit, before any solving (the emitter would otherwise find it only
+    // after a whole placement, once per instance).
+    let kernels = everyone.filter {
+      $0.workload.isolation == .kernel && !$0.broken.contains("isolation")
+    }
+    if kernels.count > Self.kernelInstanceLimit {
+      let first = kernels[Self.kernelInstanceLimit].workload
+      out.append(
+        .error(
+          "E124",
+          "\(kernels.count) workloads have isolation: kernel, but kerf numbers instances 1 to \(Self.kernelInstanceLimit)",
+          at: first.location(of: "isolation"),
+          notes: [
+            .init(
+              "'\(first.name)' is the \(Self.kernelInstanceLimit + 1)th; \(kernels.count - Self.kernelInstanceLimit) cannot get an instance id"
+            )
+          ],
+          help: [
+            "make \(kernels.count - Self.kernelInstanceLimit) of them isolation: partition, or split the policy across hosts"
+          ]))
+    }
     return out
   }
 }
