@@ -1,6 +1,13 @@
+import CSHA256
+
 /// SHA-256 (FIPS 180-4), for the topology digest in a plan's fingerprint.
 /// Small and dependency-free: the plan library links no crypto library.
+/// Whole blocks go through the CPU's SHA extensions where it has them
+/// (`CSHA256`, x86-64 since Ice Lake and Zen), else through the portable
+/// code below; both give the same digest (the tests run both).
 public enum SHA256 {
+  /// Whether this CPU compresses with its SHA extensions, asked once.
+  public static let accelerated = mkpolicy_sha256_accelerated() == 1
   private static let k: [UInt32] = [
     0x428a_2f98, 0x7137_4491, 0xb5c0_fbcf, 0xe9b5_dba5, 0x3956_c25b, 0x59f1_11f1, 0x923f_82a4,
     0xab1c_5ed5,
@@ -42,6 +49,12 @@ public enum SHA256 {
   /// (the padded tail is the only copy), through unchecked buffers: a plan
   /// of a large host is megabytes, and the digest is part of every plan.
   public static func digest(_ message: [UInt8]) -> [UInt8] {
+    digest(message, accelerated: accelerated)
+  }
+
+  /// `digest`, with the choice of code made by the caller (the tests check
+  /// that both give the same digests).
+  public static func digest(_ message: [UInt8], accelerated: Bool) -> [UInt8] {
     var state = State()
     // The last whole blocks' remainder, the 0x80 marker, zeros and the
     // message's length in bits: one or two blocks.
@@ -56,13 +69,21 @@ public enum SHA256 {
     k.withUnsafeBufferPointer { k in
       withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 64) { schedule in
         message.withUnsafeBufferPointer { bytes in
-          for start in stride(from: 0, to: whole, by: 64) {
-            state.compress(bytes.baseAddress! + start, k, schedule)
+          if accelerated {
+            state.compressAccelerated(bytes.baseAddress, blocks: whole / 64)
+          } else {
+            for start in stride(from: 0, to: whole, by: 64) {
+              state.compress(bytes.baseAddress! + start, k, schedule)
+            }
           }
         }
         tail.withUnsafeBufferPointer { bytes in
-          for start in stride(from: 0, to: bytes.count, by: 64) {
-            state.compress(bytes.baseAddress! + start, k, schedule)
+          if accelerated {
+            state.compressAccelerated(bytes.baseAddress, blocks: bytes.count / 64)
+          } else {
+            for start in stride(from: 0, to: bytes.count, by: 64) {
+              state.compress(bytes.baseAddress! + start, k, schedule)
+            }
           }
         }
       }
@@ -82,6 +103,17 @@ public enum SHA256 {
     var h5: UInt32 = 0x9b05_688c
     var h6: UInt32 = 0x1f83_d9ab
     var h7: UInt32 = 0x5be0_cd19
+
+    /// `blocks` whole blocks at `bytes` through the SHA extensions.
+    mutating func compressAccelerated(_ bytes: UnsafePointer<UInt8>?, blocks: Int) {
+      guard let bytes, blocks > 0 else { return }
+      var words = (h0, h1, h2, h3, h4, h5, h6, h7)
+      withUnsafeMutableBytes(of: &words) { raw in
+        mkpolicy_sha256_blocks(
+          raw.baseAddress!.assumingMemoryBound(to: UInt32.self), bytes, blocks)
+      }
+      (h0, h1, h2, h3, h4, h5, h6, h7) = words
+    }
 
     /// One 64-byte block at `block`; `w` is the message schedule's space,
     /// on the stack and reused for every block.

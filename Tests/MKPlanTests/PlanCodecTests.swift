@@ -113,10 +113,18 @@ import Testing
       SHA256.hex([UInt8](repeating: UInt8(ascii: "a"), count: 1_000_000))
         == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
     var random = SplitMix64(seed: 256)
-    for count in [55, 56, 57, 63, 64, 65, 119, 120, 128, 1000] {
+    for count in [55, 56, 57, 63, 64, 65, 119, 120, 128, 1000, 4096 + 17] {
       let message = (0..<count).map { _ in UInt8(truncatingIfNeeded: random.next()) }
       #expect(SHA256.hex(message) == Self.referenceSHA256(message), "\(count) bytes")
+      // The portable code and the SHA extensions (where the CPU has them) agree.
+      #expect(
+        SHA256.digest(message, accelerated: false)
+          == SHA256.digest(message, accelerated: SHA256.accelerated), "\(count) bytes")
     }
+    let million = [UInt8](repeating: UInt8(ascii: "a"), count: 1_000_000)
+    #expect(
+      SHA256.digest(million, accelerated: false)
+        == SHA256.digest(million, accelerated: SHA256.accelerated))
   }
 
   /// SHA-256 as FIPS 180-4 states it, one padded copy and checked arrays:
