@@ -169,16 +169,11 @@ public enum PlanCodec {
     } catch {
       return .failure(DiagnosticError(.error("E420", "\(file): \(error)", help: [help])))
     }
-    let apiVersion = envelope.apiVersion ?? ""
-    guard envelope.kind == "Plan", apiVersion.hasPrefix("mkpolicy.io/") else {
-      return .failure(
-        DiagnosticError(
-          .error(
-            "E420",
-            "\(file): not a mkpolicy plan (apiVersion \(YAMLScalar.quoted(apiVersion)), kind \(YAMLScalar.quoted(envelope.kind ?? "")))",
-            help: [help])))
-    }
-    guard Plan.readableAPIVersions.contains(apiVersion) else {
+    // A plan of a version this mkpolicy does not read is named as such
+    // before its body is read by rules it may not follow.
+    if envelope.kind == "Plan", let apiVersion = envelope.apiVersion,
+      apiVersion.hasPrefix("mkpolicy.io/"), !Plan.readableAPIVersions.contains(apiVersion)
+    {
       return .failure(
         DiagnosticError(
           .error(
@@ -195,6 +190,14 @@ public enum PlanCodec {
       return .failure(DiagnosticError(.error("E420", "\(file): \(describe(error))", help: [help])))
     } catch {
       return .failure(DiagnosticError(.error("E420", "\(file): \(error)", help: [help])))
+    }
+    guard Plan.readableAPIVersions.contains(plan.apiVersion), plan.kind == "Plan" else {
+      return .failure(
+        DiagnosticError(
+          .error(
+            "E420",
+            "\(file): not a mkpolicy plan (apiVersion \(YAMLScalar.quoted(plan.apiVersion)), kind \(YAMLScalar.quoted(plan.kind)))",
+            help: [help])))
     }
     let expected: String
     do {
