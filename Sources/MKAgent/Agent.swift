@@ -230,7 +230,15 @@ public final class Agent {
       state = decision.state
       return round
     }
-    pending = Pending(decision: decision, planDigest: StateStore.digest(next))
+    let digest: String
+    do { digest = try StateStore.digest(next) } catch {
+      // E270: a plan that cannot be written as JSON has no digest to apply under.
+      round.outcome = .refused
+      round.problems.append(error.diagnostics.map(\.message).joined(separator: "; "))
+      state = state.failing(decision) { self.decider.coolDown($0) }
+      return round
+    }
+    pending = Pending(decision: decision, planDigest: digest)
     if let error = save(round) {
       pending = nil
       round.problems.append(
@@ -258,7 +266,7 @@ public final class Agent {
     round.outcome = .applied
     round.cpus = decision.target.cpus.filter { round.planned[$0.key] != nil }
     if round.memory != nil { round.memory = got.memory.filter { memoryManaged.contains($0.key) } }
-    round.planDigest = StateStore.digest(next)
+    round.planDigest = digest
     return round
   }
 

@@ -25,6 +25,9 @@ public enum ApplyRefusal: Error, Sendable, CustomStringConvertible {
   /// A live value apply must know could not be read for another reason than
   /// ENOENT (E520): apply never guesses what it would have to restore.
   case unreadable(HostIOError)
+  /// The plan cannot be written as JSON, so it has no digest to bind the
+  /// journal to (E270, from `PlanCodec`).
+  case unencodable(Diagnostic)
 
   public var code: String {
     switch self {
@@ -37,6 +40,7 @@ public enum ApplyRefusal: Error, Sendable, CustomStringConvertible {
     case .nothingToRecover: "E509"
     case .journal: "E510"
     case .unreadable: "E520"
+    case .unencodable(let diagnostic): diagnostic.code
     }
   }
 
@@ -85,6 +89,8 @@ public enum ApplyRefusal: Error, Sendable, CustomStringConvertible {
         help: [
           "fix the cause (permissions, a file the kernel refuses to read) and apply again"
         ])
+    case .unencodable(let diagnostic):
+      return diagnostic
     }
   }
 
@@ -109,6 +115,9 @@ public enum ApplyRefusal: Error, Sendable, CustomStringConvertible {
       "cannot write the journal before the first change: \(error); nothing was written"
     case .unreadable(let error):
       "cannot read the live state: \(error); nothing was written\nhelp: fix the cause (permissions, a file the kernel refuses to read) and apply again"
+    case .unencodable(let diagnostic):
+      "\(diagnostic.message); nothing was written"
+        + diagnostic.help.map { "\nhelp: \($0)" }.joined()
     }
   }
 }
@@ -295,7 +304,8 @@ public final class Applier {
   func applyLocked(_ plan: Plan, rollback: Bool) throws(ApplyRefusal) -> ApplyReport {
     let reconciled = try checkedSteps(plan)
     let steps = reconciled.steps
-    let digest = StateStore.digest(plan)
+    let digest: String
+    do { digest = try StateStore.digest(plan) } catch { throw .unencodable(error.diagnostics[0]) }
     let journal: Journal?
     do { journal = try store.loadJournal() } catch { throw .unreadableState(error) }
     if let journal, journal.planDigest != digest {

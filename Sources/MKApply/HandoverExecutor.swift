@@ -87,7 +87,8 @@ public final class HandoverExecutor {
     guard let handovers = plan.handovers, !handovers.isEmpty else { return report }
     do { try lock.acquire() } catch { throw .locked(error) }
     defer { lock.release() }
-    let digest = StateStore.digest(plan)
+    let digest: String
+    do { digest = try StateStore.digest(plan) } catch { throw .unencodable(error.diagnostics[0]) }
     var progress: HandoverProgress?
     do { progress = try loadProgress(handovers) } catch {
       report.outcome = .stopped
@@ -524,11 +525,12 @@ public final class HandoverExecutor {
     var record =
       applied
       ?? AppliedRecord(
-        planDigest: StateStore.digest(plan), plan: plan, bootID: bootID, commands: [:])
+        planDigest: progress.planDigest, plan: plan, bootID: bootID, commands: [:])
     // The plan the hand-over belongs to is what runs now (apply records a
     // plan only when it changed something else too).
     record.plan = plan
-    record.planDigest = StateStore.digest(plan)
+    // `run` checked that the progress belongs to this plan: its digest.
+    record.planDigest = progress.planDigest
     record.bootID = bootID
     var ran: [ApplyStep] = []
     for step in handover.steps {
@@ -549,8 +551,15 @@ public final class HandoverExecutor {
     _ handover: Handover, plan: Plan, progress: HandoverProgress, applied: AppliedRecord?
   ) throws(HostIOError) -> AppliedRecord {
     let rolledBack = plan.withoutHandover(handover)
+    let digest: String
+    do { digest = try StateStore.digest(rolledBack) } catch {
+      // The same plan less one hand-over encoded for `run`: only a bug gets here.
+      throw HostIOError(
+        operation: "record", path: store.appliedPath, errno: EINVAL,
+        reason: error.diagnostics.map(\.message).joined(separator: "; "))
+    }
     var record = AppliedRecord(
-      planDigest: StateStore.digest(rolledBack), plan: rolledBack, bootID: bootID,
+      planDigest: digest, plan: rolledBack, bootID: bootID,
       commands: applied?.commands ?? [:])
     record.commands = Applier.mergedCommands(
       previous: record.commands,

@@ -1,4 +1,5 @@
 import FoundationEssentials
+import MKCore
 import MKPlan
 
 #if canImport(Glibc)
@@ -146,7 +147,10 @@ public struct StateStore {
 
   /// The plan's digest, as `mkpolicy plan` writes it into plan.json
   /// (SHA-256 of its canonical JSON): journal and record are bound to it.
-  public static func digest(_ plan: Plan) -> String { PlanCodec.digest(plan) }
+  /// Throws E270 when the plan cannot be written as JSON.
+  public static func digest(_ plan: Plan) throws(DiagnosticError) -> String {
+    try PlanCodec.digest(plan)
+  }
 
   /// Writes atomically and reads back: a journal that did not land is a failure.
   public func save<T: Encodable>(_ value: T, to path: String) throws(HostIOError) {

@@ -90,7 +90,11 @@ public enum StateValidator {
   }
 
   static func planProblems(_ plan: Plan, digest: String, into out: inout [String]) {
-    let expected = PlanCodec.digest(plan)
+    let expected: String
+    do { expected = try PlanCodec.digest(plan) } catch {
+      out.append("plan: \(error.diagnostics.map(\.message).joined(separator: "; "))")
+      return
+    }
     if digest != expected {
       out.append(
         "planDigest: \(Quoted.text(String(digest.prefix(80)))) is not the digest of the plan it holds (\(expected))"

@@ -358,7 +358,9 @@ struct CanonicalJSONWriter {
       for (index, entry) in Self.sorted(box).enumerated() {
         separate(index, depth: depth + 1)
         writeString(entry.key)
-        bytes.append(contentsOf: [UInt8(ascii: " "), UInt8(ascii: ":"), UInt8(ascii: " ")])
+        bytes.append(UInt8(ascii: " "))
+        bytes.append(UInt8(ascii: ":"))
+        bytes.append(UInt8(ascii: " "))
         write(entry.value, depth: depth + 1)
       }
       close(UInt8(ascii: "}"), depth: depth)
@@ -405,7 +407,9 @@ struct CanonicalJSONWriter {
     bytes.append(UInt8(ascii: "\n"))
   }
 
-  /// Before element `index`: `,\n` after the first, then the indentation.
+  /// Before element `index`: `,\n` after the first, then the indentation,
+  /// copied from `Self.spaces` in one append (a CPU list of a large host is
+  /// thousands of lines, each mostly indentation).
   private mutating func separate(_ index: Int, depth: Int) {
     if index > 0 {
       bytes.append(UInt8(ascii: ","))
@@ -420,8 +424,16 @@ struct CanonicalJSONWriter {
     bytes.append(bracket)
   }
 
+  /// Enough spaces for any depth a plan reaches; deeper levels take several copies.
+  private static let spaces = [UInt8](repeating: UInt8(ascii: " "), count: 64)
+
   private mutating func indent(_ depth: Int) {
-    for _ in 0..<(2 * depth) { bytes.append(UInt8(ascii: " ")) }
+    var count = 2 * depth
+    while count > 0 {
+      let part = min(count, Self.spaces.count)
+      bytes.append(contentsOf: Self.spaces[0..<part])
+      count -= part
+    }
   }
 
   private mutating func writeInteger(_ value: Int) {
@@ -429,15 +441,30 @@ struct CanonicalJSONWriter {
     writeUnsigned(UInt64(value.magnitude))
   }
 
-  /// Decimal digits, written last first and then turned around in place.
+  /// Decimal digits: counted first, then written from the last into their
+  /// places (CPU numbers are most of a plan's numbers).
   private mutating func writeUnsigned(_ value: UInt64) {
+    if value < 10 {
+      bytes.append(UInt8(ascii: "0") + UInt8(value))
+      return
+    }
+    var digits = 1
+    var probe = value
+    while probe >= 10 {
+      probe /= 10
+      digits += 1
+    }
     let start = bytes.count
-    var rest = value
-    repeat {
-      bytes.append(UInt8(ascii: "0") + UInt8(rest % 10))
-      rest /= 10
-    } while rest > 0
-    bytes[start...].reverse()
+    bytes.append(contentsOf: repeatElement(UInt8(ascii: "0"), count: digits))
+    bytes.withUnsafeMutableBufferPointer { buffer in
+      var rest = value
+      var index = start + digits - 1
+      while rest > 0 {
+        buffer[index] = UInt8(ascii: "0") + UInt8(truncatingIfNeeded: rest % 10)
+        rest /= 10
+        index -= 1
+      }
+    }
   }
 
   /// Quoted, with `"` and `\` escaped, the control characters as `\b`,

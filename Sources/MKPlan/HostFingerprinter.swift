@@ -19,7 +19,7 @@ public enum HostFingerprinter {
     HostFingerprint(
       bootId: topology.kernel.bootId, kernelRelease: topology.kernel.release,
       onlineCPUs: topology.onlineCPUs, devices: topology.devices.map(\.pciAddress).sorted(),
-      digest: "sha256:" + SHA256.hex(TopologySnapshot.json(topology.withoutVolatileState()).utf8),
+      digest: "sha256:" + SHA256.hex(TopologySnapshot.jsonBytes(topology.withoutVolatileState())),
       hostName: topology.hostName, machineId: topology.machineId,
       cpus: CPUSet(topology.threads.map(\.cpu)), hardwareDigest: hardwareDigest(topology))
   }

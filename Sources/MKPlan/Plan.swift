@@ -3,10 +3,13 @@ import MKSolver
 
 /// Everything a host needs to reach the state a policy describes, in the
 /// order it must happen: the output of `mkpolicy plan` and the input of
-/// `mkpolicy apply`. Its JSON form (`Schemas/plan.v1.schema.json`) is what
-/// reviewers diff and what apply reads back, so it is plain, ordered data.
+/// `mkpolicy apply`. Its JSON form (`Schemas/plan.v2.schema.json`, read and
+/// written by `Plan+Codable.swift`) is what reviewers diff and what apply
+/// reads back, so it is plain, ordered data.
 public struct Plan: Sendable, Hashable, Codable {
-  public var apiVersion: String = "mkpolicy.io/v1"
+  /// `mkpolicy.io/v2` for plans made now; a plan read from an older file
+  /// keeps its version, and is written in that version's form.
+  public var apiVersion: String = Plan.currentAPIVersion
   public var kind: String = "Plan"
   /// The mkpolicy release that wrote the plan (`0.1.0`): the release only,
   /// not the commit, so that plans and their digests change with releases,

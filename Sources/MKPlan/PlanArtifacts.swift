@@ -36,7 +36,7 @@ public enum PlanArtifacts {
       files.append(Artifact(path: path, bytes: Array(try text().utf8)))
     }
     if include("plan.json") {
-      files.append(Artifact(path: "plan.json", bytes: PlanCodec.encodedBytes(plan)))
+      files.append(Artifact(path: "plan.json", bytes: try PlanCodec.encodedBytes(plan)))
     }
     try add("report.txt", PlanReport.render(plan, policy: policy, topology: topology))
     try add(

@@ -17,33 +17,60 @@ public enum PlanCodec {
   /// Larger than the plan of any host (a 1,920-thread box's is under 1 MiB).
   public static let maximumBytes = 64 << 20
 
-  public static func encode(_ plan: Plan) -> String {
-    String(decoding: encodedBytes(plan), as: UTF8.self)
+  public static func encode(_ plan: Plan) throws(DiagnosticError) -> String {
+    String(decoding: try encodedBytes(plan), as: UTF8.self)
   }
 
   /// `encode` as UTF-8 bytes, what files and standard output take (a plan
-  /// of a large host is megabytes: no round trip through `String`).
-  public static func encodedBytes(_ plan: Plan) -> [UInt8] {
+  /// of a large host is megabytes: no round trip through `String`). Throws
+  /// E270 when the plan cannot be written as JSON (a non-finite number): no
+  /// plan is better than a plan without its digest.
+  public static func encodedBytes(_ plan: Plan) throws(DiagnosticError) -> [UInt8] {
     // One encode, not two: the plan with a placeholder digest as long as a
     // real one; the body the digest covers (the bytes `canonical` writes)
     // is that text without the digest's line, and the placeholder is then
     // overwritten in place. Encoding twice was half of `plan --format json`
     // on large hosts.
-    guard var bytes = try? CanonicalJSONEncoder().encode(Digested(plan: plan, digest: placeholder))
-    else { return Array(canonical(plan).utf8) }
+    var bytes = try json(Digested(plan: plan, digest: placeholder))
     bytes.append(UInt8(ascii: "\n"))
     guard let (value, body) = withoutDigest(bytes) else {
       // Not where the encoder puts it (never in practice): encode twice.
-      let body = canonical(plan)
-      guard
-        var again = try? CanonicalJSONEncoder().encode(
-          Digested(plan: plan, digest: digest(ofBody: body)))
-      else { return Array(body.utf8) }
+      let body = try canonical(plan)
+      var again = try json(Digested(plan: plan, digest: digest(ofBody: body)))
       again.append(UInt8(ascii: "\n"))
       return again
     }
     bytes.replaceSubrange(value, with: Array(("sha256:" + SHA256.hex(body)).utf8))
     return bytes
+  }
+
+  /// `CanonicalJSONEncoder`'s bytes of `value`, or E270 saying where the
+  /// plan holds what JSON cannot (NaN and infinities are the only cases).
+  static func json<Value: Encodable>(_ value: Value) throws(DiagnosticError) -> [UInt8] {
+    do {
+      return try CanonicalJSONEncoder().encode(value)
+    } catch let error as EncodingError {
+      let location: String
+      let detail: String
+      switch error {
+      case .invalidValue(let bad, let context):
+        let path = context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? "." + $0.stringValue }
+          .joined().drop { $0 == "." }
+        location = path.isEmpty ? "the plan" : String(path)
+        detail = "\(bad): \(context.debugDescription)"
+      @unknown default:
+        location = "the plan"
+        detail = "\(error)"
+      }
+      throw DiagnosticError(
+        .error(
+          "E270", "cannot write the plan as JSON: \(location) holds \(detail)",
+          help: [
+            "JSON has no NaN or infinity; this is a bug in mkpolicy: report it with the policy and topology"
+          ]))
+    } catch {
+      throw DiagnosticError(.error("E270", "cannot write the plan as JSON: \(error)"))
+    }
   }
 
   /// A digest of the real one's length, replaced after encoding.
@@ -88,15 +115,15 @@ public enum PlanCodec {
   }
 
   /// The digest `encode` writes into the plan.
-  public static func digest(_ plan: Plan) -> String { digest(ofBody: canonical(plan)) }
+  public static func digest(_ plan: Plan) throws(DiagnosticError) -> String {
+    digest(ofBody: try canonical(plan))
+  }
 
   static func digest(ofBody body: String) -> String { "sha256:" + SHA256.hex(body.utf8) }
 
   /// The plan's JSON without its digest: what the digest is computed over.
-  static func canonical(_ plan: Plan) -> String {
-    // Encoding plain value types cannot fail; an empty object is never emitted in practice.
-    guard let bytes = try? CanonicalJSONEncoder().encode(plan) else { return "{}\n" }
-    return String(decoding: bytes, as: UTF8.self) + "\n"
+  static func canonical(_ plan: Plan) throws(DiagnosticError) -> String {
+    String(decoding: try json(plan), as: UTF8.self) + "\n"
   }
 
   /// The plan's fields and its digest in one JSON object.
@@ -111,7 +138,10 @@ public enum PlanCodec {
     }
   }
 
+  /// What is read before the plan itself: which document it is and its digest.
   private struct Envelope: Decodable {
+    var apiVersion: String?
+    var kind: String?
     var digest: String?
   }
 
@@ -130,18 +160,38 @@ public enum PlanCodec {
             "\(file): \(text.utf8.count) bytes, more than a plan's limit of \(maximumBytes)",
             help: [help])))
     }
-    let plan: Plan
+    let data = Data(text.utf8)
     let envelope: Envelope
     do {
-      let data = Data(text.utf8)
-      plan = try JSONDecoder().decode(Plan.self, from: data)
       envelope = try JSONDecoder().decode(Envelope.self, from: data)
     } catch let error as DecodingError {
       return .failure(DiagnosticError(.error("E420", "\(file): \(describe(error))", help: [help])))
     } catch {
       return .failure(DiagnosticError(.error("E420", "\(file): \(error)", help: [help])))
     }
-    guard plan.apiVersion == "mkpolicy.io/v1", plan.kind == "Plan" else {
+    // A plan of a version this mkpolicy does not read is named as such
+    // before its body is read by rules it may not follow.
+    if envelope.kind == "Plan", let apiVersion = envelope.apiVersion,
+      apiVersion.hasPrefix("mkpolicy.io/"), !Plan.readableAPIVersions.contains(apiVersion)
+    {
+      return .failure(
+        DiagnosticError(
+          .error(
+            "E271",
+            "\(file): a plan of apiVersion \(YAMLScalar.quoted(apiVersion)), which this mkpolicy does not read (it reads \(Plan.readableAPIVersions.joined(separator: ", ")))",
+            help: [
+              "make the plan again with this mkpolicy (`mkpolicy plan --out DIR`), or use the mkpolicy release that wrote it"
+            ])))
+    }
+    let plan: Plan
+    do {
+      plan = try JSONDecoder().decode(Plan.self, from: data)
+    } catch let error as DecodingError {
+      return .failure(DiagnosticError(.error("E420", "\(file): \(describe(error))", help: [help])))
+    } catch {
+      return .failure(DiagnosticError(.error("E420", "\(file): \(error)", help: [help])))
+    }
+    guard Plan.readableAPIVersions.contains(plan.apiVersion), plan.kind == "Plan" else {
       return .failure(
         DiagnosticError(
           .error(
@@ -149,7 +199,12 @@ public enum PlanCodec {
             "\(file): not a mkpolicy plan (apiVersion \(YAMLScalar.quoted(plan.apiVersion)), kind \(YAMLScalar.quoted(plan.kind)))",
             help: [help])))
     }
-    let expected = digest(plan)
+    let expected: String
+    do {
+      expected = try digest(plan)
+    } catch {
+      return .failure(error)
+    }
     guard let stated = envelope.digest else {
       return .failure(
         DiagnosticError(

@@ -1,6 +1,13 @@
+import CSHA256
+
 /// SHA-256 (FIPS 180-4), for the topology digest in a plan's fingerprint.
 /// Small and dependency-free: the plan library links no crypto library.
+/// Whole blocks go through the CPU's SHA extensions where it has them
+/// (`CSHA256`, x86-64 since Ice Lake and Zen), else through the portable
+/// code below; both give the same digest (the tests run both).
 public enum SHA256 {
+  /// Whether this CPU compresses with its SHA extensions, asked once.
+  public static let accelerated = mkpolicy_sha256_accelerated() == 1
   private static let k: [UInt32] = [
     0x428a_2f98, 0x7137_4491, 0xb5c0_fbcf, 0xe9b5_dba5, 0x3956_c25b, 0x59f1_11f1, 0x923f_82a4,
     0xab1c_5ed5,
@@ -21,10 +28,17 @@ public enum SHA256 {
   ]
 
   public static func hex<S: Sequence>(_ data: S) -> String where S.Element == UInt8 {
+    hex(digest: digest(Array(data)))
+  }
+
+  /// `hex` of bytes already in an array (a plan's body): no copy.
+  public static func hex(_ data: [UInt8]) -> String { hex(digest: digest(data)) }
+
+  private static func hex(digest: [UInt8]) -> String {
     let digits = Array("0123456789abcdef".utf8)
     var text: [UInt8] = []
     text.reserveCapacity(64)
-    for byte in digest(Array(data)) {
+    for byte in digest {
       text.append(digits[Int(byte >> 4)])
       text.append(digits[Int(byte & 0xf)])
     }
@@ -35,6 +49,12 @@ public enum SHA256 {
   /// (the padded tail is the only copy), through unchecked buffers: a plan
   /// of a large host is megabytes, and the digest is part of every plan.
   public static func digest(_ message: [UInt8]) -> [UInt8] {
+    digest(message, accelerated: accelerated)
+  }
+
+  /// `digest`, with the choice of code made by the caller (the tests check
+  /// that both give the same digests).
+  public static func digest(_ message: [UInt8], accelerated: Bool) -> [UInt8] {
     var state = State()
     // The last whole blocks' remainder, the 0x80 marker, zeros and the
     // message's length in bits: one or two blocks.
@@ -47,67 +67,92 @@ public enum SHA256 {
       tail.append(UInt8(truncatingIfNeeded: bitLength >> UInt64(shift)))
     }
     k.withUnsafeBufferPointer { k in
-      message.withUnsafeBufferPointer { bytes in
-        for start in stride(from: 0, to: whole, by: 64) {
-          state.compress(bytes.baseAddress! + start, k)
-        }
-      }
-      tail.withUnsafeBufferPointer { bytes in
-        for start in stride(from: 0, to: bytes.count, by: 64) {
-          state.compress(bytes.baseAddress! + start, k)
-        }
-      }
-    }
-    return state.h.flatMap { word in
-      (0..<4).reversed().map { UInt8(truncatingIfNeeded: word >> ($0 * 8)) }
-    }
-  }
-
-  /// The hash value and the message schedule's buffer, reused per block.
-  private struct State {
-    var h: [UInt32] = [
-      0x6a09_e667, 0xbb67_ae85, 0x3c6e_f372, 0xa54f_f53a, 0x510e_527f, 0x9b05_688c, 0x1f83_d9ab,
-      0x5be0_cd19,
-    ]
-    var w = [UInt32](repeating: 0, count: 64)
-
-    /// One 64-byte block at `block`.
-    mutating func compress(_ block: UnsafePointer<UInt8>, _ k: UnsafeBufferPointer<UInt32>) {
-      w.withUnsafeMutableBufferPointer { w in
-        for i in 0..<16 {
-          let j = i * 4
-          w[i] =
-            UInt32(block[j]) << 24 | UInt32(block[j + 1]) << 16 | UInt32(block[j + 2]) << 8
-            | UInt32(block[j + 3])
-        }
-        for i in 16..<64 {
-          let s0 = rotr(w[i - 15], 7) ^ rotr(w[i - 15], 18) ^ (w[i - 15] >> 3)
-          let s1 = rotr(w[i - 2], 17) ^ rotr(w[i - 2], 19) ^ (w[i - 2] >> 10)
-          w[i] = w[i - 16] &+ s0 &+ w[i - 7] &+ s1
-        }
-        h.withUnsafeMutableBufferPointer { h in
-          var (a, b, c, d, e, f, g, hh) = (h[0], h[1], h[2], h[3], h[4], h[5], h[6], h[7])
-          for i in 0..<64 {
-            let s1 = rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)
-            let choice = (e & f) ^ (~e & g)
-            let t1 = hh &+ s1 &+ choice &+ k[i] &+ w[i]
-            let s0 = rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)
-            let majority = (a & b) ^ (a & c) ^ (b & c)
-            let t2 = s0 &+ majority
-            (hh, g, f, e, d, c, b, a) = (g, f, e, d &+ t1, c, b, a, t1 &+ t2)
+      withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 64) { schedule in
+        message.withUnsafeBufferPointer { bytes in
+          if accelerated {
+            state.compressAccelerated(bytes.baseAddress, blocks: whole / 64)
+          } else {
+            for start in stride(from: 0, to: whole, by: 64) {
+              state.compress(bytes.baseAddress! + start, k, schedule)
+            }
           }
-          h[0] &+= a
-          h[1] &+= b
-          h[2] &+= c
-          h[3] &+= d
-          h[4] &+= e
-          h[5] &+= f
-          h[6] &+= g
-          h[7] &+= hh
+        }
+        tail.withUnsafeBufferPointer { bytes in
+          if accelerated {
+            state.compressAccelerated(bytes.baseAddress, blocks: bytes.count / 64)
+          } else {
+            for start in stride(from: 0, to: bytes.count, by: 64) {
+              state.compress(bytes.baseAddress! + start, k, schedule)
+            }
+          }
         }
       }
     }
+    return [state.h0, state.h1, state.h2, state.h3, state.h4, state.h5, state.h6, state.h7]
+      .flatMap { word in (0..<4).reversed().map { UInt8(truncatingIfNeeded: word >> ($0 * 8)) } }
   }
 
-  private static func rotr(_ x: UInt32, _ n: UInt32) -> UInt32 { (x >> n) | (x << (32 - n)) }
+  /// The hash value, eight words kept as separate values (registers, not an
+  /// array) across blocks.
+  private struct State {
+    var h0: UInt32 = 0x6a09_e667
+    var h1: UInt32 = 0xbb67_ae85
+    var h2: UInt32 = 0x3c6e_f372
+    var h3: UInt32 = 0xa54f_f53a
+    var h4: UInt32 = 0x510e_527f
+    var h5: UInt32 = 0x9b05_688c
+    var h6: UInt32 = 0x1f83_d9ab
+    var h7: UInt32 = 0x5be0_cd19
+
+    /// `blocks` whole blocks at `bytes` through the SHA extensions.
+    mutating func compressAccelerated(_ bytes: UnsafePointer<UInt8>?, blocks: Int) {
+      guard let bytes, blocks > 0 else { return }
+      var words = (h0, h1, h2, h3, h4, h5, h6, h7)
+      withUnsafeMutableBytes(of: &words) { raw in
+        mkpolicy_sha256_blocks(
+          raw.baseAddress!.assumingMemoryBound(to: UInt32.self), bytes, blocks)
+      }
+      (h0, h1, h2, h3, h4, h5, h6, h7) = words
+    }
+
+    /// One 64-byte block at `block`; `w` is the message schedule's space,
+    /// on the stack and reused for every block.
+    @inline(__always)
+    mutating func compress(
+      _ block: UnsafePointer<UInt8>, _ k: UnsafeBufferPointer<UInt32>,
+      _ w: UnsafeMutableBufferPointer<UInt32>
+    ) {
+      let raw = UnsafeRawPointer(block)
+      for i in 0..<16 {
+        w[i] = UInt32(bigEndian: raw.loadUnaligned(fromByteOffset: i * 4, as: UInt32.self))
+      }
+      for i in 16..<64 {
+        let s0 = rotr(w[i - 15], 7) ^ rotr(w[i - 15], 18) ^ (w[i - 15] &>> 3)
+        let s1 = rotr(w[i - 2], 17) ^ rotr(w[i - 2], 19) ^ (w[i - 2] &>> 10)
+        w[i] = w[i - 16] &+ s0 &+ w[i - 7] &+ s1
+      }
+      var (a, b, c, d, e, f, g, hh) = (h0, h1, h2, h3, h4, h5, h6, h7)
+      for i in 0..<64 {
+        let s1 = rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)
+        let choice = (e & f) ^ (~e & g)
+        let t1 = hh &+ s1 &+ choice &+ k[i] &+ w[i]
+        let s0 = rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)
+        let majority = (a & b) ^ (a & c) ^ (b & c)
+        let t2 = s0 &+ majority
+        (hh, g, f, e, d, c, b, a) = (g, f, e, d &+ t1, c, b, a, t1 &+ t2)
+      }
+      h0 &+= a
+      h1 &+= b
+      h2 &+= c
+      h3 &+= d
+      h4 &+= e
+      h5 &+= f
+      h6 &+= g
+      h7 &+= hh
+    }
+  }
+
+  /// Masking shifts: one rotate instruction, no over-shift checks.
+  @inline(__always)
+  private static func rotr(_ x: UInt32, _ n: UInt32) -> UInt32 { (x &>> n) | (x &<< (32 &- n)) }
 }

@@ -96,10 +96,21 @@ extension PlacementState {
     return nil
   }
 
+  /// Threads per node of `shares`, sorted by node. Built in place in a short
+  /// array (a candidate spans a few nodes), not a dictionary sorted on
+  /// every call: this runs for every candidate the search scores.
   func cpuNodes(_ shares: [Share]) -> [(node: Int, threads: Int)] {
-    var byNode: [Int: Int] = [:]
-    for s in shares { byNode[model.llcs[s.llc].node, default: 0] += s.threads }
-    return byNode.keys.sorted().map { ($0, byNode[$0]!) }
+    var byNode: [(node: Int, threads: Int)] = []
+    for share in shares {
+      let node = model.llcs[share.llc].node
+      if let index = byNode.firstIndex(where: { $0.node == node }) {
+        byNode[index].threads += share.threads
+      } else {
+        let slot = byNode.firstIndex(where: { $0.node > node }) ?? byNode.count
+        byNode.insert((node, share.threads), at: slot)
+      }
+    }
+    return byNode
   }
 
   /// CPU candidates for `workload` inside the allowed nodes (nil: anywhere).

@@ -271,21 +271,27 @@ struct PlacementState: Sendable {
   func terms(_ workload: Int, shares: [Share], memory: [NodeAmount], devices: [Int]) -> Terms {
     var t = Terms()
     let threadCount = shares.reduce(0) { $0 + $1.threads }
-    var cpuNodes: [Int: Int] = [:]
+    // Threads per node, sorted by node (the order the sums below were always
+    // taken in, so the terms are the same to the last bit).
+    let byNode = cpuNodes(shares)
     var domains = 0
     var lastDomain = -1
     for s in shares {
-      cpuNodes[model.llcs[s.llc].node, default: 0] += s.threads
       let domain = model.llcs[s.llc].domainId
       if domain != lastDomain { domains += 1 }
       lastDomain = domain
     }
     t.cacheDomains = weights.gamma * Double(domains)
-    var nodeSet = Set(cpuNodes.keys)
-    for m in memory where m.amount > 0 { nodeSet.insert(m.node) }
-    t.nodes = weights.delta * Double(nodeSet.count)
+    // Nodes with CPUs or memory, counted without building a set.
+    var memoryOnly: [Int] = []
+    for m in memory where m.amount > 0 {
+      if !byNode.contains(where: { $0.node == m.node }) && !memoryOnly.contains(m.node) {
+        memoryOnly.append(m.node)
+      }
+    }
+    t.nodes = weights.delta * Double(byNode.count + memoryOnly.count)
     if threadCount > 0 {
-      let cpuList = cpuNodes.keys.sorted().map { ($0, Double(cpuNodes[$0]!) / Double(threadCount)) }
+      let cpuList = byNode.map { ($0.node, Double($0.threads) / Double(threadCount)) }
       if !memory.isEmpty {
         let gib = 1.0 / Double(1 << 30)
         let totalGiB = Double(memory.reduce(0) { $0 + $1.amount }) * gib

@@ -135,56 +135,115 @@ indirect enum SnapshotValue: Sendable {
 
   // MARK: JSON
 
-  func json() -> String {
-    var out = ""
+  func json() -> String { String(decoding: jsonBytes(), as: UTF8.self) }
+
+  /// `json()` as UTF-8 bytes, written into one buffer: the host fingerprint
+  /// hashes the JSON of the whole snapshot (hundreds of kilobytes on a
+  /// 1,920-thread host) on every `plan`, so no string is built per value.
+  func jsonBytes() -> [UInt8] {
+    var out: [UInt8] = []
     jsonValue(indent: 0, into: &out)
-    return out + "\n"
+    out.append(UInt8(ascii: "\n"))
+    return out
   }
 
-  private func jsonValue(indent: Int, into out: inout String) {
-    let pad = String(repeating: " ", count: indent + 2)
+  private static let spaces = [UInt8](repeating: UInt8(ascii: " "), count: 64)
+
+  private static func pad(_ count: Int, into out: inout [UInt8]) {
+    var rest = count
+    while rest > 0 {
+      let part = min(rest, spaces.count)
+      out.append(contentsOf: spaces[0..<part])
+      rest -= part
+    }
+  }
+
+  private static func append(_ text: StaticString, into out: inout [UInt8]) {
+    text.withUTF8Buffer { out.append(contentsOf: $0) }
+  }
+
+  /// `doubleQuoted(text)`'s bytes: runs without escapes are copied whole
+  /// (bytes of multi-byte characters are 0x80 and above and copied as they
+  /// are, as appending their scalar would).
+  private static func quoted(_ text: String, into out: inout [UInt8]) {
+    out.append(UInt8(ascii: "\""))
+    var text = text
+    text.withUTF8 { utf8 in
+      var start = 0
+      for index in 0..<utf8.count {
+        let byte = utf8[index]
+        guard
+          byte < 0x20 || byte == 0x7f || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\")
+        else { continue }
+        out.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[start..<index]))
+        start = index + 1
+        switch byte {
+        case UInt8(ascii: "\""): append("\\\"", into: &out)
+        case UInt8(ascii: "\\"): append("\\\\", into: &out)
+        case UInt8(ascii: "\n"): append("\\n", into: &out)
+        case UInt8(ascii: "\t"): append("\\t", into: &out)
+        case UInt8(ascii: "\r"): append("\\r", into: &out)
+        default:
+          let hex = String(byte, radix: 16)
+          append("\\u", into: &out)
+          out.append(contentsOf: Array(repeating: UInt8(ascii: "0"), count: 4 - hex.utf8.count))
+          out.append(contentsOf: hex.utf8)
+        }
+      }
+      out.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[start...]))
+    }
+    out.append(UInt8(ascii: "\""))
+  }
+
+  private func jsonValue(indent: Int, into out: inout [UInt8]) {
     switch self {
     case .map(let entries, let flow):
       if entries.isEmpty {
-        out += "{}"
+        Self.append("{}", into: &out)
       } else if flow {
-        out += "{"
+        out.append(UInt8(ascii: "{"))
         for (index, entry) in entries.enumerated() {
-          out += (index == 0 ? "" : ", ") + Self.doubleQuoted(entry.0) + ": "
+          if index > 0 { Self.append(", ", into: &out) }
+          Self.quoted(entry.0, into: &out)
+          Self.append(": ", into: &out)
           entry.1.jsonValue(indent: indent, into: &out)
         }
-        out += "}"
+        out.append(UInt8(ascii: "}"))
       } else {
-        out += "{\n"
+        Self.append("{\n", into: &out)
         for (index, entry) in entries.enumerated() {
-          out += pad + Self.doubleQuoted(entry.0) + ": "
+          Self.pad(indent + 2, into: &out)
+          Self.quoted(entry.0, into: &out)
+          Self.append(": ", into: &out)
           entry.1.jsonValue(indent: indent + 2, into: &out)
-          out += index == entries.count - 1 ? "\n" : ",\n"
+          Self.append(index == entries.count - 1 ? "\n" : ",\n", into: &out)
         }
-        out += String(repeating: " ", count: indent) + "}"
+        Self.pad(indent, into: &out)
+        out.append(UInt8(ascii: "}"))
       }
     case .list(let items, let flow):
       if items.isEmpty {
-        out += "[]"
+        Self.append("[]", into: &out)
       } else if flow {
-        out += "["
+        out.append(UInt8(ascii: "["))
         for (index, item) in items.enumerated() {
-          out += index == 0 ? "" : ", "
+          if index > 0 { Self.append(", ", into: &out) }
           item.jsonValue(indent: indent, into: &out)
         }
-        out += "]"
+        out.append(UInt8(ascii: "]"))
       } else {
-        out += "[\n"
+        Self.append("[\n", into: &out)
         for (index, item) in items.enumerated() {
-          out += pad
+          Self.pad(indent + 2, into: &out)
           item.jsonValue(indent: indent + 2, into: &out)
-          out += index == items.count - 1 ? "\n" : ",\n"
+          Self.append(index == items.count - 1 ? "\n" : ",\n", into: &out)
         }
-        out += String(repeating: " ", count: indent) + "]"
+        Self.pad(indent, into: &out)
+        out.append(UInt8(ascii: "]"))
       }
-    case .string(let text), .token(let text): out += Self.doubleQuoted(text)
-    case .int(let value): out += String(value)
-    case .bool(let value): out += value ? "true" : "false"
+    case .string(let text), .token(let text): Self.quoted(text, into: &out)
+    case .int(let value): out.append(contentsOf: String(value).utf8)
+    case .bool(let value): Self.append(value ? "true" : "false", into: &out)
     }
   }
 }

@@ -40,6 +40,11 @@ public enum TopologySnapshot {
     document(topology.canonicalized(), includeSource: true).json()
   }
 
+  /// `json(topology)` as UTF-8 bytes, for digests (no `String` in between).
+  public static func jsonBytes(_ topology: Topology) -> [UInt8] {
+    document(topology.canonicalized(), includeSource: true).jsonBytes()
+  }
+
   static func document(_ t: Topology, includeSource: Bool) -> SnapshotValue {
     var entries: [(String, SnapshotValue)] = [
       ("apiVersion", .string(apiVersion)),

@@ -2,6 +2,7 @@ import ArgumentParser
 import CBuildInfo
 import MKCore
 import MKFleet
+import MKPlan
 import MKTopology
 
 /// The `mkpolicy` command: a thin front end. Each subcommand lives in its own
@@ -15,7 +16,9 @@ struct MKPolicyCommand: ParsableCommand {
     """
     mkpolicy \(MKPolicyVersion.release)
     commit: \(commit)
-    schemas: Policy, Plan \(TopologySnapshot.apiVersion); HostTopology \(TopologySnapshot.apiVersion); \
+    schemas: Policy \(TopologySnapshot.apiVersion); Plan \(Plan.currentAPIVersion) \
+    (reads \(Plan.readableAPIVersions.joined(separator: ", "))); \
+    HostTopology \(TopologySnapshot.apiVersion); \
     Fleet, PolicyOverlay \(FleetDecoder.apiVersion)
     """
   }

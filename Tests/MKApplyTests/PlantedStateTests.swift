@@ -147,7 +147,7 @@ import Testing
     let plan = Fixtures.create
     try Self.plant(
       root,
-      PlantedJournal(planDigest: StateStore.digest(plan), plan: plan, entries: attack.entries))
+      PlantedJournal(planDigest: try StateStore.digest(plan), plan: plan, entries: attack.entries))
     let planFile = try root.savePlan(plan, name: "create")
     let before = root.tree()
     for arguments in [
@@ -174,7 +174,7 @@ import Testing
     try Self.plant(
       root,
       PlantedJournal(
-        planDigest: StateStore.digest(Fixtures.move), plan: Fixtures.create,
+        planDigest: try StateStore.digest(Fixtures.move), plan: Fixtures.create,
         entries: [.init(step: Self.kerfStep, status: "pending")]))
     let result = root.mkpolicy(["recover", "--complete"])
     #expect(result.status == 1)
@@ -191,7 +191,7 @@ import Testing
     try Self.plant(
       root,
       PlantedJournal(
-        planDigest: StateStore.digest(plan), plan: plan,
+        planDigest: try StateStore.digest(plan), plan: plan,
         entries: [.init(step: Self.kerfStep, status: "pending")]))
     let result = root.mkpolicy(["recover", "--rollback"])
     #expect(result.status == 1)
@@ -206,7 +206,7 @@ import Testing
     defer { root.remove() }
     let plan = Fixtures.create
     let record = AppliedRecord(
-      planDigest: StateStore.digest(plan), plan: plan, bootID: Fixtures.fingerprint.bootId,
+      planDigest: try StateStore.digest(plan), plan: plan, bootID: Fixtures.fingerprint.bootId,
       commands: ["create:vm1": ["sh", "-c", "touch \(Self.sentinel)"]])
     try root.put("/var/lib/mkpolicy/applied.json", StateStore.encode(record))
     let planFile = try root.savePlan(Fixtures.teardown, name: "teardown")

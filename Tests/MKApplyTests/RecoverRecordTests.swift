@@ -18,7 +18,7 @@ import Testing
     try #require(applied.status == 0, "\(applied.stderr)")
     let recordBefore = try #require(template.read("/var/lib/mkpolicy/applied.json"))
     let treeBefore = template.tree()
-    let newDigest = StateStore.digest(Fixtures.grow)
+    let newDigest = try StateStore.digest(Fixtures.grow)
 
     var found = false
     for point in 1..<400 {

@@ -61,7 +61,7 @@ struct TestRoot {
   func savePlan(_ plan: Plan, name: String) throws -> String {
     // As `mkpolicy plan` writes it: with the digest apply checks.
     let path = base + "/\(name).json"
-    try Data(PlanCodec.encode(plan).utf8).write(to: URL(fileURLWithPath: path))
+    try Data(try PlanCodec.encode(plan).utf8).write(to: URL(fileURLWithPath: path))
     return path
   }
 

@@ -102,7 +102,7 @@ import Testing
       to: URL(fileURLWithPath: plan))
     let schema = Subprocess.run([
       PackagePaths.python, PackagePaths.path("Tests/Python/validate_json_schema.py"),
-      PackagePaths.path("Schemas/plan.v1.schema.json"), plan,
+      PackagePaths.path("Schemas/plan.v2.schema.json"), plan,
     ])
     #expect(schema.status == 0, "\(name): \(schema.stdout)\(schema.stderr)")
   }

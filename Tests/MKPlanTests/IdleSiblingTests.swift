@@ -74,7 +74,7 @@ import Testing
     #expect(!lines.contains { $0.contains("shared pool") && $0.contains(rtSiblings.cpulist) })
 
     // The plan JSON carries them, and reads back.
-    let json = PlanCodec.encode(plan)
+    let json = try PlanCodec.encode(plan)
     #expect(json.contains("\"idle\" : ["))
     #expect(try PlanCodec.decode(json, file: "plan.json").get().idle == expectedIdle)
   }

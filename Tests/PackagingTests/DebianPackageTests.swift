@@ -59,6 +59,7 @@ import Testing
       "./usr/share/zsh/vendor-completions/_mkpolicy",
       "./usr/share/fish/vendor_completions.d/mkpolicy.fish",
       "./usr/share/mkpolicy/policy.v1.schema.json", "./usr/share/mkpolicy/plan.v1.schema.json",
+      "./usr/share/mkpolicy/plan.v2.schema.json",
       "./var/lib/mkpolicy/", "./usr/share/doc/mkpolicy/copyright",
     ] {
       #expect(files.contains(" \(path)\n"), "the package lacks \(path)")

@@ -1298,11 +1298,27 @@ def plan_cpus(value: object) -> list[int]:
     return parse_cpulist(str(value))
 
 
+def plan_irq_settings(plan: dict) -> list[dict]:
+    """Every IRQ's setting, one dict per IRQ with its "irq" and its "cpus" as
+    a list: a v2 plan (mkpolicy.io/v2) writes runs of IRQs with the same
+    settings ("irqs", "cpus" in the kernel's list syntax), a v1 plan one
+    entry per IRQ."""
+    settings: list[dict] = []
+    for entry in plan.get("irqAffinity", []):
+        if "irqs" in entry:
+            rest = {key: value for key, value in entry.items() if key != "irqs"}
+            rest["cpus"] = plan_cpus(rest.get("cpus", ""))
+            settings.extend({**rest, "irq": irq} for irq in entry["irqs"])
+        else:
+            settings.append(entry)
+    return settings
+
+
 def plan_cgroup_writes(plan: dict) -> list[tuple[str, str]]:
     """(path, value) of every cgroup write the plan makes, in its order."""
     ops = plan.get("cgroupPrerequisites", []) + plan.get("cgroupTree", []) + plan.get("cgroupWrites", [])
     writes: list[tuple[str, str]] = []
-    for op in ops:  # cgroupTree repeats cgroupWrites in apply order
+    for op in ops:  # cgroupWrites, when present, repeats or narrows cgroupTree
         if op.get("op") == "write" and (op["path"], op.get("value", "")) not in writes:
             writes.append((op["path"], op.get("value", "")))
     return writes
@@ -1348,7 +1364,7 @@ def check_state_matches_plan(context: Context, plan: dict, state: State) -> None
             f.equal(f"{path}.effective", format_cpulist(sorted(wanted)), state.value(path + ".effective"))
         else:
             f.equal(path, value, actual)
-    for setting in plan.get("irqAffinity", []):
+    for setting in plan_irq_settings(plan):
         if not setting.get("movable", True):
             continue
         irq = setting["irq"]
@@ -1398,7 +1414,7 @@ def run_apply(context: Context) -> None:
         f.equal(f"{directory}/cpuset.cpus.effective", format_cpulist(cpus), state.value(f"{directory}/cpuset.cpus.effective"))
         f.equal(f"{directory}/cpuset.cpus.partition", partition, state.value(f"{directory}/cpuset.cpus.partition"))
     f.expect(
-        any(s.get("movable", True) for s in plan.get("irqAffinity", [])),
+        any(s.get("movable", True) for s in plan_irq_settings(plan)),
         "the plan moves no IRQ (expected the NIC's vectors to go to the housekeeping CPUs)",
     )
 
@@ -1638,7 +1654,7 @@ def run_unused_nic(context: Context) -> None:
 
     plan = load_plan(context, result)
     housekeeping = plan_cpus(plan.get("housekeeping", []))
-    planned = {s["irq"]: s for s in plan.get("irqAffinity", [])}
+    planned = {s["irq"]: s for s in plan_irq_settings(plan)}
     for irq in sorted(down):
         setting = planned.get(irq)
         if not f.expect(setting is not None, f"the plan has no affinity for the NIC's IRQ {irq}: {sorted(planned)}"):
@@ -1880,7 +1896,7 @@ def run_multiqueue_nic(context: Context) -> None:
     net_writes = [w for w in setup.get("kernelWrites", []) if w["path"].startswith(f"/sys/class/net/{interface}/")]
     xps = [w for w in net_writes if w["interface"] == "net.xps_cpus"]
     f.equal("XPS writes in the plan (one per channel)", combined, len(xps))
-    moves = {s["irq"]: plan_cpus(s["cpus"]) for s in plan.get("irqAffinity", [])
+    moves = {s["irq"]: plan_cpus(s["cpus"]) for s in plan_irq_settings(plan)
              if s.get("movable") and s["irq"] in before["irq"]}
     f.expect(len(moves) == nic.irqs, f"the plan moves {sorted(moves)}, not all {nic.irqs} virtio vectors")
 
