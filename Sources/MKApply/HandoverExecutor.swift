@@ -62,7 +62,11 @@ public final class HandoverExecutor {
     let progress: HandoverProgress?
     do { progress = try interrupted() } catch { throw .unreadableState(error) }
     guard let progress else { throw .nothingToRecover(path: progressPath) }
-    guard let plan = progress.plan, StateStore.digest(plan) == progress.planDigest else {
+    var digest: String?
+    if let plan = progress.plan {
+      do { digest = try StateStore.digest(plan) } catch { throw .unencodable(error.diagnostics[0]) }
+    }
+    guard let plan = progress.plan, digest == progress.planDigest else {
       var report = HandoverReport()
       report.outcome = .stopped
       report.failure = .error(

@@ -93,7 +93,7 @@ import Testing
     let (host, kerf) = try Executor.host(before)
     _ = try Applier(host: host).apply(after)
     var progress = HandoverProgress(
-      plan: after, planDigest: StateStore.digest(after), workload: "vm",
+      plan: after, planDigest: try StateStore.digest(after), workload: "vm",
       runID: "0123456789abcdef0123456789abcdef",
       steps: try #require(after.handovers?.first).steps.map(\.id))
     progress.plan = nil
