@@ -16,6 +16,8 @@ import MKTopology
 ///   mkpolicy-bench families TOPOLOGY OUTDIR N,...   every family's policy as YAML
 ///                                                   (fits and oversubscribed), the
 ///                                                   solver alone timed on each
+///   mkpolicy-bench infeasible TOPOLOGY OUTDIR N,...  infeasible policies of every
+///                                                   kind as YAML (InfeasibleKinds.swift)
 /// Build with `swift build -c release --product mkpolicy-bench`.
 
 func milliseconds(_ d: Duration) -> Double {
@@ -315,6 +317,16 @@ case "families":
     exit(64)
   }
   families(
+    topologyPath: rest[0], outDir: rest[1],
+    counts: rest[2].split(separator: ",").compactMap { Int($0) })
+case "infeasible":
+  let rest = Array(arguments.dropFirst())
+  guard rest.count >= 3 else {
+    FileHandle.standardError.write(
+      Data("usage: mkpolicy-bench infeasible TOPOLOGY OUTDIR COUNT,...\n".utf8))
+    exit(64)
+  }
+  infeasibleKinds(
     topologyPath: rest[0], outDir: rest[1],
     counts: rest[2].split(separator: ",").compactMap { Int($0) })
 case "show":
