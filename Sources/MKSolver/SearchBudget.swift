@@ -41,6 +41,16 @@ public struct SearchBudget: Sendable, Hashable {
   /// involved, help values checked by solving); larger ones by the
   /// arithmetic alone, at once.
   public var fullExplanationCells = 1_000
+  /// Branch-and-bound steps of the exact `avoid` clique search behind E213
+  /// (`AvoidCliqueSearch`), after a greedy clique: one step colours the
+  /// candidates of one partial clique. Sparse `avoid` graphs need a few
+  /// per workload; when it runs out the largest clique found so far is
+  /// used (a necessary condition still, only perhaps a weaker one).
+  public var avoidCliqueSteps = 100_000
+  /// Suspects the incremental narrowing (`ConflictNarrowing`) may gather
+  /// before it leaves a large policy to the deletion filter: the suspects
+  /// are re-solved as one instance by the oracle.
+  public var narrowingSuspects = 512
 
   public init() {}
 
