@@ -9,7 +9,8 @@
 #   Benchmarks/solver/infeasible.sh [COUNTS] [RUNS]
 #   COUNTS defaults to 500,1000,2000,4000; RUNS to 3.
 #   HOSTS (environment) overrides the hosts: eight-socket-32-node.yaml and
-#   epyc-9654-2s-nps4.yaml of Examples/topologies.
+#   epyc-9654-2s-nps4.yaml of Examples/topologies. `offline:PATH` is the
+#   host at PATH with the second thread of every fourth core offline.
 #   KINDS (environment): only the kinds whose name matches this regex.
 #   MKPOLICY, BENCH (environment): binaries to use instead of building
 #   release ones (a binary of another commit, to compare before and after).
@@ -30,6 +31,10 @@ out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 echo "date: $(date -u +%Y-%m-%dT%H:%MZ), load: $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) CPUs, commit $(git rev-parse --short HEAD)"
 for host in $hosts; do
+  if [[ "$host" == offline:* ]]; then
+    "$bench" offline-host "${host#offline:}" "$out/offline-$(basename "${host#offline:}")"
+    host="$out/offline-$(basename "${host#offline:}")"
+  fi
   dir="$out/$(basename "$host" .yaml)"
   "$bench" infeasible "$host" "$dir" "$counts"
   echo

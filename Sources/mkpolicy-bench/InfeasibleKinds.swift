@@ -563,3 +563,33 @@ func infeasibleKinds(topologyPath: String, outDir: String, counts: [Int]) {
   }
   try? manifest.write(toFile: outDir + "/manifest.tsv", atomically: true, encoding: .utf8)
 }
+
+/// `mkpolicy-bench offline-host TOPOLOGY OUT`: the host with the second
+/// thread of every fourth core offline (a partly offline SMT host: LLC
+/// domains whose cores have different thread counts), for running the
+/// infeasible kinds on it (`HOSTS=offline:PATH` of infeasible.sh).
+func writePartlyOfflineHost(topologyPath: String, to path: String) {
+  guard var topology = TopologySnapshot.read(path: topologyPath).topology else {
+    FileHandle.standardError.write(Data("cannot read \(topologyPath)\n".utf8))
+    exit(1)
+  }
+  var coreNumber = 0
+  for package in topology.packages.indices {
+    for die in topology.packages[package].dies.indices {
+      for node in topology.packages[package].dies[die].nodes.indices {
+        for domain in topology.packages[package].dies[die].nodes[node].cacheDomains.indices {
+          let cores = topology.packages[package].dies[die].nodes[node].cacheDomains[domain].cores
+          for core in cores.indices {
+            defer { coreNumber += 1 }
+            guard coreNumber % 4 == 3, cores[core].threads.count > 1 else { continue }
+            topology.packages[package].dies[die].nodes[node].cacheDomains[domain].cores[core]
+              .threads[1].online = false
+          }
+        }
+      }
+    }
+  }
+  topology.source =
+    "\(topology.source ?? topologyPath), with the second thread of every fourth core offline"
+  try? TopologySnapshot.yaml(topology).write(toFile: path, atomically: true, encoding: .utf8)
+}

@@ -329,6 +329,13 @@ case "infeasible":
   infeasibleKinds(
     topologyPath: rest[0], outDir: rest[1],
     counts: rest[2].split(separator: ",").compactMap { Int($0) })
+case "offline-host":
+  let rest = Array(arguments.dropFirst())
+  guard rest.count >= 2 else {
+    FileHandle.standardError.write(Data("usage: mkpolicy-bench offline-host TOPOLOGY OUT\n".utf8))
+    exit(64)
+  }
+  writePartlyOfflineHost(topologyPath: rest[0], to: rest[1])
 case "show":
   let seed = UInt64(arguments.dropFirst().first ?? "0") ?? 0
   let (mix, policy, topology) = BenchInstances.quality(seed: seed)
