@@ -200,7 +200,9 @@ struct AvoidCliqueSearch {
 
   private mutating func expand(_ clique: inout [Int], _ candidates: [Int]) {
     guard steps > 0 else { return }
-    steps -= 1
+    // Charged per candidate coloured: a step is bounded work even on a
+    // dense graph of thousands of candidates.
+    steps -= max(1, candidates.count)
     // Greedy colouring: a vertex goes in the first class it has no
     // neighbour in; the classes so far bound the clique still to come.
     var classes: [[Int]] = []

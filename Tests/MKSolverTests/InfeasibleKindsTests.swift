@@ -10,7 +10,8 @@ import Testing
 /// Every kind of infeasible policy of the explanation benchmark
 /// (`mkpolicy-bench infeasible`, Sources/mkpolicy-bench/InfeasibleKinds.swift)
 /// on the 1,920-thread host and a 2-socket one, at 300 workloads (past
-/// `SearchBudget.fullExplanationCells`, so the large-policy path answers):
+/// `SearchBudget.fullExplanationCells` and `fullExplanationWorkloads`, so
+/// the large-policy path answers):
 /// the answer is located (the YAML file, line and column of a workload),
 /// the workloads it names do not place on their own where the kind is a
 /// conflict, and where the kind is marked minimal, the answer says nothing
