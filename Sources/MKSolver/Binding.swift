@@ -10,76 +10,81 @@ enum Binding {
     // Threads of cores housekeeping touched but did not take, and the
     // siblings of every `smt: off` thread: nobody's, and not the pool's.
     var idle = model.idleSiblings
-    for (l, info) in model.llcs.enumerated() {
-      let s = state.llc[l]
-      guard !s.occupants.isEmpty else { continue }
+    for (entry, info) in model.llcs.enumerated() {
+      let entryState = state.llc[entry]
+      guard !entryState.occupants.isEmpty else { continue }
       let cores = info.cores
-      let tpc = info.threadsPerCore
+      let threadsPerCore = info.threadsPerCore
       var used = Array(repeating: false, count: cores.count)
       var full: [Int: Int] = [:]
-      let occupants = s.occupants.sorted()
-      for w in occupants {
-        let t = state.placed[w]?.shares.first { $0.llc == l }?.threads ?? 0
-        switch state.demands[w].unit {
-        case .wholeCore: full[w] = t / tpc
-        case .threadPerCore: full[w] = t
-        case .thread: full[w] = tpc == 1 ? t : t / tpc
+      let occupants = entryState.occupants.sorted()
+      for workload in occupants {
+        let threads = state.placed[workload]?.shares.first { $0.llc == entry }?.threads ?? 0
+        switch state.demands[workload].unit {
+        case .wholeCore: full[workload] = threads / threadsPerCore
+        case .threadPerCore: full[workload] = threads
+        case .thread: full[workload] = threadsPerCore == 1 ? threads : threads / threadsPerCore
         }
       }
-      func prev(_ w: Int) -> CPUSet? { state.previous?.cpus[w] }
-      func takeCore(_ w: Int, _ c: Int) {
-        used[c] = true
-        switch state.demands[w].unit {
+      func previousCPUs(_ workload: Int) -> CPUSet? { state.previous?.cpus[workload] }
+      func takeCore(_ workload: Int, _ core: Int) {
+        used[core] = true
+        switch state.demands[workload].unit {
         case .threadPerCore:
-          let p = prev(w)
-          let cpu = cores[c].first { p?.contains($0) ?? false } ?? cores[c][0]
-          cpus[w].insert(cpu)
-          for sibling in cores[c] where sibling != cpu { idle.insert(sibling) }
+          let previous = previousCPUs(workload)
+          let cpu = cores[core].first { previous?.contains($0) ?? false } ?? cores[core][0]
+          cpus[workload].insert(cpu)
+          for sibling in cores[core] where sibling != cpu { idle.insert(sibling) }
         default:
-          for cpu in cores[c] { cpus[w].insert(cpu) }
+          for cpu in cores[core] { cpus[workload].insert(cpu) }
         }
       }
       // Previous cores first.
-      for w in occupants {
-        guard let p = prev(w), (full[w] ?? 0) > 0 else { continue }
-        for c in cores.indices where !used[c] && (full[w] ?? 0) > 0 {
+      for workload in occupants {
+        guard let previous = previousCPUs(workload), (full[workload] ?? 0) > 0 else { continue }
+        for core in cores.indices where !used[core] && (full[workload] ?? 0) > 0 {
           let keep =
-            state.demands[w].unit == .threadPerCore
-            ? cores[c].contains { p.contains($0) } : cores[c].allSatisfy { p.contains($0) }
+            state.demands[workload].unit == .threadPerCore
+            ? cores[core].contains { previous.contains($0) }
+            : cores[core].allSatisfy { previous.contains($0) }
           if keep {
-            takeCore(w, c)
-            full[w]! -= 1
+            takeCore(workload, core)
+            full[workload]! -= 1
           }
         }
       }
-      func pick(_ a: Int, _ b: Int?) -> Int? {
-        let pa = prev(a)
-        let pb = b.flatMap { prev($0) }
-        if let c = cores.indices.first(where: { c in
-          !used[c] && cores[c].contains { pa?.contains($0) ?? false || pb?.contains($0) ?? false }
+      func pick(_ first: Int, _ second: Int?) -> Int? {
+        let firstPrevious = previousCPUs(first)
+        let secondPrevious = second.flatMap { previousCPUs($0) }
+        if let core = cores.indices.first(where: { core in
+          !used[core]
+            && cores[core].contains {
+              firstPrevious?.contains($0) ?? false || secondPrevious?.contains($0) ?? false
+            }
         }) {
-          return c
+          return core
         }
         return cores.indices.first { !used[$0] }
       }
-      for pair in s.pairs.sorted(by: { ($0.a, $0.b) < ($1.a, $1.b) }) {
-        guard let c = pick(pair.a, pair.b), cores[c].count >= 2 else { continue }
-        used[c] = true
+      for pair in entryState.pairs.sorted(by: { ($0.a, $0.b) < ($1.a, $1.b) }) {
+        guard let core = pick(pair.a, pair.b), cores[core].count >= 2 else { continue }
+        used[core] = true
         let swap =
-          (prev(pair.b)?.contains(cores[c][0]) ?? false)
-          || (prev(pair.a)?.contains(cores[c][1]) ?? false)
-        cpus[swap ? pair.b : pair.a].insert(cores[c][0])
-        cpus[swap ? pair.a : pair.b].insert(cores[c][1])
+          (previousCPUs(pair.b)?.contains(cores[core][0]) ?? false)
+          || (previousCPUs(pair.a)?.contains(cores[core][1]) ?? false)
+        cpus[swap ? pair.b : pair.a].insert(cores[core][0])
+        cpus[swap ? pair.a : pair.b].insert(cores[core][1])
       }
-      for w in s.open.sorted() {
-        guard let c = pick(w, nil) else { continue }
-        used[c] = true
-        cpus[w].insert(cores[c].first { prev(w)?.contains($0) ?? false } ?? cores[c][0])
+      for workload in entryState.open.sorted() {
+        guard let core = pick(workload, nil) else { continue }
+        used[core] = true
+        cpus[workload].insert(
+          cores[core].first { previousCPUs(workload)?.contains($0) ?? false } ?? cores[core][0])
       }
-      for w in occupants {
-        while (full[w] ?? 0) > 0, let c = cores.indices.first(where: { !used[$0] }) {
-          takeCore(w, c)
-          full[w]! -= 1
+      for workload in occupants {
+        while (full[workload] ?? 0) > 0, let core = cores.indices.first(where: { !used[$0] }) {
+          takeCore(workload, core)
+          full[workload]! -= 1
         }
       }
     }
@@ -87,44 +92,47 @@ enum Binding {
     var owned = CPUSet()
     var total = Terms(sharedSiblings: state.pairCost)
     var workloads: [WorkloadAssignment] = []
-    for (w, workload) in policy.workloads.enumerated() {
-      let p = state.placed[w]
-      if let p { total = total + p.terms }
-      if workload.ownsCPUs { owned.formUnion(cpus[w]) }
-      var nodes = Set((p?.shares ?? []).map { model.nodes[model.llcs[$0.llc].node].id })
+    for (index, workload) in policy.workloads.enumerated() {
+      let placement = state.placed[index]
+      if let placement { total = total + placement.terms }
+      if workload.ownsCPUs { owned.formUnion(cpus[index]) }
+      var nodes = Set((placement?.shares ?? []).map { model.nodes[model.llcs[$0.llc].node].id })
       var memory: [String: UInt64] = [:]
-      for m in p?.memory ?? [] {
-        memory[String(model.nodes[m.node].id)] = m.amount
-        nodes.insert(model.nodes[m.node].id)
+      for part in placement?.memory ?? [] {
+        memory[String(model.nodes[part.node].id)] = part.amount
+        nodes.insert(model.nodes[part.node].id)
       }
       var huge: [String: Int] = [:]
-      for h in p?.hugePages ?? [] { huge[String(model.nodes[h.node].id)] = Int(h.amount) }
+      for part in placement?.hugePages ?? [] {
+        huge[String(model.nodes[part.node].id)] = Int(part.amount)
+      }
       // A kernel instance reserves its pages inside its own memory: shown on
       // its memory's nodes, in proportion, as the host supplies none of them.
       if workload.isolation == .kernel, let pages = workload.hugepages, pages.count > 0,
-        let parts = p?.memory, !parts.isEmpty
+        let parts = placement?.memory, !parts.isEmpty
       {
-        for (i, count) in Self.pagesWithin(
+        for (part, count) in Self.pagesWithin(
           parts.map(\.amount), count: pages.count,
           size: pages.pageSizeBytes
         ).enumerated() where count > 0 {
-          huge[String(model.nodes[parts[i].node].id)] = count
+          huge[String(model.nodes[parts[part].node].id)] = count
         }
       }
-      let devices = (p?.devices ?? []).map { model.devices[$0] }
+      let devices = (placement?.devices ?? []).map { model.devices[$0] }
       var irq = CPUSet()
       if !devices.isEmpty {
         let devNodes = Set(devices.compactMap(\.numaNode))
-        let near = cpus[w].filter { cpu in
-          model.cpuLLC[cpu].map { devNodes.contains(model.nodes[model.llcs[$0].node].id) } ?? false
+        let near = cpus[index].filter { cpu in
+          model.cpuLLC[cpu].map { devNodes.contains(model.nodes[model.llcs[$0].node].id) }
+            ?? false
         }
-        let far = cpus[w].filter { !near.contains($0) }
-        irq = CPUSet((near + far).prefix(max(0, workload.irqCPUs ?? cpus[w].count)))
+        let far = cpus[index].filter { !near.contains($0) }
+        irq = CPUSet((near + far).prefix(max(0, workload.irqCPUs ?? cpus[index].count)))
       }
       workloads.append(
         WorkloadAssignment(
-          workload: workload.name, cpus: cpus[w],
-          physicalIds: cpus[w].map { model.physicalId[$0] ?? $0 }, numaNodes: nodes.sorted(),
+          workload: workload.name, cpus: cpus[index],
+          physicalIds: cpus[index].map { model.physicalId[$0] ?? $0 }, numaNodes: nodes.sorted(),
           memoryBytesByNode: memory, hugePagesByNode: huge,
           devices: devices.map(\.pciAddress).sorted(), irqCPUs: irq))
     }
@@ -143,17 +151,17 @@ enum Binding {
     let room = bytes.map { Int($0 / max(1, size)) }
     var split = Apportion.largestRemainder(total: count, weights: bytes.map(Double.init))
     var excess = 0
-    for i in split.indices where split[i] > room[i] {
-      excess += split[i] - room[i]
-      split[i] = room[i]
+    for part in split.indices where split[part] > room[part] {
+      excess += split[part] - room[part]
+      split[part] = room[part]
     }
     while excess > 0 {
       guard
-        let i = split.indices.max(by: {
+        let part = split.indices.max(by: {
           room[$0] - split[$0] < room[$1] - split[$1]
             || (room[$0] - split[$0] == room[$1] - split[$1] && $0 > $1)
         }),
-        room[i] > split[i]
+        room[part] > split[part]
       else {
         // No part holds another whole page: the rest stays on the largest
         // part, so the shown total is still the instance's count.
@@ -164,7 +172,7 @@ enum Binding {
         }
         break
       }
-      split[i] += 1
+      split[part] += 1
       excess -= 1
     }
     return split

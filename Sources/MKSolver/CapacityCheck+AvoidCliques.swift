@@ -53,11 +53,16 @@ extension CapacityCheck {
   }
 
   /// The largest clique of the `avoid` graph among workloads with CPUs that
-  /// are not `llc: exclusive` (those conflict with everyone already), found
-  /// greedily: from each workload, most avoided first, its neighbours most
-  /// avoided first while each avoids every member so far. Positions in
-  /// `demands`, ascending; empty when no two workloads avoid each other.
-  func largestAvoidClique() -> [Int] {
+  /// are not `llc: exclusive` (those conflict with everyone already).
+  /// Positions in `demands`, ascending; empty when no two workloads avoid
+  /// each other.
+  ///
+  /// A greedy clique first (from each workload, most avoided first, its
+  /// neighbours most avoided first while each avoids every member so far),
+  /// then an exact branch and bound (`AvoidCliqueSearch`) for a larger one,
+  /// within `SearchBudget.avoidCliqueSteps` steps: a greedy search is
+  /// fooled by a workload avoided by many that is in no large clique.
+  func largestAvoidClique(steps: Int = SearchBudget().avoidCliqueSteps) -> [Int] {
     let candidates = demands.indices.filter {
       demands[$0].threads > 0 && !demands[$0].llcExclusive && !demands[$0].avoid.isEmpty
     }
@@ -86,6 +91,9 @@ extension CapacityCheck {
       }
       if clique.count > best.count { best = clique }
     }
+    var exact = AvoidCliqueSearch(neighbours: neighbours, best: best, steps: steps)
+    exact.run()
+    best = exact.best
     return best.count > 1 ? best.sorted() : []
   }
 
@@ -113,7 +121,7 @@ extension CapacityCheck {
       let rest = others.dropFirst(namedMembers)
       notes.append(
         .init(
-          "and \(rest.count) more: \(rest.prefix(8).map { "'\(policy.workloads[demands[$0].index].name)'" }.joined(separator: ", "))\(rest.count > 8 ? ", ..." : "")"
+          "and \(rest.count) more: \(rest.map { "'\(policy.workloads[demands[$0].index].name)'" }.joined(separator: ", "))"
         ))
     }
     let last = workloads.last!
@@ -134,5 +142,98 @@ extension CapacityCheck {
   private func describeSlots(_ position: Int) -> String {
     let count = slots(demands[position])
     return "\(count) CPU\(count == 1 ? "" : "s")"
+  }
+}
+
+/// The maximum clique of an `avoid` graph by branch and bound (the bound:
+/// a greedy colouring of the candidates, as no clique holds two vertices
+/// of one colour), larger than a clique already known, within a count of
+/// steps. Each vertex is tried with its neighbours later in an order of
+/// increasing degree only, so sparse graphs cost little.
+struct AvoidCliqueSearch {
+  let neighbours: [Int: [Int]]
+  /// The largest clique known (the greedy one to begin with).
+  private(set) var best: [Int]
+  /// Expansions left; when none are, `best` is the largest found so far.
+  private(set) var steps: Int
+  private let adjacent: [Int: Set<Int>]
+
+  init(neighbours: [Int: [Int]], best: [Int], steps: Int) {
+    self.neighbours = neighbours
+    self.best = best
+    self.steps = steps
+    adjacent = neighbours.mapValues { Set($0) }
+  }
+
+  mutating func run() {
+    // Only vertices of degree at least `best.count` can be in a larger
+    // clique; removing the others lowers degrees again (a k-core).
+    var degree = neighbours.mapValues(\.count)
+    var alive = Set(neighbours.keys.filter { (degree[$0] ?? 0) >= best.count })
+    var changed = true
+    while changed {
+      changed = false
+      for vertex in alive.sorted() {
+        let live = (neighbours[vertex] ?? []).filter { alive.contains($0) }.count
+        degree[vertex] = live
+        if live < best.count {
+          alive.remove(vertex)
+          changed = true
+        }
+      }
+    }
+    // Least live degree first: a vertex's search holds only its
+    // neighbours later in this order (any order finds every clique, from
+    // its first member; this one keeps the searches of sparse graphs small).
+    let order = alive.sorted { a, b in
+      degree[a]! != degree[b]! ? degree[a]! < degree[b]! : a < b
+    }
+    let rank = Dictionary(uniqueKeysWithValues: order.enumerated().map { ($0.element, $0.offset) })
+    for vertex in order.reversed() {
+      guard steps > 0 else { return }
+      let later = (neighbours[vertex] ?? []).filter { (rank[$0] ?? -1) > rank[vertex]! }
+      if later.count + 1 <= best.count { continue }
+      var clique = [vertex]
+      expand(&clique, later.sorted())
+    }
+  }
+
+  private mutating func expand(_ clique: inout [Int], _ candidates: [Int]) {
+    guard steps > 0 else { return }
+    // Charged per candidate coloured: a step is bounded work even on a
+    // dense graph of thousands of candidates.
+    steps -= max(1, candidates.count)
+    // Greedy colouring: a vertex goes in the first class it has no
+    // neighbour in; the classes so far bound the clique still to come.
+    var classes: [[Int]] = []
+    for vertex in candidates {
+      let adjacentTo = adjacent[vertex] ?? []
+      if let free = classes.firstIndex(where: { !$0.contains(where: adjacentTo.contains) }) {
+        classes[free].append(vertex)
+      } else {
+        classes.append([vertex])
+      }
+    }
+    var order: [Int] = []
+    var bound: [Int] = []
+    for (colour, members) in classes.enumerated() {
+      for vertex in members {
+        order.append(vertex)
+        bound.append(colour + 1)
+      }
+    }
+    for index in stride(from: order.count - 1, through: 0, by: -1) {
+      if clique.count + bound[index] <= best.count || steps <= 0 { return }
+      let vertex = order[index]
+      let adjacentTo = adjacent[vertex] ?? []
+      let next = order[..<index].filter { adjacentTo.contains($0) }
+      clique.append(vertex)
+      if next.isEmpty {
+        if clique.count > best.count { best = clique }
+      } else {
+        expand(&clique, next)
+      }
+      clique.removeLast()
+    }
   }
 }

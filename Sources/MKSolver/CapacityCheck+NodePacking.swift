@@ -81,7 +81,7 @@ extension CapacityCheck {
       let rest = others.dropFirst(namedMembers)
       notes.append(
         .init(
-          "and \(rest.count) more: \(rest.prefix(8).map { "'\(policy.workloads[demands[$0].index].name)'" }.joined(separator: ", "))\(rest.count > 8 ? ", ..." : "")"
+          "and \(rest.count) more: \(rest.map { "'\(policy.workloads[demands[$0].index].name)'" }.joined(separator: ", "))"
         ))
     }
     let nodes = model.nodes.count

@@ -102,9 +102,17 @@ extension CapacityCheck {
         "E210",
         "workload '\(wl.name)' and \(i) other numa: single workload\(i == 1 ? "" : "s") each need more than half of the largest NUMA node (\(unit(largest))), so no two of them share a node; the \(i + 1) of them need \(i + 1) nodes with at least \(unit(need(d))) but this host has \(holding)",
         at: wl.location(of: field),
+        // Every member named (the first four at their lines): they are
+        // the conflict, each needed.
         notes: others.prefix(4).map {
           .init("'\($0.name)' needs its own node", at: $0.location(of: field))
-        } + (others.count > 4 ? [.init("and \(others.count - 4) more")] : []),
+        }
+          + (others.count > 4
+            ? [
+              .init(
+                "and \(others.count - 4) more: \(others.dropFirst(4).map { "'\($0.name)'" }.joined(separator: ", "))"
+              )
+            ] : []),
         help: [
           "set placement.numa: any for \(i + 1 - holding) of these workloads, or lower their \(field) (min) to at most \(unit(largest / 2))"
         ])
@@ -203,6 +211,14 @@ extension CapacityCheck {
     return nil
   }
 
+  /// The workloads of `demands` by name, quoted: every one up to 256 (a
+  /// conflict's members, each needed), then the first of them and "...".
+  func quotedNames(_ demands: ArraySlice<Demand>) -> String {
+    let shown = demands.count <= 256 ? demands : demands.prefix(8)
+    return shown.map { "'\(policy.workloads[$0.index].name)'" }.joined(separator: ", ")
+      + (shown.count < demands.count ? ", ..." : "")
+  }
+
   /// `llc: exclusive` workloads take whole LLC domains: each needs at least
   /// as many domains as the largest ones it would fill, those domains are
   /// lost to everyone else, and the rest must fit in what is left.
@@ -226,7 +242,9 @@ extension CapacityCheck {
     let notes: [Diagnostic.Note] =
       names.dropFirst().map {
         .init("'\($0.name)' has placement.llc: exclusive", at: $0.location(of: "placement.llc"))
-      } + (exclusive.count > 4 ? [.init("and \(exclusive.count - 4) more")] : [])
+      }
+      + (exclusive.count > 4
+        ? [.init("and \(exclusive.count - 4) more: \(quotedNames(exclusive.dropFirst(4)))")] : [])
     if need > sizes.count {
       return .error(
         "E208",

@@ -44,10 +44,15 @@ struct CapacityCheck {
     let sharing = singleNodeSharing()
     out += sharing
     // E210 is the packing of one per node; E214 counts the rest.
+    // E218 mixes the two resources: when neither count alone shows it.
     if sharing.isEmpty,
       let packing = singleNodePacking(cpus: totalsFit.cpus, memory: totalsFit.memory)
     {
       out.append(packing.diagnostic)
+    } else if sharing.isEmpty, totalsFit.cpus, totalsFit.memory,
+      let conflicts = singleNodeConflicts()
+    {
+      out.append(conflicts.diagnostic)
     }
     out += nearDeviceNodes()
     if let d = deviceSupply() { out.append(d) }

@@ -25,8 +25,9 @@ struct ConflictNarrowing {
   let model: HostModel
   let demands: [Demand]
   let weights: ObjectiveWeights
-  /// Suspects beyond this many are not a small instance: give up.
-  var maxSuspects = 256
+  /// Suspects beyond this many are not a small instance: give up
+  /// (`SearchBudget.narrowingSuspects`).
+  var maxSuspects = SearchBudget().narrowingSuspects
 
   /// The suspects (positions in `demands`, ascending) that `oracle` finds
   /// infeasible, or nil. `oracle` returns a placement of the suspects
@@ -53,7 +54,7 @@ struct ConflictNarrowing {
       guard let failed else { return nil }
       let before = suspects.count
       suspects.insert(failed)
-      suspects.formUnion(state.blockers(of: failed))
+      suspects.formUnion(state.blockers(of: failed, besides: suspects))
       guard suspects.count <= maxSuspects, suspects.count > before else { return nil }
       for workload in state.placed.indices
       where state.placed[workload] != nil && !suspects.contains(workload) {

@@ -28,17 +28,17 @@ struct ExactSearch {
     self.model = model
     self.demands = demands
     self.budget = budget
-    let tpc = model.maxThreadsPerCore
-    order = demands.indices.sorted { a, b in
-      let ka = [
-        demands[a].llcExclusive ? 0 : 1, demands[a].numa == .single ? 0 : 1,
-        -demands[a].threads * demands[a].slotCost(tpc),
+    let threadsPerCore = model.maxThreadsPerCore
+    order = demands.indices.sorted { lhs, rhs in
+      let lhsKey = [
+        demands[lhs].llcExclusive ? 0 : 1, demands[lhs].numa == .single ? 0 : 1,
+        -demands[lhs].threads * demands[lhs].slotCost(threadsPerCore),
       ]
-      let kb = [
-        demands[b].llcExclusive ? 0 : 1, demands[b].numa == .single ? 0 : 1,
-        -demands[b].threads * demands[b].slotCost(tpc),
+      let rhsKey = [
+        demands[rhs].llcExclusive ? 0 : 1, demands[rhs].numa == .single ? 0 : 1,
+        -demands[rhs].threads * demands[rhs].slotCost(threadsPerCore),
       ]
-      return ka != kb ? ka.lexicographicallyPrecedes(kb) : a < b
+      return lhsKey != rhsKey ? lhsKey.lexicographicallyPrecedes(rhsKey) : lhs < rhs
     }
   }
 
@@ -61,24 +61,26 @@ struct ExactSearch {
     guard Saturating.sum(demands.map(\.memory)) <= model.totalMemory,
       demands.allSatisfy({ $0.numa != .single || $0.memory <= largest })
     else { return nil }
-    var slotList: [(w: Int, cands: [Int])] = []
-    for d in demands { for c in d.slots { slotList.append((d.index, c)) } }
+    var slotList: [(workload: Int, candidates: [Int])] = []
+    for demand in demands {
+      for candidates in demand.slots { slotList.append((demand.index, candidates)) }
+    }
     var used = Array(repeating: false, count: model.devices.count)
     var devices = Array(repeating: [Int](), count: demands.count)
     var found: Found?
-    func assign(_ i: Int) -> Bool {
+    func assign(_ slot: Int) -> Bool {
       if exhausted { return false }
-      if i == slotList.count {
+      if slot == slotList.count {
         guard nearFits(devices) else { return false }
         found = cpus(devices)
         return found != nil
       }
-      for dev in slotList[i].cands where !used[dev] {
-        used[dev] = true
-        devices[slotList[i].w].append(dev)
-        if assign(i + 1) { return true }
-        devices[slotList[i].w].removeLast()
-        used[dev] = false
+      for device in slotList[slot].candidates where !used[device] {
+        used[device] = true
+        devices[slotList[slot].workload].append(device)
+        if assign(slot + 1) { return true }
+        devices[slotList[slot].workload].removeLast()
+        used[device] = false
       }
       return false
     }
@@ -88,18 +90,22 @@ struct ExactSearch {
 
   /// Necessary for `nearDevices`: CPUs and memory fit the devices' nodes.
   private func nearFits(_ devices: [[Int]]) -> Bool {
-    let tpc = model.maxThreadsPerCore
-    for d in demands where d.near {
-      let nodes = nodesOf(devices[d.index])
+    let threadsPerCore = model.maxThreadsPerCore
+    for demand in demands where demand.near {
+      let nodes = nodesOf(devices[demand.index])
       guard !nodes.isEmpty else { continue }
       let memory = nodes.reduce(UInt64(0)) { $0 + model.nodes[$1].memoryAvailable }
       let slots = nodes.reduce(0) { $0 + model.slots(of: model.nodes[$1]) }
-      if d.memory > memory || d.threads * d.slotCost(tpc) > slots { return false }
+      if demand.memory > memory || demand.threads * demand.slotCost(threadsPerCore) > slots {
+        return false
+      }
     }
     return true
   }
 
-  private func nodesOf(_ devs: [Int]) -> Set<Int> { Set(devs.compactMap { model.deviceNode[$0] }) }
+  private func nodesOf(_ devices: [Int]) -> Set<Int> {
+    Set(devices.compactMap { model.deviceNode[$0] })
+  }
 
   private mutating func cpus(_ devices: [[Int]]) -> Found? {
     var state = model.llcs.map { Slot(free: $0.cores.count) }
@@ -110,7 +116,7 @@ struct ExactSearch {
   }
 
   private mutating func place(
-    _ k: Int, _ state: inout [Slot], _ shares: inout [[Share]], _ partners: inout [[Int: Int]],
+    _ depth: Int, _ state: inout [Slot], _ shares: inout [[Share]], _ partners: inout [[Int: Int]],
     _ devices: [[Int]]
   ) -> Bool {
     visited += 1
@@ -118,108 +124,117 @@ struct ExactSearch {
       exhausted = true
       return false
     }
-    if k == demands.count { return memoryFits(shares, devices) }
+    if depth == demands.count { return memoryFits(shares, devices) }
     // Necessary: what is left to place fits the slots still open.
-    let tpc = model.maxThreadsPerCore
+    let threadsPerCore = model.maxThreadsPerCore
     var need = 0
-    for i in k..<order.count { need += demands[order[i]].threads * demands[order[i]].slotCost(tpc) }
+    for position in depth..<order.count {
+      need += demands[order[position]].threads * demands[order[position]].slotCost(threadsPerCore)
+    }
     var room = 0
-    for (l, s) in state.enumerated() where !s.exclusive {
-      room += s.free * model.llcs[l].threadsPerCore + s.open.count
+    for (entry, entryState) in state.enumerated() where !entryState.exclusive {
+      room += entryState.free * model.llcs[entry].threadsPerCore + entryState.open.count
     }
     if need > room { return false }
-    let w = order[k]
-    let d = demands[w]
-    let devNodes = nodesOf(devices[w])
-    let nodes = d.near && !devNodes.isEmpty ? devNodes : Set(model.nodes.indices)
+    let workload = order[depth]
+    let demand = demands[workload]
+    let devNodes = nodesOf(devices[workload])
+    let nodes = demand.near && !devNodes.isEmpty ? devNodes : Set(model.nodes.indices)
     // The LLC rules hold for the whole real cache domain (all its entries).
-    let llcs = model.llcs.indices.filter { l in
-      guard nodes.contains(model.llcs[l].node) else { return false }
-      return model.llcs[l].domainEntries.allSatisfy { entry in
-        let s = state[entry]
-        if s.exclusive || (d.llcExclusive && !s.occupants.isEmpty) { return false }
-        return !s.occupants.contains { d.avoid.contains($0) }
+    let llcs = model.llcs.indices.filter { candidate in
+      guard nodes.contains(model.llcs[candidate].node) else { return false }
+      return model.llcs[candidate].domainEntries.allSatisfy { entry in
+        let entryState = state[entry]
+        if entryState.exclusive || (demand.llcExclusive && !entryState.occupants.isEmpty) {
+          return false
+        }
+        return !entryState.occupants.contains { demand.avoid.contains($0) }
       }
     }
-    func split(_ i: Int, _ remaining: Int) -> Bool {
+    func split(_ position: Int, _ remaining: Int) -> Bool {
       visited += 1
       if visited > budget { exhausted = true }
       if exhausted { return false }
       if remaining == 0 {
-        guard rulesHold(w, shares[w], nodes.count) else { return false }
-        return place(k + 1, &state, &shares, &partners, devices)
+        guard rulesHold(workload, shares[workload], nodes.count) else { return false }
+        return place(depth + 1, &state, &shares, &partners, devices)
       }
-      guard i < llcs.count else { return false }
-      let l = llcs[i]
-      let tpc = model.llcs[l].threadsPerCore
-      let free = state[l].free
+      guard position < llcs.count else { return false }
+      let entry = llcs[position]
+      let entryThreadsPerCore = model.llcs[entry].threadsPerCore
+      let free = state[entry].free
       let most: Int
-      switch d.unit {
-      case .wholeCore: most = free * tpc
+      switch demand.unit {
+      case .wholeCore: most = free * entryThreadsPerCore
       case .threadPerCore: most = free
-      case .thread: most = free * tpc + (tpc == 2 && !state[l].open.isEmpty ? 1 : 0)
+      case .thread:
+        most =
+          free * entryThreadsPerCore
+          + (entryThreadsPerCore == 2 && !state[entry].open.isEmpty ? 1 : 0)
       }
-      var t = min(remaining, most)
-      while t >= 0 {
-        defer { t -= 1 }
-        if d.unit == .wholeCore && t % tpc != 0 { continue }
-        if t == 0 {
-          if split(i + 1, remaining) { return true }
+      var threads = min(remaining, most)
+      while threads >= 0 {
+        defer { threads -= 1 }
+        if demand.unit == .wholeCore && threads % entryThreadsPerCore != 0 { continue }
+        if threads == 0 {
+          if split(position + 1, remaining) { return true }
           continue
         }
         var options: [Int?] = [nil]
-        if d.unit == .thread && tpc == 2 && t % 2 == 1 {
+        if demand.unit == .thread && entryThreadsPerCore == 2 && threads % 2 == 1 {
           options = []
-          if free >= t / 2 + 1 { options.append(nil) }
-          if free >= t / 2, let v = state[l].open.first { options.append(v) }
+          if free >= threads / 2 + 1 { options.append(nil) }
+          if free >= threads / 2, let partner = state[entry].open.first { options.append(partner) }
         }
         for partner in options {
-          let saved = state[l]
-          switch d.unit {
-          case .wholeCore: state[l].free -= t / tpc
-          case .threadPerCore: state[l].free -= t
+          let saved = state[entry]
+          switch demand.unit {
+          case .wholeCore: state[entry].free -= threads / entryThreadsPerCore
+          case .threadPerCore: state[entry].free -= threads
           case .thread:
-            if tpc == 1 {
-              state[l].free -= t
+            if entryThreadsPerCore == 1 {
+              state[entry].free -= threads
             } else {
-              state[l].free -= t / 2
-              if t % 2 == 1 {
-                if let v = partner {
-                  state[l].open.removeAll { $0 == v }
-                  partners[w][l] = v
+              state[entry].free -= threads / 2
+              if threads % 2 == 1 {
+                if let partner {
+                  state[entry].open.removeAll { $0 == partner }
+                  partners[workload][entry] = partner
                 } else {
-                  state[l].free -= 1
-                  state[l].open.append(w)
+                  state[entry].free -= 1
+                  state[entry].open.append(workload)
                 }
               }
             }
           }
-          state[l].occupants.append(w)
-          if d.llcExclusive { state[l].exclusive = true }
-          shares[w].append(Share(llc: l, threads: t))
-          if split(i + 1, remaining - t) { return true }
-          shares[w].removeLast()
-          partners[w][l] = nil
-          state[l] = saved
+          state[entry].occupants.append(workload)
+          if demand.llcExclusive { state[entry].exclusive = true }
+          shares[workload].append(Share(llc: entry, threads: threads))
+          if split(position + 1, remaining - threads) { return true }
+          shares[workload].removeLast()
+          partners[workload][entry] = nil
+          state[entry] = saved
         }
       }
       return false
     }
-    return split(0, d.threads)
+    return split(0, demand.threads)
   }
 
-  private func rulesHold(_ w: Int, _ share: [Share], _ allowedCount: Int) -> Bool {
-    let d = demands[w]
+  private func rulesHold(_ workload: Int, _ shares: [Share], _ allowedCount: Int) -> Bool {
+    let demand = demands[workload]
     var perNode: [Int: Int] = [:]
-    for s in share where s.threads > 0 { perNode[model.llcs[s.llc].node, default: 0] += s.threads }
-    switch d.numa {
+    for share in shares where share.threads > 0 {
+      perNode[model.llcs[share.llc].node, default: 0] += share.threads
+    }
+    switch demand.numa {
     case .single:
       guard perNode.count <= 1 else { return false }
-      return perNode.keys.allSatisfy { d.memory <= model.nodes[$0].memoryAvailable }
+      return perNode.keys.allSatisfy { demand.memory <= model.nodes[$0].memoryAvailable }
     case .spread:
-      let g = d.unit == .wholeCore ? model.maxThreadsPerCore : 1
-      guard perNode.count >= min(2, d.threads / g, allowedCount) else { return false }
-      return (perNode.values.max() ?? 0) - (perNode.values.min() ?? 0) <= g
+      let granule = demand.unit == .wholeCore ? model.maxThreadsPerCore : 1
+      guard perNode.count >= min(2, demand.threads / granule, allowedCount) else { return false }
+      return (perNode.values.max() ?? 0) - (perNode.values.min() ?? 0) <= granule
     case .any: return true
     }
   }
@@ -232,38 +247,39 @@ struct ExactSearch {
   private func memoryFits(
     _ shares: [[Share]], _ devices: [[Int]], chosen: [Int: Int] = [:]
   ) -> Bool {
-    func allowed(_ w: Int) -> Set<Int> {
-      let d = demands[w]
+    func allowed(_ workload: Int) -> Set<Int> {
+      let demand = demands[workload]
       var nodes = Set(model.nodes.indices)
-      let cpuNodes = Set(shares[w].map { model.llcs[$0.llc].node })
-      if d.numa == .single && !cpuNodes.isEmpty { nodes = cpuNodes }
-      let dn = nodesOf(devices[w])
-      if d.near && !dn.isEmpty { nodes.formIntersection(dn) }
-      if let node = chosen[w] { nodes.formIntersection([node]) }
+      let cpuNodes = Set(shares[workload].map { model.llcs[$0.llc].node })
+      if demand.numa == .single && !cpuNodes.isEmpty { nodes = cpuNodes }
+      let deviceNodes = nodesOf(devices[workload])
+      if demand.near && !deviceNodes.isEmpty { nodes.formIntersection(deviceNodes) }
+      if let node = chosen[workload] { nodes.formIntersection([node]) }
       return nodes
     }
-    if let w = demands.indices.first(where: { w in
-      demands[w].numa == .single && shares[w].isEmpty && chosen[w] == nil
-        && (demands[w].memory > 0 || demands[w].hugePageCount > 0)
+    if let workload = demands.indices.first(where: { workload in
+      demands[workload].numa == .single && shares[workload].isEmpty && chosen[workload] == nil
+        && (demands[workload].memory > 0 || demands[workload].hugePageCount > 0)
     }) {
-      return allowed(w).sorted().contains { node in
+      return allowed(workload).sorted().contains { node in
         var next = chosen
-        next[w] = node
+        next[workload] = node
         return memoryFits(shares, devices, chosen: next)
       }
     }
     var need: [Int] = []
     var nodesFor: [Set<Int>] = []
     var units: [UInt64] = []
-    for (w, d) in demands.enumerated() {
-      need.append(Int(clamping: roundUp(d.memory, d.memoryGranule) / d.memoryGranule))
-      nodesFor.append(allowed(w))
-      units.append(d.memoryGranule)
-      if d.hugePageCount > 0 {
-        need.append(d.hugePageCount)
+    for (workload, demand) in demands.enumerated() {
+      need.append(
+        Int(clamping: roundUp(demand.memory, demand.memoryGranule) / demand.memoryGranule))
+      nodesFor.append(allowed(workload))
+      units.append(demand.memoryGranule)
+      if demand.hugePageCount > 0 {
+        need.append(demand.hugePageCount)
         nodesFor.append(
-          allowed(w).filter { model.nodes[$0].hugePageSizes.contains(d.hugePageSize) })
-        units.append(d.hugePageSize)
+          allowed(workload).filter { model.nodes[$0].hugePageSizes.contains(demand.hugePageSize) })
+        units.append(demand.hugePageSize)
       }
     }
     return MaxFlow.fits(
@@ -282,20 +298,21 @@ enum MaxFlow {
     need: [Int], allowed: [Set<Int>], capacity: (Int, Int) -> Int, nodes: Int,
     unitBytes: [UInt64]?, capacityBytes: [UInt64]?
   ) -> Bool {
-    let n = need.count
-    let size = n + nodes + 2
-    var cap = Array(repeating: Array(repeating: 0, count: size), count: size)
+    let rows = need.count
+    let size = rows + nodes + 2
+    var residual = Array(repeating: Array(repeating: 0, count: size), count: size)
     var total = 0
     let base = unitBytes?.min() ?? 1
-    for w in 0..<n where need[w] > 0 {
-      let amount = unitBytes.map { need[w] * Int($0[w] / base) } ?? need[w]
+    for row in 0..<rows where need[row] > 0 {
+      let amount = unitBytes.map { need[row] * Int($0[row] / base) } ?? need[row]
       total += amount
-      cap[0][1 + w] = amount
-      for b in allowed[w] { cap[1 + w][1 + n + b] = amount }
+      residual[0][1 + row] = amount
+      for node in allowed[row] { residual[1 + row][1 + rows + node] = amount }
     }
     guard total > 0 else { return true }
-    for b in 0..<nodes {
-      cap[1 + n + b][size - 1] = capacityBytes.map { Int($0[b] / base) } ?? capacity(b, 0)
+    for node in 0..<nodes {
+      residual[1 + rows + node][size - 1] =
+        capacityBytes.map { Int($0[node] / base) } ?? capacity(node, 0)
     }
     var flow = 0
     while true {
@@ -304,25 +321,25 @@ enum MaxFlow {
       var queue = [0]
       var head = 0
       while head < queue.count && parent[size - 1] < 0 {
-        let u = queue[head]
+        let from = queue[head]
         head += 1
-        for v in 0..<size where parent[v] < 0 && cap[u][v] > 0 {
-          parent[v] = u
-          queue.append(v)
+        for to in 0..<size where parent[to] < 0 && residual[from][to] > 0 {
+          parent[to] = from
+          queue.append(to)
         }
       }
       guard parent[size - 1] >= 0 else { break }
       var bottleneck = Int.max
-      var v = size - 1
-      while v != 0 {
-        bottleneck = min(bottleneck, cap[parent[v]][v])
-        v = parent[v]
+      var to = size - 1
+      while to != 0 {
+        bottleneck = min(bottleneck, residual[parent[to]][to])
+        to = parent[to]
       }
-      v = size - 1
-      while v != 0 {
-        cap[parent[v]][v] -= bottleneck
-        cap[v][parent[v]] += bottleneck
-        v = parent[v]
+      to = size - 1
+      while to != 0 {
+        residual[parent[to]][to] -= bottleneck
+        residual[to][parent[to]] += bottleneck
+        to = parent[to]
       }
       flow += bottleneck
     }

@@ -13,7 +13,8 @@ extension Explainer {
   /// no such set is found (the caller explains the whole policy).
   func explainNarrowed(_ mins: [Demand]) -> DiagnosticError? {
     guard let model = models.model(for: policy) else { return nil }
-    let narrowing = ConflictNarrowing(model: model, demands: mins, weights: solver.weights)
+    var narrowing = ConflictNarrowing(model: model, demands: mins, weights: solver.weights)
+    narrowing.maxSuspects = solver.budget.narrowingSuspects
     let found = narrowing.narrow(
       oracle: { members in
         let (state, work) = solver.minsPlacement(subPolicy(members), model: model)

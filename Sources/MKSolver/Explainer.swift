@@ -20,9 +20,10 @@ enum ConstraintGroup: Hashable, Sendable, Comparable {
   var workload: Int? {
     switch self {
     case .housekeepingCPUs, .housekeepingMemory: nil
-    case .cpus(let w), .memory(let w), .hugePages(let w), .device(let w, _), .numa(let w),
-      .nearDevices(let w), .llcExclusive(let w), .smt(let w), .avoid(let w, _):
-      w
+    case .cpus(let workload), .memory(let workload), .hugePages(let workload),
+      .device(let workload, _), .numa(let workload), .nearDevices(let workload),
+      .llcExclusive(let workload), .smt(let workload), .avoid(let workload, _):
+      workload
     }
   }
 
@@ -30,19 +31,19 @@ enum ConstraintGroup: Hashable, Sendable, Comparable {
     switch self {
     case .housekeepingCPUs: (-1, 0, 0)
     case .housekeepingMemory: (-1, 1, 0)
-    case .cpus(let w): (w, 0, 0)
-    case .memory(let w): (w, 1, 0)
-    case .hugePages(let w): (w, 2, 0)
-    case .device(let w, let r): (w, 3, r)
-    case .numa(let w): (w, 4, 0)
-    case .nearDevices(let w): (w, 5, 0)
-    case .llcExclusive(let w): (w, 6, 0)
-    case .smt(let w): (w, 7, 0)
-    case .avoid(let w, let v): (w, 8, v)
+    case .cpus(let workload): (workload, 0, 0)
+    case .memory(let workload): (workload, 1, 0)
+    case .hugePages(let workload): (workload, 2, 0)
+    case .device(let workload, let request): (workload, 3, request)
+    case .numa(let workload): (workload, 4, 0)
+    case .nearDevices(let workload): (workload, 5, 0)
+    case .llcExclusive(let workload): (workload, 6, 0)
+    case .smt(let workload): (workload, 7, 0)
+    case .avoid(let workload, let avoided): (workload, 8, avoided)
     }
   }
 
-  static func < (a: ConstraintGroup, b: ConstraintGroup) -> Bool { a.rank < b.rank }
+  static func < (lhs: ConstraintGroup, rhs: ConstraintGroup) -> Bool { lhs.rank < rhs.rank }
 
   /// Memory and huge pages, devices, node rules, housekeeping CPUs, LLC
   /// rules, CPUs: the order of `Explainer.resourcesFirst`.
@@ -157,73 +158,79 @@ struct Explainer {
   /// Every clause of the policy that constrains placement, in a fixed order.
   func groups() -> [ConstraintGroup] {
     var out: [ConstraintGroup] = []
-    let hk = policy.host.housekeeping
-    switch hk.cpus {
-    case .count(let n) where n > 0: out.append(.housekeepingCPUs)
-    case .list(let l) where !l.isEmpty: out.append(.housekeepingCPUs)
+    let housekeeping = policy.host.housekeeping
+    switch housekeeping.cpus {
+    case .count(let count) where count > 0: out.append(.housekeepingCPUs)
+    case .list(let list) where !list.isEmpty: out.append(.housekeepingCPUs)
     default: break
     }
-    if hk.memoryBytes > 0 { out.append(.housekeepingMemory) }
-    for (w, wl) in policy.workloads.enumerated() {
-      if wl.cpus.min > 0 { out.append(.cpus(w)) }
-      if wl.memory.min > 0 { out.append(.memory(w)) }
-      if let h = wl.hugepages, h.count > 0 { out.append(.hugePages(w)) }
-      for (r, d) in wl.devices.enumerated() where d.count > 0 { out.append(.device(w, r)) }
-      if wl.placement.numa != .any { out.append(.numa(w)) }
-      if wl.placement.nearDevices && !wl.devices.isEmpty { out.append(.nearDevices(w)) }
-      if wl.placement.llc == .exclusive { out.append(.llcExclusive(w)) }
-      if wl.smt != .shared { out.append(.smt(w)) }
-      for other in wl.placement.avoid where other != wl.name {
-        if let v = indexByName[other] { out.append(.avoid(w, v)) }
+    if housekeeping.memoryBytes > 0 { out.append(.housekeepingMemory) }
+    for (index, workload) in policy.workloads.enumerated() {
+      if workload.cpus.min > 0 { out.append(.cpus(index)) }
+      if workload.memory.min > 0 { out.append(.memory(index)) }
+      if let pages = workload.hugepages, pages.count > 0 { out.append(.hugePages(index)) }
+      for (request, device) in workload.devices.enumerated() where device.count > 0 {
+        out.append(.device(index, request))
+      }
+      if workload.placement.numa != .any { out.append(.numa(index)) }
+      if workload.placement.nearDevices && !workload.devices.isEmpty {
+        out.append(.nearDevices(index))
+      }
+      if workload.placement.llc == .exclusive { out.append(.llcExclusive(index)) }
+      if workload.smt != .shared { out.append(.smt(index)) }
+      for other in workload.placement.avoid where other != workload.name {
+        if let avoided = indexByName[other] { out.append(.avoid(index, avoided)) }
       }
     }
     // Stable: the policy's order within a kind.
     return resourcesFirst
-      ? out.enumerated().sorted { a, b in
-        let (ka, kb) = (a.element.kindRank, b.element.kindRank)
-        return ka != kb ? ka < kb : a.offset < b.offset
+      ? out.enumerated().sorted { lhs, rhs in
+        let (lhsRank, rhsRank) = (lhs.element.kindRank, rhs.element.kindRank)
+        return lhsRank != rhsRank ? lhsRank < rhsRank : lhs.offset < rhs.offset
       }.map(\.element) : out
   }
 
   /// The policy with only `active` clauses in force (the others relaxed).
   func restricted(to active: Set<ConstraintGroup>) -> Policy {
-    var p = policy
-    if !active.contains(.housekeepingCPUs) { p.host.housekeeping.cpus = .count(0) }
-    if !active.contains(.housekeepingMemory) { p.host.housekeeping.memoryBytes = 0 }
-    for w in p.workloads.indices {
-      if !active.contains(.cpus(w)) { p.workloads[w].cpus = .init(exactly: 0) }
-      if !active.contains(.memory(w)) { p.workloads[w].memory = .init(exactly: 0) }
-      if !active.contains(.hugePages(w)) { p.workloads[w].hugepages = nil }
-      for r in p.workloads[w].devices.indices where !active.contains(.device(w, r)) {
-        p.workloads[w].devices[r].count = 0
+    var restricted = policy
+    if !active.contains(.housekeepingCPUs) { restricted.host.housekeeping.cpus = .count(0) }
+    if !active.contains(.housekeepingMemory) { restricted.host.housekeeping.memoryBytes = 0 }
+    for index in restricted.workloads.indices {
+      var workload = restricted.workloads[index]
+      if !active.contains(.cpus(index)) { workload.cpus = .init(exactly: 0) }
+      if !active.contains(.memory(index)) { workload.memory = .init(exactly: 0) }
+      if !active.contains(.hugePages(index)) { workload.hugepages = nil }
+      for request in workload.devices.indices where !active.contains(.device(index, request)) {
+        workload.devices[request].count = 0
       }
-      if !active.contains(.numa(w)) { p.workloads[w].placement.numa = .any }
-      if !active.contains(.nearDevices(w)) { p.workloads[w].placement.nearDevices = false }
-      if !active.contains(.llcExclusive(w)) { p.workloads[w].placement.llc = .shared }
-      if !active.contains(.smt(w)) { p.workloads[w].smt = .shared }
-      p.workloads[w].placement.avoid = p.workloads[w].placement.avoid.filter { name in
-        guard let v = indexByName[name] else { return false }
-        return active.contains(.avoid(w, v))
+      if !active.contains(.numa(index)) { workload.placement.numa = .any }
+      if !active.contains(.nearDevices(index)) { workload.placement.nearDevices = false }
+      if !active.contains(.llcExclusive(index)) { workload.placement.llc = .shared }
+      if !active.contains(.smt(index)) { workload.smt = .shared }
+      workload.placement.avoid = workload.placement.avoid.filter { name in
+        guard let avoided = indexByName[name] else { return false }
+        return active.contains(.avoid(index, avoided))
       }
-      p.workloads[w].cpus.max = max(p.workloads[w].cpus.min, 0)
-      p.workloads[w].memory.max = p.workloads[w].memory.min
+      workload.cpus.max = max(workload.cpus.min, 0)
+      workload.memory.max = workload.memory.min
+      restricted.workloads[index] = workload
     }
-    return p
+    return restricted
   }
 
   /// Whether the clauses `active` can be placed together (the oracle).
   /// Workloads left without any demand are left out of the check: they
   /// take nothing, and the checks of small sets stay cheap.
   func feasible(_ active: Set<ConstraintGroup>) -> Bool {
-    var p = restricted(to: active)
+    var checked = restricted(to: active)
     // A focused explainer keeps every workload, so that the last feasible
     // placement's indices hold for the next check.
-    if resourcesFirst { return check(p) }
-    p.workloads.removeAll { w in
-      w.cpus.min <= 0 && w.memory.min == 0 && (w.hugepages?.count ?? 0) <= 0
-        && w.devices.allSatisfy { $0.count <= 0 }
+    if resourcesFirst { return check(checked) }
+    checked.workloads.removeAll { workload in
+      workload.cpus.min <= 0 && workload.memory.min == 0 && (workload.hugepages?.count ?? 0) <= 0
+        && workload.devices.allSatisfy { $0.count <= 0 }
     }
-    return check(p)
+    return check(checked)
   }
 
   /// A conflict inside `constraints` (known to be infeasible), by a deletion
@@ -270,14 +277,16 @@ struct Explainer {
     // changes that resolve that conflict (no single change fits them all).
     return DiagnosticError(
       found.map { conflict, minimal in
-        var d = render(conflict, base: found.count == 1 ? policy : restricted(to: Set(conflict)))
+        var diagnostic = render(
+          conflict, base: found.count == 1 ? policy : restricted(to: Set(conflict)),
+          minimal: minimal)
         if !minimal {
-          d.notes.append(
+          diagnostic.notes.append(
             .init(
               "this conflict may not be minimal: the search for a smaller one ran out of its budget (\(solver.budget.explanationWork) cells); some clauses named may not be needed for it"
             ))
         }
-        return d
+        return diagnostic
       })
   }
 
@@ -306,80 +315,90 @@ struct Explainer {
   }
 
   /// The conflict as one diagnostic.
-  func render(_ conflict: [ConstraintGroup], base: Policy) -> Diagnostic {
+  /// `minimal`: every member is needed, so every one is named (past the
+  /// first `namedMembers`, by name alone); a conflict the budget left large
+  /// names its first few and counts the rest.
+  func render(_ conflict: [ConstraintGroup], base: Policy, minimal: Bool = true) -> Diagnostic {
     let set = Set(conflict)
     let workloads = policy.workloads
-    let hk = policy.host.housekeeping
+    let housekeeping = policy.host.housekeeping
     // The primary workload: the last one with a demand in the conflict.
-    let demandOwners = conflict.compactMap { g -> Int? in
-      switch g {
-      case .cpus(let w), .memory(let w), .hugePages(let w), .device(let w, _): w
+    let demandOwners = conflict.compactMap { group -> Int? in
+      switch group {
+      case .cpus(let index), .memory(let index), .hugePages(let index), .device(let index, _): index
       default: nil
       }
     }
     let primary = demandOwners.max() ?? conflict.compactMap(\.workload).max()
     let model = try? HostModel.build(policy: restricted(to: set), topology: topology).get()
-    func short(_ l: SourceLocation) -> String { "\(l.line):\(l.column)" }
+    func short(_ source: SourceLocation) -> String { "\(source.line):\(source.column)" }
     var others: [String] = []
     var notes: [Diagnostic.Note] = []
     if set.contains(.housekeepingCPUs) || set.contains(.housekeepingMemory) {
       var what: [String] = []
       if set.contains(.housekeepingCPUs) {
-        switch hk.cpus {
-        case .count(let n):
-          what.append("\(n) CPU\(n == 1 ? "" : "s")\(hk.perNode ? " per NUMA node" : "")")
-        case .list(let l): what.append("CPUs \(l.cpulist)")
+        switch housekeeping.cpus {
+        case .count(let count):
+          what.append(
+            "\(count) CPU\(count == 1 ? "" : "s")\(housekeeping.perNode ? " per NUMA node" : "")")
+        case .list(let list): what.append("CPUs \(list.cpulist)")
         }
       }
       if set.contains(.housekeepingMemory) {
-        what.append("\(ByteSize.format(hk.memoryBytes)) of memory")
+        what.append("\(ByteSize.format(housekeeping.memoryBytes)) of memory")
       }
       // Point at the field that takes what is kept: `memory:` for memory
       // alone, `cpus:`/`cpuList:` for CPUs alone, the section for both.
       let cpuField: String
-      switch hk.cpus {
+      switch housekeeping.cpus {
       case .count: cpuField = "cpus"
       case .list: cpuField = "cpuList"
       }
       let location =
         !set.contains(.housekeepingCPUs)
-        ? hk.location(of: "memory")
-        : !set.contains(.housekeepingMemory) ? hk.location(of: cpuField) : hk.location
+        ? housekeeping.location(of: "memory")
+        : !set.contains(.housekeepingMemory)
+          ? housekeeping.location(of: cpuField) : housekeeping.location
       let place = location.map { " (\(short($0)))" } ?? ""
       others.append("housekeeping\(place)")
       notes.append(.init("housekeeping keeps \(what.joined(separator: " and "))", at: location))
     }
     let involved = Array(Set(conflict.compactMap(\.workload))).sorted().filter { $0 != primary }
     var byWorkload: [Int: [ConstraintGroup]] = [:]
-    for g in conflict { if let w = g.workload { byWorkload[w, default: []].append(g) } }
-    // A conflict the budget left large names its first members and counts
-    // the rest, so that the answer stays readable (and linear to render).
-    for w in involved.prefix(Self.namedMembers) {
-      let wl = workloads[w]
-      let mine = byWorkload[w] ?? []
+    for group in conflict {
+      if let index = group.workload { byWorkload[index, default: []].append(group) }
+    }
+    // A conflict the budget left large names its first 64 members and
+    // counts the rest, so that the answer stays readable (and linear to
+    // render); a minimal one names them all, as each is part of it.
+    for index in involved.prefix(Self.namedMembers) {
+      let workload = workloads[index]
+      let mine = byWorkload[index] ?? []
       let firstField = mine.first.map { fieldKey($0) } ?? "cpus"
-      others.append("'\(wl.name)' (\(short(wl.location(of: firstField))))")
-      notes.append(.init(describe(w, mine), at: wl.location(of: firstField)))
+      others.append("'\(workload.name)' (\(short(workload.location(of: firstField))))")
+      notes.append(.init(describe(index, mine), at: workload.location(of: firstField)))
     }
     if involved.count > Self.namedMembers {
       let rest = involved.count - Self.namedMembers
+      let listed = involved.dropFirst(Self.namedMembers).prefix(minimal ? rest : Self.listedMembers)
       others.append("\(rest) more workload\(rest == 1 ? "" : "s")")
       notes.append(
         .init(
-          "and \(rest) more workload\(rest == 1 ? "" : "s") of the policy: \(involved.dropFirst(Self.namedMembers).prefix(8).map { "'\(workloads[$0].name)'" }.joined(separator: ", "))\(rest > 8 ? ", ..." : "")"
+          "and \(rest) more workload\(rest == 1 ? "" : "s") of the policy: \(listed.map { "'\(workloads[$0].name)'" }.joined(separator: ", "))\(rest > listed.count ? ", ..." : "")"
         ))
     }
-    guard let p = primary else {
+    guard let primaryIndex = primary else {
       return .error(
-        "E201", "housekeeping alone does not fit this host", at: hk.location, notes: notes,
+        "E201", "housekeeping alone does not fit this host", at: housekeeping.location,
+        notes: notes,
         help: helps(conflict, base: base))
     }
-    let wl = workloads[p]
-    let mine = byWorkload[p] ?? []
-    let hasCPU = mine.contains(.cpus(p))
-    let hasMem = mine.contains(.memory(p))
+    let workload = workloads[primaryIndex]
+    let mine = byWorkload[primaryIndex] ?? []
+    let hasCPU = mine.contains(.cpus(primaryIndex))
+    let hasMem = mine.contains(.memory(primaryIndex))
     let hasDev = mine.contains { if case .device = $0 { true } else { false } }
-    let hasHuge = mine.contains(.hugePages(p))
+    let hasHuge = mine.contains(.hugePages(primaryIndex))
     let code: String
     let field: String
     if hasCPU {
@@ -398,20 +417,21 @@ struct Explainer {
       code = "E205"
       field = mine.first.map { fieldKey($0) } ?? "cpus"
     }
-    var message = "workload '\(wl.name)' needs " + describe(p, mine, leadingName: false)
+    var message =
+      "workload '\(workload.name)' needs " + describe(primaryIndex, mine, leadingName: false)
     if let model {
-      let llcRules = conflict.contains { g in
-        switch g {
+      let llcRules = conflict.contains { group in
+        switch group {
         case .avoid, .llcExclusive: true
         default: false
         }
       }
       switch code {
-      case "E203": message += "; " + devicePhrase(p, mine, model)
-      case "E204": message += "; " + hugePagePhrase(p, model)
+      case "E203": message += "; " + devicePhrase(primaryIndex, mine, model)
+      case "E204": message += "; " + hugePagePhrase(primaryIndex, model)
       default:
-        message += "; " + capacityPhrase(p, mine, model, llcRules: llcRules)
-        if hasHuge { message += "; " + hugePagePhrase(p, model) }
+        message += "; " + capacityPhrase(primaryIndex, mine, model, llcRules: llcRules)
+        if hasHuge { message += "; " + hugePagePhrase(primaryIndex, model) }
       }
     }
     if let hkRef = others.first(where: { $0.hasPrefix("housekeeping") }) {
@@ -420,19 +440,24 @@ struct Explainer {
     let rivals = others.filter { !$0.hasPrefix("housekeeping") }
     if !rivals.isEmpty { message += ", in conflict with " + join(rivals) }
     return .error(
-      code, message, at: wl.location(of: field), notes: notes, help: helps(conflict, base: base))
+      code, message, at: workload.location(of: field), notes: notes,
+      help: helps(conflict, base: base))
   }
 
   /// Members of a conflict named one by one in its diagnostic.
   static let namedMembers = 12
+  /// Members of a conflict that may not be minimal named after those, by
+  /// name alone (a minimal one names them all): enough for the conflicts
+  /// the narrowing finds, short enough to read.
+  static let listedMembers = 52
 
   func join(_ items: [String]) -> String {
     items.count <= 1
       ? items.joined() : items.dropLast().joined(separator: ", ") + " and " + items.last!
   }
 
-  func fieldKey(_ g: ConstraintGroup) -> String {
-    switch g {
+  func fieldKey(_ group: ConstraintGroup) -> String {
+    switch group {
     case .housekeepingCPUs, .housekeepingMemory: "host.housekeeping"
     case .cpus: "cpus"
     case .memory: "memory"
@@ -447,74 +472,76 @@ struct Explainer {
   }
 
   /// "'db' needs 8 exclusive threads on one NUMA node" (or without the name).
-  func describe(_ w: Int, _ groups: [ConstraintGroup], leadingName: Bool = true) -> String {
-    let wl = policy.workloads[w]
+  func describe(_ index: Int, _ groups: [ConstraintGroup], leadingName: Bool = true) -> String {
+    let workload = policy.workloads[index]
     var parts: [String] = []
-    if groups.contains(.cpus(w)) {
-      let n = wl.cpus.min
-      let kind = wl.ownsCPUs ? "exclusive " : ""
-      var text = "\(n) \(kind)thread\(n == 1 ? "" : "s")"
-      if groups.contains(.smt(w)) {
-        text += wl.smt == .exclusive ? " as whole cores" : " on separate cores (smt: off)"
-        let tpc = maxThreadsPerCore
-        if wl.smt == .exclusive && n % tpc != 0 {
-          text += " (\(roundUp(n, tpc)) threads)"
+    if groups.contains(.cpus(index)) {
+      let count = workload.cpus.min
+      let kind = workload.ownsCPUs ? "exclusive " : ""
+      var text = "\(count) \(kind)thread\(count == 1 ? "" : "s")"
+      if groups.contains(.smt(index)) {
+        text += workload.smt == .exclusive ? " as whole cores" : " on separate cores (smt: off)"
+        let threadsPerCore = maxThreadsPerCore
+        if workload.smt == .exclusive && count % threadsPerCore != 0 {
+          text += " (\(roundUp(count, threadsPerCore)) threads)"
         }
       }
       parts.append(text)
-    } else if groups.contains(.smt(w)) {
-      parts.append(wl.smt == .exclusive ? "whole cores" : "separate cores")
+    } else if groups.contains(.smt(index)) {
+      parts.append(workload.smt == .exclusive ? "whole cores" : "separate cores")
     }
-    if groups.contains(.memory(w)) {
-      var text = "\(ByteSize.format(wl.memory.min)) of memory"
-      let g = max(4096, policy.coordinator.memoryGranuleBytes)
-      if wl.isolation == .kernel && wl.memory.min % g != 0 {
+    if groups.contains(.memory(index)) {
+      var text = "\(ByteSize.format(workload.memory.min)) of memory"
+      let granule = max(4096, policy.coordinator.memoryGranuleBytes)
+      if workload.isolation == .kernel && workload.memory.min % granule != 0 {
         text +=
-          " (\(ByteSize.format(roundUp(wl.memory.min, g))) in \(ByteSize.format(g)) granules)"
+          " (\(ByteSize.format(roundUp(workload.memory.min, granule))) in \(ByteSize.format(granule)) granules)"
       }
       parts.append(text)
     }
-    if groups.contains(.hugePages(w)), let h = wl.hugepages {
+    if groups.contains(.hugePages(index)), let pages = workload.hugepages {
       parts.append(
-        "\(h.count) huge page\(h.count == 1 ? "" : "s") of \(ByteSize.format(h.pageSizeBytes))")
+        "\(pages.count) huge page\(pages.count == 1 ? "" : "s") of \(ByteSize.format(pages.pageSizeBytes))"
+      )
     }
-    for case .device(w, let r) in groups {
-      let d = wl.devices[r]
+    for case .device(index, let request) in groups {
+      let device = workload.devices[request]
       parts.append(
-        "\(d.count) \(d.type.rawValue) device\(d.count == 1 ? "" : "s") matching \(selector(d))")
+        "\(device.count) \(device.type.rawValue) device\(device.count == 1 ? "" : "s") matching \(selector(device))"
+      )
     }
     var text = join(parts)
-    if groups.contains(.numa(w)) {
-      text += wl.placement.numa == .single ? " on one NUMA node" : " spread over NUMA nodes"
+    if groups.contains(.numa(index)) {
+      text += workload.placement.numa == .single ? " on one NUMA node" : " spread over NUMA nodes"
     }
-    if groups.contains(.nearDevices(w)) { text += " near its devices" }
-    if groups.contains(.llcExclusive(w)) { text += " with last-level caches of its own" }
-    let avoided = groups.compactMap { g -> String? in
-      if case .avoid(w, let v) = g { return "'\(policy.workloads[v].name)'" }
+    if groups.contains(.nearDevices(index)) { text += " near its devices" }
+    if groups.contains(.llcExclusive(index)) { text += " with last-level caches of its own" }
+    let avoidedNames = groups.compactMap { group -> String? in
+      if case .avoid(index, let other) = group { return "'\(policy.workloads[other].name)'" }
       return nil
     }
-    if !avoided.isEmpty { text += " away from " + join(avoided) }
+    if !avoidedNames.isEmpty { text += " away from " + join(avoidedNames) }
     if text.isEmpty { text = "its placement rules" }
-    return leadingName ? "'\(wl.name)' needs " + text : text
+    return leadingName ? "'\(workload.name)' needs " + text : text
   }
 
-  func selector(_ d: DeviceRequest) -> String {
-    var s: [String] = []
-    if let v = d.driver { s.append("driver \(v)") }
-    if let v = d.name { s.append("name \(v)") }
-    if let v = d.pci { s.append("pci \(v)") }
-    if let v = d.vendor { s.append("vendor \(v)") }
-    if let v = d.device { s.append("device \(v)") }
-    return s.isEmpty ? "type \(d.type.rawValue)" : s.joined(separator: ", ")
+  func selector(_ request: DeviceRequest) -> String {
+    var fields: [String] = []
+    if let value = request.driver { fields.append("driver \(value)") }
+    if let value = request.name { fields.append("name \(value)") }
+    if let value = request.pci { fields.append("pci \(value)") }
+    if let value = request.vendor { fields.append("vendor \(value)") }
+    if let value = request.device { fields.append("device \(value)") }
+    return fields.isEmpty ? "type \(request.type.rawValue)" : fields.joined(separator: ", ")
   }
 
   /// What the host offers in the scope the conflict confines the workload to.
   /// "the host has 1 matching device (0000:3b:00.0)" for the primary's requests.
-  func devicePhrase(_ w: Int, _ groups: [ConstraintGroup], _ model: HostModel) -> String {
-    let wl = policy.workloads[w]
+  func devicePhrase(_ index: Int, _ groups: [ConstraintGroup], _ model: HostModel) -> String {
+    let workload = policy.workloads[index]
     var matching: [String] = []
-    for case .device(w, let r) in groups {
-      for device in model.devices where DeviceSelector.matches(wl.devices[r], device) {
+    for case .device(index, let request) in groups {
+      for device in model.devices where DeviceSelector.matches(workload.devices[request], device) {
         if !matching.contains(device.pciAddress) { matching.append(device.pciAddress) }
       }
     }
@@ -526,34 +553,34 @@ struct Explainer {
 
   /// How many pages of the requested size the nodes' memory holds, or which
   /// sizes the kernel offers when it does not offer this one.
-  func hugePagePhrase(_ w: Int, _ model: HostModel) -> String {
-    guard let h = policy.workloads[w].hugepages else { return "" }
-    let size = ByteSize.format(h.pageSizeBytes)
-    let offered = model.nodes.filter { $0.hugePageSizes.contains(h.pageSizeBytes) }
+  func hugePagePhrase(_ index: Int, _ model: HostModel) -> String {
+    guard let pages = policy.workloads[index].hugepages else { return "" }
+    let size = ByteSize.format(pages.pageSizeBytes)
+    let offered = model.nodes.filter { $0.hugePageSizes.contains(pages.pageSizeBytes) }
     if offered.isEmpty {
       let sizes = Set(model.nodes.flatMap(\.hugePageSizes)).sorted().map { ByteSize.format($0) }
       return sizes.isEmpty
         ? "this host's kernel offers no huge pages"
         : "this host's kernel offers no \(size) huge pages (only \(join(sizes)))"
     }
-    let room = offered.map { ($0.id, $0.memoryAvailable / h.pageSizeBytes) }
+    let room = offered.map { ($0.id, $0.memoryAvailable / pages.pageSizeBytes) }
     let total = room.reduce(UInt64(0)) { $0 + $1.1 }
     let per = room.map { "node \($0.0): \($0.1)" }.joined(separator: ", ")
     return "the nodes' memory holds \(total) \(size) huge pages (\(per))"
   }
 
   func capacityPhrase(
-    _ w: Int, _ groups: [ConstraintGroup], _ model: HostModel, llcRules: Bool
+    _ index: Int, _ groups: [ConstraintGroup], _ model: HostModel, llcRules: Bool
   ) -> String {
     let domains = Set(model.llcs.map(\.domainId)).count
     let inDomains = llcRules ? " in \(domains) LLC domain\(domains == 1 ? "" : "s")" : ""
-    let wl = policy.workloads[w]
+    let workload = policy.workloads[index]
     var nodes = Array(model.nodes.indices)
     var scope = "the host"
-    if groups.contains(.nearDevices(w)) {
+    if groups.contains(.nearDevices(index)) {
       let devNodes = Set(
         model.devices.indices.filter { dev in
-          wl.devices.contains { DeviceSelector.matches($0, model.devices[dev]) }
+          workload.devices.contains { DeviceSelector.matches($0, model.devices[dev]) }
         }.compactMap { model.deviceNode[$0] })
       if !devNodes.isEmpty {
         nodes = devNodes.sorted()
@@ -564,19 +591,19 @@ struct Explainer {
       }
     }
     let verb = scope.hasPrefix("nodes ") ? "have" : "has"
-    let single = groups.contains(.numa(w)) && wl.placement.numa == .single
-    func threads(_ n: Int) -> Int {
-      model.nodes[n].llcs.reduce(0) { total, l in
-        let info = model.llcs[l]
-        switch wl.smt {
-        case .off where groups.contains(.smt(w)): return total + info.cores.count
+    let single = groups.contains(.numa(index)) && workload.placement.numa == .single
+    func threads(_ node: Int) -> Int {
+      model.nodes[node].llcs.reduce(0) { total, entry in
+        let info = model.llcs[entry]
+        switch workload.smt {
+        case .off where groups.contains(.smt(index)): return total + info.cores.count
         default: return total + info.cores.count * info.threadsPerCore
         }
       }
     }
-    let unit = groups.contains(.smt(w)) && wl.smt == .off ? "cores" : "threads"
-    let hasMem = groups.contains(.memory(w))
-    let hasCPU = groups.contains(.cpus(w))
+    let unit = groups.contains(.smt(index)) && workload.smt == .off ? "cores" : "threads"
+    let hasMem = groups.contains(.memory(index))
+    let hasCPU = groups.contains(.cpus(index))
     if single {
       let best = nodes.max { threads($0) != threads($1) ? threads($0) < threads($1) : $0 > $1 } ?? 0
       let bestMem =
@@ -614,139 +641,149 @@ struct Explainer {
     var skipped = false
     // Each help is checked by solving the whole policy with it; the checks
     // draw on the explanation budget, and lines not checked are left out.
-    func fits(_ p: Policy) -> Bool {
+    func fits(_ changed: Policy) -> Bool {
       if meter.exhausted {
         skipped = true
         return false
       }
-      return check(p)
+      return check(changed)
     }
     func largest(_ lo: Int, _ hi: Int, _ make: (Int) -> Policy) -> Int? {
       // Largest value in lo..<hi for which the policy fits (fits assumed monotone).
       guard hi > lo, fits(make(lo)) else { return nil }
-      var a = lo
-      var b = hi - 1
-      while a < b {
-        let mid = (a + b + 1) / 2
-        if fits(make(mid)) { a = mid } else { b = mid - 1 }
+      var low = lo
+      var high = hi - 1
+      while low < high {
+        let mid = (low + high + 1) / 2
+        if fits(make(mid)) { low = mid } else { high = mid - 1 }
       }
-      return a
+      return low
     }
-    let hk = policy.host.housekeeping
-    for g in conflict {
+    let housekeeping = policy.host.housekeeping
+    for group in conflict {
       // Out of budget: the rest would only be skipped (and each copy of a
       // large policy costs its size).
       if meter.exhausted {
         skipped = true
         break
       }
-      var p = base
-      switch g {
+      var changed = base
+      switch group {
       case .housekeepingCPUs:
         // A count of 0 is refused (E025) and leaving it out means one core:
         // 1 is the least count the language accepts.
-        if case .count(let n) = hk.cpus,
-          let k = largest(
-            1, n,
+        if case .count(let count) = housekeeping.cpus,
+          let value = largest(
+            1, count,
             {
-              var q = base
-              q.host.housekeeping.cpus = .count($0)
-              return q
+              var candidate = base
+              candidate.host.housekeeping.cpus = .count($0)
+              return candidate
             })
         {
-          out.append("lower host.housekeeping.cpus to \(k)")
+          out.append("lower host.housekeeping.cpus to \(value)")
         }
       case .housekeepingMemory:
-        let g = max(4096, policy.coordinator.memoryGranuleBytes)
-        if let k = largest(
-          0, Int(clamping: roundUp(hk.memoryBytes, g) / g),
+        let granuleBytes = max(4096, policy.coordinator.memoryGranuleBytes)
+        if let value = largest(
+          0, Int(clamping: roundUp(housekeeping.memoryBytes, granuleBytes) / granuleBytes),
           {
-            var q = base
-            q.host.housekeeping.memoryBytes = UInt64($0) * g
-            return q
+            var candidate = base
+            candidate.host.housekeeping.memoryBytes = UInt64($0) * granuleBytes
+            return candidate
           })
         {
-          out.append("lower host.housekeeping.memory to \(ByteSize.format(UInt64(k) * g))")
+          out.append(
+            "lower host.housekeeping.memory to \(ByteSize.format(UInt64(value) * granuleBytes))")
         }
-      case .cpus(let w):
-        let wl = policy.workloads[w]
-        let granule = wl.smt == .exclusive ? maxThreadsPerCore : 1
+      case .cpus(let index):
+        let workload = policy.workloads[index]
+        let granule = workload.smt == .exclusive ? maxThreadsPerCore : 1
         // Granules strictly below the min (rounded up, as the min is).
-        if let k = largest(
-          0, roundUp(wl.cpus.min, granule) / granule,
+        if let value = largest(
+          0, roundUp(workload.cpus.min, granule) / granule,
           {
-            var q = base
-            q.workloads[w].cpus.min = $0 * granule
-            q.workloads[w].cpus.max = max(q.workloads[w].cpus.max, $0 * granule)
-            return q
-          }), k > 0, k * granule < wl.cpus.min
+            var candidate = base
+            candidate.workloads[index].cpus.min = $0 * granule
+            candidate.workloads[index].cpus.max = max(
+              candidate.workloads[index].cpus.max, $0 * granule)
+            return candidate
+          }), value > 0, value * granule < workload.cpus.min
         {
-          out.append("lower cpus (min) of '\(wl.name)' to \(k * granule)")
+          out.append("lower cpus (min) of '\(workload.name)' to \(value * granule)")
         }
-      case .memory(let w):
-        let wl = policy.workloads[w]
-        let g: UInt64 =
-          wl.isolation == .kernel ? max(4096, policy.coordinator.memoryGranuleBytes) : 1 << 20
-        if let k = largest(
-          0, Int(clamping: roundUp(wl.memory.min, g) / g),
+      case .memory(let index):
+        let workload = policy.workloads[index]
+        let granuleBytes: UInt64 =
+          workload.isolation == .kernel ? max(4096, policy.coordinator.memoryGranuleBytes) : 1 << 20
+        if let value = largest(
+          0, Int(clamping: roundUp(workload.memory.min, granuleBytes) / granuleBytes),
           {
-            var q = base
-            q.workloads[w].memory.min = UInt64($0) * g
-            return q
-          }), k > 0, UInt64(k) * g < wl.memory.min
+            var candidate = base
+            candidate.workloads[index].memory.min = UInt64($0) * granuleBytes
+            return candidate
+          }), value > 0, UInt64(value) * granuleBytes < workload.memory.min
         {
-          out.append("lower memory (min) of '\(wl.name)' to \(ByteSize.format(UInt64(k) * g))")
+          out.append(
+            "lower memory (min) of '\(workload.name)' to \(ByteSize.format(UInt64(value) * granuleBytes))"
+          )
         }
-      case .hugePages(let w):
-        let wl = policy.workloads[w]
-        if let h = wl.hugepages,
-          let k = largest(
-            0, h.count,
+      case .hugePages(let index):
+        let workload = policy.workloads[index]
+        if let pages = workload.hugepages,
+          let value = largest(
+            0, pages.count,
             {
-              var q = base
-              q.workloads[w].hugepages?.count = $0
-              return q
+              var candidate = base
+              candidate.workloads[index].hugepages?.count = $0
+              return candidate
             })
         {
           out.append(
-            k > 0
-              ? "lower hugepages.count of '\(wl.name)' to \(k)" : "drop hugepages from '\(wl.name)'"
+            value > 0
+              ? "lower hugepages.count of '\(workload.name)' to \(value)"
+              : "drop hugepages from '\(workload.name)'"
           )
         }
-      case .device(let w, let r):
-        let wl = policy.workloads[w]
-        if let k = largest(
-          0, wl.devices[r].count,
+      case .device(let index, let request):
+        let workload = policy.workloads[index]
+        if let value = largest(
+          0, workload.devices[request].count,
           {
-            var q = base
-            q.workloads[w].devices[r].count = $0
-            return q
+            var candidate = base
+            candidate.workloads[index].devices[request].count = $0
+            return candidate
           })
         {
           out.append(
-            k > 0
-              ? "lower devices[\(r)].count of '\(wl.name)' to \(k)"
-              : "drop devices[\(r)] (\(wl.devices[r].type.rawValue)) from '\(wl.name)'")
+            value > 0
+              ? "lower devices[\(request)].count of '\(workload.name)' to \(value)"
+              : "drop devices[\(request)] (\(workload.devices[request].type.rawValue)) from '\(workload.name)'"
+          )
         }
-      case .numa(let w):
-        p.workloads[w].placement.numa = .any
-        if fits(p) { out.append("set placement.numa: any for '\(policy.workloads[w].name)'") }
-      case .nearDevices(let w):
-        p.workloads[w].placement.nearDevices = false
-        if fits(p) {
-          out.append("set placement.nearDevices: false for '\(policy.workloads[w].name)'")
+      case .numa(let index):
+        changed.workloads[index].placement.numa = .any
+        if fits(changed) {
+          out.append("set placement.numa: any for '\(policy.workloads[index].name)'")
         }
-      case .llcExclusive(let w):
-        p.workloads[w].placement.llc = .shared
-        if fits(p) { out.append("set placement.llc: shared for '\(policy.workloads[w].name)'") }
-      case .smt(let w):
-        p.workloads[w].smt = .shared
-        if fits(p) { out.append("set smt: shared for '\(policy.workloads[w].name)'") }
-      case .avoid(let w, let v):
-        let name = policy.workloads[v].name
-        p.workloads[w].placement.avoid.removeAll { $0 == name }
-        if fits(p) {
-          out.append("remove '\(name)' from placement.avoid of '\(policy.workloads[w].name)'")
+      case .nearDevices(let index):
+        changed.workloads[index].placement.nearDevices = false
+        if fits(changed) {
+          out.append("set placement.nearDevices: false for '\(policy.workloads[index].name)'")
+        }
+      case .llcExclusive(let index):
+        changed.workloads[index].placement.llc = .shared
+        if fits(changed) {
+          out.append("set placement.llc: shared for '\(policy.workloads[index].name)'")
+        }
+      case .smt(let index):
+        changed.workloads[index].smt = .shared
+        if fits(changed) { out.append("set smt: shared for '\(policy.workloads[index].name)'") }
+      case .avoid(let index, let avoided):
+        let name = policy.workloads[avoided].name
+        changed.workloads[index].placement.avoid.removeAll { $0 == name }
+        if fits(changed) {
+          out.append("remove '\(name)' from placement.avoid of '\(policy.workloads[index].name)'")
         }
       }
     }
@@ -765,37 +802,37 @@ struct Explainer {
   /// proposes only a count that the language accepts (at least 1) and with
   /// which the whole policy places, checked by solving: the largest such.
   func housekeepingDoesNotFit(_ error: DiagnosticError) -> DiagnosticError {
-    guard case .count(let n) = policy.host.housekeeping.cpus, n > 1,
+    guard case .count(let count) = policy.host.housekeeping.cpus, count > 1,
       var diagnostic = error.diagnostics.first, diagnostic.code == "E200",
       diagnostic.message.hasPrefix("housekeeping needs")
     else { return error }
     var skipped = false
-    func fits(_ p: Policy) -> Bool {
+    func fits(_ candidate: Policy) -> Bool {
       if meter.exhausted {
         skipped = true
         return false
       }
-      return check(p)
+      return check(candidate)
     }
     func with(_ count: Int, perNode: Bool) -> Policy {
-      var q = policy
-      q.host.housekeeping.cpus = .count(count)
-      q.host.housekeeping.perNode = perNode
-      return q
+      var changed = policy
+      changed.host.housekeeping.cpus = .count(count)
+      changed.host.housekeeping.perNode = perNode
+      return changed
     }
     var help: [String] = []
     let perNode = policy.host.housekeeping.perNode
     if fits(with(1, perNode: perNode)) {
-      var a = 1
-      var b = n - 1
-      while a < b {
-        let mid = (a + b + 1) / 2
-        if fits(with(mid, perNode: perNode)) { a = mid } else { b = mid - 1 }
+      var low = 1
+      var high = count - 1
+      while low < high {
+        let mid = (low + high + 1) / 2
+        if fits(with(mid, perNode: perNode)) { low = mid } else { high = mid - 1 }
       }
-      help.append("lower host.housekeeping.cpus to \(a)")
+      help.append("lower host.housekeeping.cpus to \(low)")
     }
-    if perNode && fits(with(n, perNode: false)) {
-      help.append("set host.housekeeping.perNode: false (\(n) CPUs on the host as a whole)")
+    if perNode && fits(with(count, perNode: false)) {
+      help.append("set host.housekeeping.perNode: false (\(count) CPUs on the host as a whole)")
     }
     if skipped {
       help.append(

@@ -41,8 +41,31 @@ public struct SearchBudget: Sendable, Hashable {
   /// involved, help values checked by solving); larger ones by the
   /// arithmetic alone, at once.
   public var fullExplanationCells = 1_000
+  /// ... and of at most this many workloads: the conflict search's checks
+  /// cost at least their workloads each, whatever the LLC entries, so 1,000
+  /// workloads on a host of one LLC domain are not a small instance (2 s of
+  /// checks that ended "may not be minimal", against the sums at once).
+  public var fullExplanationWorkloads = 64
+  /// Branch-and-bound steps of the exact `avoid` clique search behind E213
+  /// and E218 (`AvoidCliqueSearch`), after a greedy clique: a step is one
+  /// candidate coloured for one partial clique. Sparse graphs need a few
+  /// per workload; when it runs out the largest clique found so far is
+  /// used (a necessary condition still, only perhaps a weaker one).
+  public var avoidCliqueSteps = 100_000
+  /// Suspects the incremental narrowing (`ConflictNarrowing`) may gather
+  /// before it leaves a large policy to the deletion filter: the suspects
+  /// are re-solved as one instance by the oracle.
+  public var narrowingSuspects = 512
 
   public init() {}
+
+  /// Whether a conflict on `llcEntries` LLC entries of the host model and
+  /// `workloads` workloads is searched over the whole policy (a small
+  /// instance) rather than answered by the sums or narrowed first.
+  func explainsInFull(llcEntries: Int, workloads: Int) -> Bool {
+    Saturating.multiply(llcEntries, max(1, workloads)) <= fullExplanationCells
+      && workloads <= fullExplanationWorkloads
+  }
 
   /// Orderings per strategy of a feasibility check on an instance of `cells`.
   func feasibilityOrderings(cells: Int) -> Int {

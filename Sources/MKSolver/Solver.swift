@@ -64,7 +64,7 @@ public struct Solver: Sendable {
     if !capacity.isEmpty {
       // Small instances get the clauses involved and help values checked
       // by solving; large ones the arithmetic, at once.
-      if model.llcs.count * max(1, mins.count) <= budget.fullExplanationCells {
+      if budget.explainsInFull(llcEntries: model.llcs.count, workloads: mins.count) {
         return .failure(Explainer(solver: self, policy: policy, topology: topology).explain())
       }
       return .failure(DiagnosticError(capacity))
@@ -95,7 +95,9 @@ public struct Solver: Sendable {
       // it before the search's orderings and packing strategies re-solve
       // all of it (docs/solver.md, "Explanations"). When the mins place,
       // that costs one construction.
-      if cells > budget.fullExplanationCells, let answer = explainer.explainNarrowed(mins) {
+      if !budget.explainsInFull(llcEntries: model.llcs.count, workloads: mins.count),
+        let answer = explainer.explainNarrowed(mins)
+      {
         return .failure(answer)
       }
       let mayFit = check.run(mins)

@@ -17,6 +17,8 @@ import MKTopology
 ///   mkpolicy-bench families TOPOLOGY OUTDIR N,...   every family's policy as YAML
 ///                                                   (fits and oversubscribed), the
 ///                                                   solver alone timed on each
+///   mkpolicy-bench infeasible TOPOLOGY OUTDIR N,...  infeasible policies of every
+///                                                   kind as YAML (InfeasibleKinds.swift)
 /// Build with `swift build -c release --product mkpolicy-bench`.
 
 func milliseconds(_ d: Duration) -> Double {
@@ -321,6 +323,23 @@ case "families":
   families(
     topologyPath: rest[0], outDir: rest[1],
     counts: rest[2].split(separator: ",").compactMap { Int($0) })
+case "infeasible":
+  let rest = Array(arguments.dropFirst())
+  guard rest.count >= 3 else {
+    FileHandle.standardError.write(
+      Data("usage: mkpolicy-bench infeasible TOPOLOGY OUTDIR COUNT,...\n".utf8))
+    exit(64)
+  }
+  infeasibleKinds(
+    topologyPath: rest[0], outDir: rest[1],
+    counts: rest[2].split(separator: ",").compactMap { Int($0) })
+case "offline-host":
+  let rest = Array(arguments.dropFirst())
+  guard rest.count >= 2 else {
+    FileHandle.standardError.write(Data("usage: mkpolicy-bench offline-host TOPOLOGY OUT\n".utf8))
+    exit(64)
+  }
+  writePartlyOfflineHost(topologyPath: rest[0], to: rest[1])
 case "show":
   let seed = UInt64(arguments.dropFirst().first ?? "0") ?? 0
   let (mix, policy, topology) = BenchInstances.quality(seed: seed)
