@@ -20,16 +20,22 @@ public struct ProcInterrupts: Sendable, Hashable {
     // Split as bytes, not Characters: the file is ASCII, and on a host with
     // hundreds of CPUs it holds a column per CPU on every line.
     let space = UInt8(ascii: " ")
+    // The per-CPU counts are skipped as one byte range, not made into
+    // strings: only the IRQ number, the chip and the name are.
+    let cpuPrefix = "CPU".utf8
     for (index, raw) in text.utf8.split(separator: UInt8(ascii: "\n")).enumerated() {
-      let fields = raw.split(separator: space, omittingEmptySubsequences: true).map(Substring.init)
       if index == 0 {
-        cpuColumns = fields.filter { $0.hasPrefix("CPU") }.count
+        cpuColumns = raw.split(separator: space).filter { $0.starts(with: cpuPrefix) }.count
         continue
       }
-      guard let first = fields.first, first.hasSuffix(":"), let irq = Int(first.dropLast()),
-        fields.count > cpuColumns + 1
-      else { continue }
-      var rest = Array(fields.dropFirst(1 + cpuColumns))
+      // The IRQ, its per-CPU counts, and the rest of the line in one piece.
+      let fields = raw.split(
+        separator: space, maxSplits: cpuColumns + 1, omittingEmptySubsequences: true)
+      guard let firstField = fields.first, fields.count > cpuColumns + 1 else { continue }
+      let first = Substring(firstField)
+      guard first.hasSuffix(":"), let irq = Int(first.dropLast()) else { continue }
+      var rest = fields[cpuColumns + 1].split(separator: space).map(Substring.init)
+      guard !rest.isEmpty else { continue }
       let chip = String(rest.removeFirst())
       // The hardware irq and trigger (`1-edge`), or a bare `edge` on old kernels.
       if let next = rest.first,
