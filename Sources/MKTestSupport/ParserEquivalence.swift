@@ -29,13 +29,17 @@ public enum ParserEquivalence {
     }
   }
 
-  /// Runs `arguments` both ways from the package root. `outputFile`: a path
-  /// the line may write (read and removed after each run).
-  public static func run(_ arguments: [String], outputFile: String? = nil) -> Outcome {
+  /// Runs `arguments` both ways in `currentDirectory` (the package root by
+  /// default; a scratch folder for lines that may write files named by
+  /// their tokens). `outputFile`: a path the line may write (read and
+  /// removed after each run).
+  public static func run(
+    _ arguments: [String], outputFile: String? = nil, currentDirectory: String? = nil
+  ) -> Outcome {
     func once(_ environment: [String: String]) -> (Subprocess.Result, String?) {
       let result = Subprocess.run(
         [PackagePaths.mkpolicyBinary] + arguments, environment: environment,
-        currentDirectory: PackagePaths.root)
+        currentDirectory: currentDirectory ?? PackagePaths.root)
       var written: String?
       if let outputFile {
         written = try? String(contentsOfFile: outputFile, encoding: .utf8)
