@@ -25,12 +25,13 @@ build:
 # The binary that ships: optimised, the Swift runtime linked in (Package.swift
 # links it statically in every configuration; the flag says so here too), and
 # the commit it is built from for --version (none outside a git checkout:
-# the binary then says it does not know).
+# the binary then says it does not know), in the environment: Package.swift
+# defines it for CBuildInfo's one C file, so a new commit rebuilds only that.
 COMMIT ?= $(shell scripts/build-commit.sh)
 release:
 	@scripts/ensure-deps.sh build
-	$(SWIFT) build -c release --static-swift-stdlib --disable-local-rpath --product mkpolicy \
-	  $(if $(COMMIT),-Xcc '-DMKPOLICY_COMMIT="$(COMMIT)"')
+	MKPOLICY_COMMIT='$(COMMIT)' $(SWIFT) build -c release --static-swift-stdlib \
+	  --disable-local-rpath --product mkpolicy
 
 # The package test (PackagingTests) installs a .deb made from the debug
 # build, which is self-contained too; `make deb` packages the release build.

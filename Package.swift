@@ -8,6 +8,20 @@ import PackageDescription
 
 let strict: [SwiftSetting] = [.enableUpcomingFeature("ExistentialAny")]
 
+// The commit `mkpolicy --version` prints: `make release` sets MKPOLICY_COMMIT
+// (scripts/build-commit.sh: hex digits, maybe `-dirty`). It is defined for
+// the one C file of CBuildInfo only, so a new commit recompiles that file and
+// relinks; as a -Xcc define it went to every module and rebuilt them all.
+let buildCommit = Context.environment["MKPOLICY_COMMIT"] ?? ""
+let isCommitCharacter: (Character) -> Bool = {
+  $0.isASCII && ($0.isLetter || $0.isNumber || "-._+".contains($0))
+}
+guard buildCommit.allSatisfy(isCommitCharacter) else {
+  fatalError("MKPOLICY_COMMIT must be letters, digits and -._+, not '\(buildCommit)'")
+}
+let commitDefine: [CSetting] =
+  buildCommit.isEmpty ? [] : [.define("MKPOLICY_COMMIT", to: "\"\(buildCommit)\"")]
+
 let package = Package(
   name: "mkpolicy",
   products: [
@@ -24,9 +38,8 @@ let package = Package(
     .systemLibrary(name: "CFDT", providers: [.apt(["libfdt-dev"])]),
     // openat2, statfs and spawn actions glibc does not wrap: header only.
     .systemLibrary(name: "CMKSys"),
-    // Header only, links nothing: the commit `--version` prints, which
-    // `make release` passes as -Xcc -DMKPOLICY_COMMIT (build_info.h).
-    .systemLibrary(name: "CBuildInfo"),
+    // One C function: the commit `--version` prints (MKPOLICY_COMMIT above).
+    .target(name: "CBuildInfo", cSettings: commitDefine),
 
     // Shared vocabulary: source locations, diagnostics, CPU sets, sizes, YAML.
     .target(name: "MKCore", dependencies: ["CYAML"], swiftSettings: strict),

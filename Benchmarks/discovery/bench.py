@@ -5,7 +5,11 @@ mkpolicy, ...), so that both see the same machine state and cache warmth.
 Prints the median and minimum wall time of each, the median CPU time, and
 the goal ratios of medians (wall and CPU), with the load average.
 
-Usage: bench.py MKPOLICY_BINARY [RUNS]
+Usage: bench.py MKPOLICY_BINARY [RUNS] [BEFORE_BINARY]
+
+With BEFORE_BINARY (an older build), its `discover --format json`,
+`--version` and `check` run in the same interleaved rounds, for a
+before/after side by side under the same load.
 """
 import os
 import statistics
@@ -42,6 +46,11 @@ def main() -> int:
         # One policy file checked (start-up, YAML, decode, checks).
         "mkpolicy check Policies/default.yaml": [binary, "check", "Policies/default.yaml"],
     }
+    if len(sys.argv) > 3:
+        before = sys.argv[3]
+        commands["before: discover --format json"] = [before, "discover", "--format", "json"]
+        commands["before: --version"] = [before, "--version"]
+        commands["before: check Policies/default.yaml"] = [before, "check", "Policies/default.yaml"]
     for argv in commands.values():  # warm up page cache and dentries
         timed(argv)
     samples = {name: [] for name in commands}

@@ -261,10 +261,14 @@ public struct CPUSet: Sendable, Hashable, Codable, Sequence, ExpressibleByArrayL
       if allowEmpty { return }
       throw .empty
     }
-    // Ranges are ORed into a bitmap of every possible CPU (8 KiB, bounded by
-    // maximumCPU), a word at a time where there is no stride.
-    var bitmap = [UInt64](repeating: 0, count: (CPUSet.maximumCPU >> 6) + 1)
+    // The items are read first, then ORed into a bitmap that reaches only
+    // the highest CPU listed (one word for `0-3`; at most 8 KiB, bounded by
+    // maximumCPU), a word at a time where there is no stride. Discovery
+    // parses hundreds of short lists: zeroing and scanning a bitmap of every
+    // possible CPU for each was most of their cost.
+    var ranges: [(low: Int, high: Int, used: Int, group: Int)] = []
     var span = 0
+    var highest = 0
     for part in trimmed.split(separator: ",", omittingEmptySubsequences: false) {
       let item = String(part).trimmingASCIIWhitespace()
       var rangeText = Substring(item)
@@ -292,12 +296,26 @@ public struct CPUSet: Sendable, Hashable, Codable, Sequence, ExpressibleByArrayL
       guard low <= high else { throw .reversedRange(item) }
       span += high - low + 1
       guard span <= CPUSet.maximumListSpan else { throw .overlapping }
-      if stride.used == stride.group {
-        for (key, word) in CPUSet(range: low...high).wordsByKey { bitmap[key] |= word }
+      ranges.append((low, high, stride.used, stride.group))
+      highest = Swift.max(highest, high)
+    }
+    var bitmap = [UInt64](repeating: 0, count: (highest >> 6) + 1)
+    for range in ranges {
+      if range.used == range.group {
+        let first = range.low >> 6
+        let last = range.high >> 6
+        for key in first...last {
+          var word = UInt64.max
+          if key == first { word &= UInt64.max << UInt64(range.low & 63) }
+          if key == last { word &= UInt64.max >> UInt64(63 - (range.high & 63)) }
+          bitmap[key] |= word
+        }
       } else {
-        var cpu = low
-        while cpu <= high {
-          if (cpu - low) % stride.group < stride.used { bitmap[cpu >> 6] |= 1 << UInt64(cpu & 63) }
+        var cpu = range.low
+        while cpu <= range.high {
+          if (cpu - range.low) % range.group < range.used {
+            bitmap[cpu >> 6] |= 1 << UInt64(cpu & 63)
+          }
           cpu += 1
         }
       }
@@ -307,8 +325,6 @@ public struct CPUSet: Sendable, Hashable, Codable, Sequence, ExpressibleByArrayL
       words.append(word)
     }
   }
-
-  private var wordsByKey: Zip2Sequence<[Int], [UInt64]> { zip(keys, words) }
 
   /// Where a decoded CPU number came from, for the decoding error's path.
   private struct Index: CodingKey {

@@ -21,7 +21,8 @@ enum KernelDiscovery {
           help: ["discover with /proc mounted"]))
     }
 
-    let mounts = parseMountinfo(files.read("/proc/self/mountinfo") ?? "")
+    let mounts = parseMountinfo(
+      files.read("/proc/self/mountinfo") ?? "", types: ["cgroup", "cgroup2"])
     let v2Root = mounts.first { $0.point == "/sys/fs/cgroup" && $0.type == "cgroup2" }
     let unified = mounts.first { $0.point == "/sys/fs/cgroup/unified" && $0.type == "cgroup2" }
     let v1 = mounts.filter { $0.type == "cgroup" }
@@ -105,24 +106,31 @@ enum KernelDiscovery {
     var superOptions: [String]
   }
 
-  /// `/proc/self/mountinfo`: mount point is field 5; after the ` - `
-  /// separator come the type, the source and the super options.
-  static func parseMountinfo(_ text: String) -> [Mount] {
+  /// The mounts of the given file system types in `/proc/self/mountinfo`:
+  /// mount point is field 5; after the ` - ` separator come the type, the
+  /// source and the super options.
+  static func parseMountinfo(_ text: String, types: Set<String>) -> [Mount] {
     // Split on the newline and space bytes, not by Characters: exact in UTF-8
     // (neither byte occurs inside a multi-byte character) and much cheaper.
-    text.utf8.split(separator: UInt8(ascii: "\n")).compactMap { line in
-      let fields = line.split(separator: UInt8(ascii: " ")).map(Substring.init)
-      guard let dash = fields.firstIndex(of: "-"), fields.count > dash + 3, fields.count > 4
+    // Strings are made only for the mounts asked for (the cgroup ones among
+    // a host's dozens).
+    let dashField = "-".utf8
+    return text.utf8.split(separator: UInt8(ascii: "\n")).compactMap { line in
+      let fields = line.split(separator: UInt8(ascii: " "))
+      guard let dash = fields.firstIndex(where: { $0.elementsEqual(dashField) }),
+        fields.count > dash + 3, fields.count > 4
       else { return nil }
+      let type = String(Substring(fields[dash + 1]))
+      guard types.contains(type) else { return nil }
       return Mount(
-        point: unescape(String(fields[4])), type: String(fields[dash + 1]),
-        superOptions: fields[dash + 3].split(separator: ",").map(String.init))
+        point: unescape(String(Substring(fields[4]))), type: type,
+        superOptions: Substring(fields[dash + 3]).split(separator: ",").map(String.init))
     }
   }
 
   /// Mount points escape space, tab, newline and backslash as octal.
   private static func unescape(_ text: String) -> String {
-    guard text.contains("\\") else { return text }
+    guard text.utf8.contains(UInt8(ascii: "\\")) else { return text }
     var out = ""
     var iterator = Array(text).makeIterator()
     while let c = iterator.next() {

@@ -1,4 +1,5 @@
-/// The libudev functions device discovery calls, resolved from
+/// The libudev functions device discovery calls (the enumeration of PCI
+/// devices; their attributes are read from sysfs), resolved from
 /// `libudev.so.1` at first use (see `SharedLibrary` for why it is not
 /// linked). The types follow `<libudev.h>`; every libudev object is opaque.
 struct LibUDev: @unchecked Sendable {
@@ -15,11 +16,6 @@ struct LibUDev: @unchecked Sendable {
   let enumerateGetListEntry: @convention(c) (Object?) -> Object?
   let listEntryGetName: @convention(c) (Object?) -> CString?
   let listEntryGetNext: @convention(c) (Object?) -> Object?
-  let deviceNewFromSyspath: @convention(c) (Object?, CString?) -> Object?
-  let deviceUnref: @convention(c) (Object?) -> Object?
-  let deviceGetSysname: @convention(c) (Object?) -> CString?
-  let deviceGetDriver: @convention(c) (Object?) -> CString?
-  let deviceGetSysattrValue: @convention(c) (Object?, CString?) -> CString?
 
   static let soname = "libudev.so.1"
 
@@ -39,12 +35,7 @@ struct LibUDev: @unchecked Sendable {
             enumerateScanDevices: try library.function("udev_enumerate_scan_devices"),
             enumerateGetListEntry: try library.function("udev_enumerate_get_list_entry"),
             listEntryGetName: try library.function("udev_list_entry_get_name"),
-            listEntryGetNext: try library.function("udev_list_entry_get_next"),
-            deviceNewFromSyspath: try library.function("udev_device_new_from_syspath"),
-            deviceUnref: try library.function("udev_device_unref"),
-            deviceGetSysname: try library.function("udev_device_get_sysname"),
-            deviceGetDriver: try library.function("udev_device_get_driver"),
-            deviceGetSysattrValue: try library.function("udev_device_get_sysattr_value")))
+            listEntryGetNext: try library.function("udev_list_entry_get_next")))
       } catch {
         return .failure(error)
       }

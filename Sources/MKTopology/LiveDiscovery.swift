@@ -61,7 +61,7 @@ public struct LiveDiscovery: Sendable {
     let architecture = options.architecture ?? Self.machine()
 
     if files.exists("/.dockerenv") || files.exists("/run/.containerenv")
-      || (files.line("/proc/1/environ")?.contains("container=") ?? false)
+      || (files.line("/proc/1/environ")?.containsUTF8("container=") ?? false)
     {
       diagnostics.append(
         .warning(

@@ -113,6 +113,12 @@ indirect enum SnapshotValue: Sendable {
   }
 
   static func doubleQuoted(_ text: String) -> String {
+    // Most strings (names, paths, cpulists) need no escape: copied whole,
+    // not a scalar at a time (a snapshot writes hundreds of them). Bytes of
+    // multi-byte characters are >= 0x80, which is never escaped.
+    if !text.utf8.contains(where: { $0 < 0x20 || $0 == 0x7f || $0 == 0x22 || $0 == 0x5c }) {
+      return "\"" + text + "\""
+    }
     var out = "\""
     for scalar in text.unicodeScalars {
       switch scalar {

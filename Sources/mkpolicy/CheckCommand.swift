@@ -37,31 +37,43 @@ struct CheckCommand: ParsableCommand {
   }
 
   func run() throws {
-    let results = PolicyLoader.loadEach(paths: paths)
-    var sources: [String: String] = [:]
-    var diagnostics: [Diagnostic] = []
-    var verdicts: [String] = []
-    for result in results {
-      sources.merge(result.sources) { first, _ in first }
-      diagnostics += result.diagnostics
-      if let policy = result.policy {
-        let count = policy.workloads.count
-        verdicts.append(
-          "ok: \(result.origin) (policy '\(policy.metadata.name)', \(count) workload\(count == 1 ? "" : "s"))"
-        )
+    try Invocation(format: format, color: color == .always, paths: paths).run()
+  }
+
+  /// What `check` does with its arguments' values, however they were parsed
+  /// (here, or by `QuickDispatch` without the parser's structs).
+  struct Invocation: QuickInvocation {
+    var format: DiagnosticRenderer.Format
+    var color: Bool
+    var paths: [String]
+
+    func run() throws {
+      let results = PolicyLoader.loadEach(paths: paths)
+      var sources: [String: String] = [:]
+      var diagnostics: [Diagnostic] = []
+      var verdicts: [String] = []
+      for result in results {
+        sources.merge(result.sources) { first, _ in first }
+        diagnostics += result.diagnostics
+        if let policy = result.policy {
+          let count = policy.workloads.count
+          verdicts.append(
+            "ok: \(result.origin) (policy '\(policy.metadata.name)', \(count) workload\(count == 1 ? "" : "s"))"
+          )
+        }
       }
-    }
-    let renderer = DiagnosticRenderer(sources: sources, color: color == .always)
-    switch format {
-    case .text:
-      if !diagnostics.isEmpty { Console.write(renderer.text(diagnostics), to: .standardError) }
-      if !verdicts.isEmpty {
-        Console.write(verdicts.joined(separator: "\n") + "\n", to: .standardOutput)
+      let renderer = DiagnosticRenderer(sources: sources, color: color)
+      switch format {
+      case .text:
+        if !diagnostics.isEmpty { Console.write(renderer.text(diagnostics), to: .standardError) }
+        if !verdicts.isEmpty {
+          Console.write(verdicts.joined(separator: "\n") + "\n", to: .standardOutput)
+        }
+      case .json, .github:
+        Console.write(renderer.render(diagnostics, format: format), to: .standardOutput)
       }
-    case .json, .github:
-      Console.write(renderer.render(diagnostics, format: format), to: .standardOutput)
+      if results.contains(where: \.hasErrors) { throw ExitCode.failure }
     }
-    if results.contains(where: \.hasErrors) { throw ExitCode.failure }
   }
 }
 

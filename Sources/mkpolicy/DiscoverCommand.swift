@@ -38,16 +38,33 @@ struct DiscoverCommand: ParsableCommand {
   var volatile = false
 
   func run() throws {
-    let discovery = LiveDiscovery(
-      options: .init(
-        root: root, useLibraries: !sysfsOnly, source: source, volatileState: volatile))
-    do {
-      let result = try discovery.discover()
-      SnapshotOutput.report(result.diagnostics)
-      try output.emit(volatile ? result.topology : result.topology.withoutVolatileState())
-    } catch let error as DiagnosticError {
-      SnapshotOutput.report(error.diagnostics)
-      throw ExitCode.failure
+    try Invocation(
+      root: root, sysfsOnly: sysfsOnly, source: source, volatile: volatile,
+      output: output.settings
+    ).run()
+  }
+
+  /// What `discover` does with its arguments' values, however they were
+  /// parsed (here, or by `QuickDispatch` without the parser's structs).
+  struct Invocation: QuickInvocation {
+    var root = "/"
+    var sysfsOnly = false
+    var source: String?
+    var volatile = false
+    var output = SnapshotOutput.Settings()
+
+    func run() throws {
+      let discovery = LiveDiscovery(
+        options: .init(
+          root: root, useLibraries: !sysfsOnly, source: source, volatileState: volatile))
+      do {
+        let result = try discovery.discover()
+        SnapshotOutput.report(result.diagnostics)
+        try output.emit(volatile ? result.topology : result.topology.withoutVolatileState())
+      } catch let error as DiagnosticError {
+        SnapshotOutput.report(error.diagnostics)
+        throw ExitCode.failure
+      }
     }
   }
 }

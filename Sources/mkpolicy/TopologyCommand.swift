@@ -26,26 +26,46 @@ struct SnapshotOutputOptions: ParsableArguments {
   var summary = false
 
   func validate() throws {
-    guard TopologySnapshot.Format(rawValue: format) != nil else {
+    guard settings.isValid else {
       throw ValidationError("--format must be yaml or json, not '\(format)'")
     }
   }
 
-  func emit(_ topology: Topology) throws {
-    let format = TopologySnapshot.Format(rawValue: format) ?? .yaml
-    let text = TopologySnapshot.write(topology, format: format)
-    if let output {
-      do {
-        try TopologySnapshot.writeFile(text, to: output)
-      } catch {
-        SnapshotOutput.report(error.diagnostics)
-        throw ExitCode.failure
+  /// The options' values, apart from the parser's property wrappers.
+  var settings: SnapshotOutput.Settings {
+    SnapshotOutput.Settings(format: format, output: output, summary: summary)
+  }
+
+  func emit(_ topology: Topology) throws { try settings.emit(topology) }
+}
+
+extension SnapshotOutput {
+  /// Where and how a snapshot is printed: the values of `SnapshotOutputOptions`
+  /// in a plain struct, which `QuickDispatch` fills in without the parser.
+  struct Settings {
+    var format = "yaml"
+    var output: String?
+    var summary = false
+
+    /// `--format` names a snapshot format.
+    var isValid: Bool { TopologySnapshot.Format(rawValue: format) != nil }
+
+    func emit(_ topology: Topology) throws {
+      let format = TopologySnapshot.Format(rawValue: format) ?? .yaml
+      let text = TopologySnapshot.write(topology, format: format)
+      if let output {
+        do {
+          try TopologySnapshot.writeFile(text, to: output)
+        } catch {
+          SnapshotOutput.report(error.diagnostics)
+          throw ExitCode.failure
+        }
       }
-    }
-    if summary {
-      print(TopologySummary.text(topology), terminator: "")
-    } else if output == nil {
-      print(text, terminator: "")
+      if summary {
+        print(TopologySummary.text(topology), terminator: "")
+      } else if output == nil {
+        print(text, terminator: "")
+      }
     }
   }
 }

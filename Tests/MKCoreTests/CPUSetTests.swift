@@ -5,9 +5,12 @@ import Testing
   @Test(arguments: [
     ("0-3,8,10-11", "0-3,8,10-11"), ("3,2,1,0", "0-3"), ("0,1", "0-1"), ("5", "5"),
     ("0-15:2/4", "0-1,4-5,8-9,12-13"), (" 1 , 3 ", "1,3"),
+    // The bitmap reaches only the highest CPU listed, in any order.
+    ("130,1,64-65", "1,64-65,130"), ("0-200:1/64", "0,64,128,192"), ("65535,0", "0,65535"),
+    ("63-64", "63-64"), ("", ""),
   ])
   func parsesAndFormatsKernelCpulists(input: String, expected: String) throws {
-    #expect(try CPUSet(cpulist: input).cpulist == expected)
+    #expect(try CPUSet(cpulist: input, allowEmpty: true).cpulist == expected)
   }
 
   @Test(arguments: ["", "a", "3-1", "1-", "-1", "1,,2", "0-99999999", "1-2-3", "0-3:5/4"])
@@ -24,6 +27,17 @@ import Testing
     #expect(a.subtracting(CPUSet(range: 0...200)) == CPUSet())
     #expect(a.subtracting(CPUSet(range: 0...200)).hashValue == CPUSet().hashValue)
     #expect(b.count == 67 && b.first == 64 && b.last == 130)
+  }
+
+  @Test func utf8SearchFindsWhatContainsFinds() {
+    let cases = [
+      ("PCI-MSI virtio1-req.0", "-req."), ("AFFINITY_MANAGED, MOVE", "AFFINITY_MANAGED"),
+      ("abab-c", "ab-c"), ("short", "shorter"), ("", "x"), ("x", ""), ("aaa", "aa"),
+      ("container=lxc", "container="), ("no match here", "-request."),
+    ]
+    for (text, needle) in cases {
+      #expect(text.containsUTF8(needle) == text.contains(needle), "\(text) / \(needle)")
+    }
   }
 
   @Test func hexMaskMatchesProcIrqFormat() {

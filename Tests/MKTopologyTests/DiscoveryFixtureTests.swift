@@ -244,7 +244,8 @@ struct FixtureTree {
       parsing: "           CPU0       CPU1\n"
         + "  24:          1          0  IO-APIC   5-edge      ACPI:Ged\n"
         + " 130:          0          0  IR-PCI-MSI 524288-edge      nvme0q0, other one\n"
-        + "  7:          0          0  PCI-MSI-edge\n" + "LOC:  1 2  Local timer interrupts\n")
+        + "  7:          0          0  PCI-MSI-edge\n" + "LOC:  1 2  Local timer interrupts\n"
+        + "  9:          0          0   \n" + " 31:  5\n")
     #expect(parsed.lines[24]?.name == "ACPI:Ged")
     #expect(parsed.lines[130]?.chip == "IR-PCI-MSI")
     #expect(parsed.lines[130]?.name == "nvme0q0, other one")
