@@ -1,3 +1,4 @@
+import BenchFamilies
 import Foundation
 import MKCore
 import MKPolicy
