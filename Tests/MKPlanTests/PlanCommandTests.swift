@@ -121,18 +121,16 @@ import Testing
 }
 
 extension PlanCommandTests {
-  /// The bar: no arguments plans the embedded default for this host
-  /// (live discovery) in under a second; asserted with room for a busy CI.
+  /// No arguments plans the embedded default for this host (live
+  /// discovery). How long it takes is measured by the benchmarks
+  /// (Benchmarks/discovery), not asserted here.
   @Test func noArgumentsPlansTheDefaultForThisHost() {
-    let start = Date()
     let result = PackagePaths.runMKPolicy(["plan"])
-    let elapsed = Date().timeIntervalSince(start)
     #expect(result.status == 0, "\(result.stderr)")
     // The report names the host by the name discovery read.
     let hostName =
       (try? String(contentsOfFile: "/proc/sys/kernel/hostname", encoding: .utf8))?
       .trimmingCharacters(in: .whitespacesAndNewlines) ?? "?"
     #expect(result.stdout.hasPrefix("mkpolicy plan: policy default\nhost: \(hostName), "))
-    #expect(elapsed < 2, "took \(elapsed) s")
   }
 }

