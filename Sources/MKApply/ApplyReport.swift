@@ -119,13 +119,13 @@ public struct ApplyReport: Sendable, Equatable, Codable {
 
   /// The report as JSON (`--format json`): outcome, every change as data,
   /// counts, notes, and the diagnostics.
-  public func json() -> String {
+  public func json() throws(DiagnosticError) -> String {
     struct Document: Encodable {
       var report: ApplyReport
       var succeeded: Bool
       var diagnostics: [Diagnostic]
     }
-    return StateStore.encode(
+    return try StateStore.encode(
       Document(report: self, succeeded: succeeded && failure == nil, diagnostics: diagnostics))
   }
 }

@@ -165,7 +165,7 @@ public final class HandoverExecutor {
           plan: plan, planDigest: digest, workload: handover.workload, runID: RunID.make(),
           steps: handover.steps.map(\.id))
         do {
-          try host.createExclusive(progressPath, StateStore.encode(current))
+          try host.createExclusive(progressPath, try StateStore.encode(current))
         } catch {
           report.outcome = .stopped
           report.failure = .error(

@@ -138,11 +138,10 @@ public struct StateStore {
     directory + "/commands/\(runID)-\(command).out"
   }
 
-  public static func encode<T: Encodable>(_ value: T) -> String {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-    guard let data = try? encoder.encode(value) else { return "{}\n" }
-    return String(decoding: data, as: UTF8.self) + "\n"
+  /// The state file or report as JSON text (the plan's own canonical form),
+  /// or E270: never a stand-in such as `{}` for what could not be written.
+  public static func encode<T: Encodable>(_ value: T) throws(DiagnosticError) -> String {
+    try PlanCodec.document(value, what: "the \(T.self)")
   }
 
   /// The plan's digest, as `mkpolicy plan` writes it into plan.json
@@ -154,7 +153,13 @@ public struct StateStore {
 
   /// Writes atomically and reads back: a journal that did not land is a failure.
   public func save<T: Encodable>(_ value: T, to path: String) throws(HostIOError) {
-    let text = Self.encode(value)
+    let text: String
+    do { text = try Self.encode(value) } catch {
+      throw HostIOError(
+        operation: "encode", path: path, errno: EINVAL,
+        reason:
+          "\(error.diagnostics.first?.message ?? "cannot be written as JSON"); nothing was written")
+    }
     try host.replaceAtomically(path, text)
     let back = try? host.read(path)
     guard back == text else {

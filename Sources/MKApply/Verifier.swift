@@ -72,13 +72,14 @@ public struct Verifier {
       return "run `mkpolicy apply --last-applied` to reconcile the host with the applied plan"
     }
 
-    public func json() -> String {
+    public func json() throws(DiagnosticError) -> String {
       struct Document: Encodable {
         var report: Report
         var matches: Bool
         var diagnostics: [Diagnostic]
       }
-      return StateStore.encode(Document(report: self, matches: matches, diagnostics: diagnostics))
+      return try StateStore.encode(
+        Document(report: self, matches: matches, diagnostics: diagnostics))
     }
 
     public func render() -> String {

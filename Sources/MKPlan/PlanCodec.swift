@@ -44,9 +44,20 @@ public enum PlanCodec {
     return bytes
   }
 
+  /// A document of mkpolicy's own (journal, record, report) as the text
+  /// `mkpolicy` writes: the canonical JSON and a final newline, or E270
+  /// naming `what` and where it holds what JSON cannot.
+  public static func document<Value: Encodable>(_ value: Value, what: String)
+    throws(DiagnosticError) -> String
+  {
+    String(decoding: try json(value, what: what), as: UTF8.self) + "\n"
+  }
+
   /// `CanonicalJSONEncoder`'s bytes of `value`, or E270 saying where the
   /// plan holds what JSON cannot (NaN and infinities are the only cases).
-  static func json<Value: Encodable>(_ value: Value) throws(DiagnosticError) -> [UInt8] {
+  static func json<Value: Encodable>(_ value: Value, what: String = "the plan")
+    throws(DiagnosticError) -> [UInt8]
+  {
     do {
       return try CanonicalJSONEncoder().encode(value)
     } catch let error as EncodingError {
@@ -56,7 +67,7 @@ public enum PlanCodec {
       case .invalidValue(let bad, let context):
         let path = context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? "." + $0.stringValue }
           .joined().drop { $0 == "." }
-        location = path.isEmpty ? "the plan" : String(path)
+        location = path.isEmpty ? what : String(path)
         detail = "\(bad): \(context.debugDescription)"
       @unknown default:
         location = "the plan"
@@ -64,12 +75,12 @@ public enum PlanCodec {
       }
       throw DiagnosticError(
         .error(
-          "E270", "cannot write the plan as JSON: \(location) holds \(detail)",
+          "E270", "cannot write \(what) as JSON: \(location) holds \(detail)",
           help: [
             "JSON has no NaN or infinity; this is a bug in mkpolicy: report it with the policy and topology"
           ]))
     } catch {
-      throw DiagnosticError(.error("E270", "cannot write the plan as JSON: \(error)"))
+      throw DiagnosticError(.error("E270", "cannot write \(what) as JSON: \(error)"))
     }
   }
 

@@ -189,7 +189,7 @@ struct AgentStatusCommand: ParsableCommand {
     case .json:
       var copy = saved
       copy.state = state
-      print(StateStore.encode(copy), terminator: "")
+      try CLIOutput.printDocument { try StateStore.encode(copy) }
     case .text:
       var out = "policy \(saved.policy): \(state.paused ? "paused" : "active"), "
       out += "\(state.resizes) resize(s) made, \(state.failedResizes) failed\n"

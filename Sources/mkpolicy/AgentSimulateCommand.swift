@@ -55,7 +55,7 @@ struct AgentSimulateCommand: ParsableCommand {
     }
     switch format {
     case .text: Console.write(reports.map { $0.render() }.joined(), to: .standardOutput)
-    case .json: print(StateStore.encode(reports), terminator: "")
+    case .json: try CLIOutput.printDocument { try StateStore.encode(reports) }
     }
     if reports.contains(where: { !$0.ruleViolations.isEmpty }) { throw ExitCode(1) }
   }

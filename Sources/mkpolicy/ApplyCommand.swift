@@ -76,6 +76,17 @@ enum CLIOutput {
     }
     return ExitCode(1)
   }
+
+  /// Prints the JSON document `make` writes; when it cannot be written
+  /// (E270), prints that diagnostic as JSON instead and exits 1, never a
+  /// stand-in document.
+  static func printDocument(_ make: () throws -> String) throws {
+    let text: String
+    do { text = try make() } catch let error as DiagnosticError {
+      throw failure(error, format: .json)
+    }
+    print(text, terminator: "")
+  }
 }
 
 /// `mkpolicy apply`: changes a live host to match a plan, safely.
@@ -148,7 +159,7 @@ struct ApplyCommand: ParsableCommand {
         if host.format == .json {
           var report = ApplyReport(outcome: .nothingToDo)
           report.notes = [reason]
-          print(report.json(), terminator: "")
+          try CLIOutput.printDocument { try report.json() }
         } else {
           print("nothing to reconcile: \(reason)")
         }
@@ -248,15 +259,13 @@ struct ApplyCommand: ParsableCommand {
             var succeeded: Bool
             var diagnostics: [Diagnostic]
           }
-          print(
-            StateStore.encode(
-              Document(
-                report: report, handover: handover,
-                succeeded: report.succeeded && report.failure == nil && handover.succeeded,
-                diagnostics: report.diagnostics + (handover.failure.map { [$0] } ?? []))),
-            terminator: "")
+          let document = Document(
+            report: report, handover: handover,
+            succeeded: report.succeeded && report.failure == nil && handover.succeeded,
+            diagnostics: report.diagnostics + (handover.failure.map { [$0] } ?? []))
+          try CLIOutput.printDocument { try StateStore.encode(document) }
         } else {
-          print(report.json(), terminator: "")
+          try CLIOutput.printDocument { try report.json() }
         }
       }
       if !report.succeeded || report.failure != nil { throw ExitCode(1) }

@@ -48,7 +48,7 @@ struct RecoverCommand: ParsableCommand {
           return
         }
         if host.format == .json {
-          print(StateStore.encode(journal), terminator: "")
+          try CLIOutput.printDocument { try StateStore.encode(journal) }
           throw ExitCode(2)
         }
         let done = journal.entries.filter { $0.status == .done }.count
@@ -69,7 +69,7 @@ struct RecoverCommand: ParsableCommand {
       let report = try Applier(host: hostIO, stateDirectory: host.stateDir).recover(
         complete: complete)
       if host.format == .json {
-        print(report.json(), terminator: "")
+        try CLIOutput.printDocument { try report.json() }
         let ok =
           rollback ? report.outcome == .rolledBack : report.succeeded && report.failure == nil
         if !ok { throw ExitCode(1) }
@@ -105,7 +105,7 @@ extension RecoverCommand {
         throw ExitCode(1)
       }
       if host.format == .json {
-        print(StateStore.encode(progress), terminator: "")
+        try CLIOutput.printDocument { try StateStore.encode(progress) }
         throw ExitCode(2)
       }
       let done = progress.steps.filter { $0.status == .done }.count
@@ -131,7 +131,7 @@ extension RecoverCommand {
     }
     let settled = rollback ? report.outcome == .rolledBack : report.succeeded
     if host.format == .json {
-      print(StateStore.encode(report), terminator: "")
+      try CLIOutput.printDocument { try StateStore.encode(report) }
     } else {
       let text = report.render()
       print(text.stdout, terminator: "")

@@ -19,7 +19,11 @@ struct VerifyCommand: ParsableCommand {
       // Sizes the agent may change (it applies each resize, so they are not drift).
       report.notes += AgentVerifyNotes.notes(
         host: io, stateDirectory: host.stateDir, policy: report.policy)
-      print(host.format == .json ? report.json() : report.render(), terminator: "")
+      if host.format == .json {
+        try CLIOutput.printDocument { try report.json() }
+      } else {
+        print(report.render(), terminator: "")
+      }
       if !report.matches { throw ExitCode(2) }
     } catch let failure as Verifier.Failure {
       CLIOutput.refusal(failure.diagnostic, format: host.format)

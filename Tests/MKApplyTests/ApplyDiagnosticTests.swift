@@ -35,7 +35,7 @@ import Testing
         1 error
 
         """)
-    let json = report.json()
+    let json = try report.json()
     #expect(json.contains("\"errno\" : \"EIO\""))
     #expect(json.contains("\"cause\" : \"refused\""))
   }
