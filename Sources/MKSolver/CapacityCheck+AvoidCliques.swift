@@ -98,31 +98,21 @@ extension CapacityCheck {
   }
 
   /// E213 at the last member (policy order), a note per other member
-  /// (the first `namedMembers`, then their names), and the arithmetic.
+  /// (the first `locatedMembers`, then their names), and the arithmetic.
   private func render(_ members: [Int], needed: Int, domains: Int) -> Diagnostic {
-    let namedMembers = 12
     let workloads = members.map { policy.workloads[demands[$0].index] }
     func rule(_ position: Int) -> String {
       demands[position].llcExclusive ? "placement.llc" : "placement.avoid"
     }
     let primary = members.last!
     let others = Array(members.dropLast())
-    var notes: [Diagnostic.Note] = others.prefix(namedMembers).map { position in
-      let workload = policy.workloads[demands[position].index]
+    let notes = memberNotes(others) { position in
+      let name = policy.workloads[demands[position].index].name
       let what =
         demands[position].llcExclusive
         ? "LLC domains of its own (placement.llc: exclusive)"
         : "an LLC domain none of the others uses (placement.avoid)"
-      return .init(
-        "'\(workload.name)' needs \(describeSlots(position)) in \(what)",
-        at: workload.location(of: rule(position)))
-    }
-    if others.count > namedMembers {
-      let rest = others.dropFirst(namedMembers)
-      notes.append(
-        .init(
-          "and \(rest.count) more: \(rest.map { "'\(policy.workloads[demands[$0].index].name)'" }.joined(separator: ", "))"
-        ))
+      return ("'\(name)' needs \(describeSlots(position)) in \(what)", rule(position))
     }
     let last = workloads.last!
     let exclusiveCount = members.filter { demands[$0].llcExclusive }.count

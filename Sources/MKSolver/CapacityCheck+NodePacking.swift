@@ -67,22 +67,12 @@ extension CapacityCheck {
     _ found: (members: [Int], size: UInt64, held: Int), field: String,
     _ describe: (UInt64) -> String
   ) -> Diagnostic {
-    let namedMembers = 12
     let members = found.members
     let last = policy.workloads[demands[members.last!].index]
     let others = members.dropLast()
-    var notes: [Diagnostic.Note] = others.prefix(namedMembers).map { position in
-      let workload = policy.workloads[demands[position].index]
-      return .init(
-        "'\(workload.name)' needs at least \(describe(found.size)) on one node",
-        at: workload.location(of: field))
-    }
-    if others.count > namedMembers {
-      let rest = others.dropFirst(namedMembers)
-      notes.append(
-        .init(
-          "and \(rest.count) more: \(rest.map { "'\(policy.workloads[demands[$0].index].name)'" }.joined(separator: ", "))"
-        ))
+    let notes = memberNotes(others) { position in
+      let name = policy.workloads[demands[position].index].name
+      return ("'\(name)' needs at least \(describe(found.size)) on one node", field)
     }
     let nodes = model.nodes.count
     return .error(

@@ -101,7 +101,6 @@ extension CapacityCheck {
   /// E218 at the last member (policy order), a note per other member
   /// (the first twelve located, then every name), and the arithmetic.
   private func renderSingleNodeConflicts(_ members: [Int], holding: Int) -> Diagnostic {
-    let namedMembers = 12
     func describe(_ position: Int) -> String {
       let demand = demands[position]
       var parts: [String] = []
@@ -111,18 +110,9 @@ extension CapacityCheck {
     }
     let last = policy.workloads[demands[members.last!].index]
     let others = members.dropLast()
-    var notes: [Diagnostic.Note] = others.prefix(namedMembers).map { position in
-      let workload = policy.workloads[demands[position].index]
-      return .init(
-        "'\(workload.name)' needs \(describe(position)) on one node (placement.numa: single)",
-        at: workload.location(of: "cpus"))
-    }
-    if others.count > namedMembers {
-      let rest = others.dropFirst(namedMembers)
-      notes.append(
-        .init(
-          "and \(rest.count) more: \(rest.map { "'\(policy.workloads[demands[$0].index].name)'" }.joined(separator: ", "))"
-        ))
+    let notes = memberNotes(others) { position in
+      let name = policy.workloads[demands[position].index].name
+      return ("'\(name)' needs \(describe(position)) on one node (placement.numa: single)", "cpus")
     }
     let slotsText = Set(model.nodeSlots).sorted().map(String.init).joined(separator: " or ")
     let memoryText = Set(model.nodes.map(\.memoryAvailable)).sorted().map { ByteSize.format($0) }

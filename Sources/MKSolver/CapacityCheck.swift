@@ -94,6 +94,31 @@ struct CapacityCheck {
     return out
   }
 
+  /// How many members of a rule-scope conflict (E213, E214, E218) get a
+  /// located note of their own; the rest are named in one note, so that
+  /// every member is named and the answer can be re-solved alone.
+  static let locatedMembers = 12
+
+  /// A located note per member of `others` (demand positions) from `note`,
+  /// the first `locatedMembers` of them, then one note naming the rest.
+  func memberNotes(
+    _ others: some Collection<Int>, _ note: (Int) -> (text: String, field: String)
+  ) -> [Diagnostic.Note] {
+    var notes: [Diagnostic.Note] = others.prefix(Self.locatedMembers).map { position in
+      let workload = policy.workloads[demands[position].index]
+      let (text, field) = note(position)
+      return .init(text, at: workload.location(of: field))
+    }
+    let rest = others.dropFirst(Self.locatedMembers)
+    if !rest.isEmpty {
+      notes.append(
+        .init(
+          "and \(rest.count) more: \(rest.map { "'\(policy.workloads[demands[$0].index].name)'" }.joined(separator: ", "))"
+        ))
+    }
+    return notes
+  }
+
   private func cpuTotal() -> Diagnostic? {
     let amounts = demands.map { UInt64(max(0, slots($0))) }
     let have = UInt64(max(0, model.totalSlots))
