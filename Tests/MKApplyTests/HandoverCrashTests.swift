@@ -11,18 +11,27 @@ import Testing
 /// (no command twice, the old instance stopped only after the successor
 /// started and passed its health check), and `verify` exits 0.
 @Suite(.serialized) struct HandoverCrashTests {
+  /// A root with `before` applied by the real binary (and, when `ready`,
+  /// the successor's ready file), `after` saved beside it, and how many
+  /// kerf commands ran so far.
+  static func rootWithBeforeApplied(_ before: Plan, _ after: Plan, ready: Bool = true) throws
+    -> (root: TestRoot, afterPath: String, baseline: Int)
+  {
+    let root = try TestRoot.make()
+    if ready { try root.put(HandoverFixtures.readyFile, "ready\n") }
+    let beforePath = try root.savePlan(before, name: "before")
+    let afterPath = try root.savePlan(after, name: "after")
+    let first = root.mkpolicy(["apply", "--plan", beforePath, "--yes"])
+    try #require(first.status == 0, "\(first.stdout) \(first.stderr)")
+    return (root, afterPath, root.kerfInvocations.count)
+  }
+
   @Test(arguments: ["headroom", "successor"])
   func killAtEveryWritePointThenApplyAgain(_ release: String) throws {
     let (before, after) = HandoverFixtures.plans(release: release)
     let handover = try #require(after.handovers?.first)
-    let template = try TestRoot.make()
+    let (template, afterPath, baseline) = try Self.rootWithBeforeApplied(before, after)
     defer { template.remove() }
-    try template.put(HandoverFixtures.readyFile, "ready\n")
-    let beforePath = try template.savePlan(before, name: "before")
-    let afterPath = try template.savePlan(after, name: "after")
-    let first = template.mkpolicy(["apply", "--plan", beforePath, "--yes"])
-    try #require(first.status == 0, "\(first.stdout) \(first.stderr)")
-    let baseline = template.kerfInvocations.count
 
     let reference = try template.copy()
     defer { reference.remove() }
@@ -73,12 +82,9 @@ import Testing
   /// and `verify` exits 0 (the record says what runs).
   @Test func failingHealthCheckRollsBackWithTheRealBinary() throws {
     let (before, after) = HandoverFixtures.plans()
-    let template = try TestRoot.make()
+    let (template, afterPath, baseline) = try Self.rootWithBeforeApplied(
+      before, after, ready: false)
     defer { template.remove() }
-    let beforePath = try template.savePlan(before, name: "before")
-    let afterPath = try template.savePlan(after, name: "after")
-    #expect(template.mkpolicy(["apply", "--plan", beforePath, "--yes"]).status == 0)
-    let baseline = template.kerfInvocations.count
     let result = template.mkpolicy(["apply", "--plan", afterPath, "--yes"])
     #expect(result.status == 1)
     #expect(result.stderr.contains("error[E531]"), "\(result.stderr)")
@@ -98,13 +104,8 @@ import Testing
   @Test func recoverSettlesAKilledHandover() throws {
     let (before, after) = HandoverFixtures.plans(release: "successor")
     let handover = try #require(after.handovers?.first)
-    let template = try TestRoot.make()
+    let (template, afterPath, baseline) = try Self.rootWithBeforeApplied(before, after)
     defer { template.remove() }
-    try template.put(HandoverFixtures.readyFile, "ready\n")
-    let beforePath = try template.savePlan(before, name: "before")
-    let afterPath = try template.savePlan(after, name: "after")
-    try #require(template.mkpolicy(["apply", "--plan", beforePath, "--yes"]).status == 0)
-    let baseline = template.kerfInvocations.count
     let steps = handover.steps.compactMap { $0.argv?.dropFirst().joined(separator: " ") }
     var rolledBack = 0
     var completed = 0
